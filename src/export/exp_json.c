@@ -1,0 +1,216 @@
+/*
+ * exp_json.c - JSON lines: one object per ended flow record.
+ *
+ * For people and pipes ("json:-" is standard output). Field names follow
+ * the nfstream Streamer example; times are milliseconds since the epoch;
+ * export_reason is the IPFIX flowEndReason number (RFC 7011, IANA
+ * "flowEndReason" registry). Strings from the wire (server names, user
+ * agents) are escaped so every line is valid JSON whatever they hold.
+ */
+#include "export/exp_int.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct json_priv {
+	FILE	*fp;
+	int	own;			/* fclose at the end */
+	char	*iobuf;
+};
+
+/* A line being built; overflow is remembered, never written past. */
+struct line {
+	char	buf[8192];
+	size_t	len;
+	int	overflow;
+};
+
+static void
+put(struct line *l, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void
+put(struct line *l, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (l->overflow)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(l->buf + l->len, sizeof(l->buf) - l->len, fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= sizeof(l->buf) - l->len)
+		l->overflow = 1;
+	else
+		l->len += (size_t)n;
+}
+
+/* Appends "name":"escaped value". */
+static void
+put_str(struct line *l, const char *name, const char *s)
+{
+	static const char hex[] = "0123456789abcdef";
+	const unsigned char *p;
+
+	put(l, ",\"%s\":\"", name);
+	for (p = (const unsigned char *)(s != NULL ? s : ""); *p; p++) {
+		if (l->len + 7 >= sizeof(l->buf)) {
+			l->overflow = 1;
+			return;
+		}
+		if (*p == '"' || *p == '\\') {
+			l->buf[l->len++] = '\\';
+			l->buf[l->len++] = (char)*p;
+		} else if (*p < 0x20 || *p >= 0x7f) {
+			/* Bytes from the wire need not be UTF-8: keep them
+			 * visible and the line valid. */
+			memcpy(l->buf + l->len, "\\u00", 4);
+			l->buf[l->len + 4] = hex[*p >> 4];
+			l->buf[l->len + 5] = hex[*p & 15];
+			l->len += 6;
+		} else
+			l->buf[l->len++] = (char)*p;
+	}
+	put(l, "\"");
+}
+
+static void
+put_addr(struct line *l, const char *name, int version, const uint8_t *a)
+{
+	char s[INET6_ADDRSTRLEN];
+
+	if (inet_ntop(version == 6 ? AF_INET6 : AF_INET, a, s, sizeof(s)) ==
+	    NULL)
+		s[0] = '\0';
+	put(l, "%s\"%s\":\"%s\"", l->len == 1 ? "" : ",", name, s);
+}
+
+static int
+json_open(struct exporter *ex, const char *where, struct perr *err)
+{
+	struct json_priv *jp = exp_priv(ex);
+
+	if (strcmp(where, "-") == 0)
+		jp->fp = stdout;
+	else {
+		if ((jp->fp = fopen(where, "w")) == NULL) {
+			int e = errno;
+
+			return perr_set(err, -e, "collector 'json:%s': %s",
+			    where, strerror(e));
+		}
+		jp->own = 1;
+	}
+	/* A big buffer for files; stdout keeps stdio's own, which must
+	 * outlive this exporter. */
+	if (jp->own && (jp->iobuf = malloc(1 << 16)) != NULL)
+		setvbuf(jp->fp, jp->iobuf, _IOFBF, 1 << 16);
+	return 0;
+}
+
+static uint64_t
+min_nz(uint64_t a, uint64_t b)
+{
+	if (a == 0)
+		return b;
+	if (b == 0)
+		return a;
+	return a < b ? a : b;
+}
+
+static int
+json_write(struct exporter *ex, const struct exp_record *rec)
+{
+	struct json_priv *jp = exp_priv(ex);
+	const struct flow *f = rec->flow;
+	const struct flow_counters *fw = &f->c[FLOW_DIR_FWD];
+	const struct flow_counters *rv = &f->c[FLOW_DIR_REV];
+	const struct dpi_info *app = rec->app;
+	uint64_t start_us, end_us;
+	struct line l;
+
+	l.len = 0;
+	l.overflow = 0;
+	l.buf[l.len++] = '{';
+	start_us = min_nz(fw->pkts ? fw->first_us : 0,
+	    rv->pkts ? rv->first_us : 0);
+	end_us = fw->last_us > rv->last_us ? fw->last_us : rv->last_us;
+
+	put_addr(&l, "ip_src", f->key.ip_version, f->key.src);
+	put(&l, ",\"src_port\":%u", f->key.sport);
+	put_addr(&l, "ip_dst", f->key.ip_version, f->key.dst);
+	put(&l, ",\"dst_port\":%u", f->key.dport);
+	put(&l, ",\"ip_protocol\":%u,\"ip_version\":%u,\"vlan_id\":%u"
+	    ",\"tunnel_id\":%" PRIu32,
+	    f->key.proto, f->key.ip_version, f->key.vlan_id, f->key.tunnel_id);
+	put(&l, ",\"src_to_dst_pkts\":%" PRIu64 ",\"dst_to_src_pkts\":%" PRIu64
+	    ",\"src_to_dst_bytes\":%" PRIu64 ",\"dst_to_src_bytes\":%" PRIu64,
+	    fw->pkts, rv->pkts, fw->bytes, rv->bytes);
+	put(&l, ",\"start_time\":%" PRIu64 ",\"end_time\":%" PRIu64,
+	    start_us / 1000, end_us / 1000);
+	put(&l, ",\"src_to_dst_tcp_flags\":%u,\"dst_to_src_tcp_flags\":%u",
+	    fw->tcp_flags, rv->tcp_flags);
+	if (f->key.proto == 1 || f->key.proto == 58)
+		put(&l, ",\"src_to_dst_icmp_type\":%u"
+		    ",\"src_to_dst_icmp_code\":%u"
+		    ",\"dst_to_src_icmp_type\":%u"
+		    ",\"dst_to_src_icmp_code\":%u",
+		    fw->icmp_type, fw->icmp_code, rv->icmp_type,
+		    rv->icmp_code);
+	put(&l, ",\"export_reason\":%d", (int)rec->reason);
+	put_str(&l, "application_name", app->app_name);
+	put_str(&l, "category_name", app->category_name);
+	put(&l, ",\"application_id\":\"%u.%u\",\"application_is_guessed\":%u",
+	    app->master_id, app->app_id, app->guessed);
+	put_str(&l, "application_confidence", app->confidence_name);
+	put_str(&l, "requested_server_name", app->server_name);
+	put_str(&l, "client_fingerprint", app->client_fingerprint);
+	put_str(&l, "server_fingerprint", app->server_fingerprint);
+	put_str(&l, "user_agent", app->user_agent);
+	put(&l, "}\n");
+	if (l.overflow)
+		return -EOVERFLOW;
+	errno = 0;
+	if (fwrite(l.buf, 1, l.len, jp->fp) != l.len)
+		return errno != 0 ? -errno : -EIO;
+	return 0;
+}
+
+static int
+json_flush(struct exporter *ex)
+{
+	struct json_priv *jp = exp_priv(ex);
+
+	errno = 0;
+	if (jp->fp != NULL && fflush(jp->fp) == EOF)
+		return errno != 0 ? -errno : -EIO;
+	return 0;
+}
+
+static void
+json_close(struct exporter *ex)
+{
+	struct json_priv *jp = exp_priv(ex);
+
+	if (jp->fp != NULL) {
+		if (jp->own)
+			fclose(jp->fp);
+		else
+			fflush(jp->fp);
+	}
+	free(jp->iobuf);
+}
+
+const struct exp_ops exp_json_ops = {
+	.scheme = "json",
+	.priv_size = sizeof(struct json_priv),
+	.open = json_open,
+	.write = json_write,
+	.flush = json_flush,
+	.close = json_close,
+};

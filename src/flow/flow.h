@@ -1,0 +1,190 @@
+/*
+ * flow.h - bidirectional flow table, between decode and export.
+ *
+ * Pipeline position: decode -> [flow table] -> dpi, plugins -> export.
+ * The table owns every struct flow; others see them through callbacks as
+ * borrowed pointers. Not thread-safe: one table per capture thread, no
+ * global state. The per-packet path does not allocate: flows come from a
+ * pool that only grows (in chunks) up to max_flows.
+ *
+ * Time is passed in (microseconds since the epoch): packet time when
+ * reading a file, the clock when live. The table keeps its own "now", the
+ * largest time it was given, so a capture whose timestamps step back a
+ * little does not confuse expiry.
+ *
+ * A flow is the packets of one 5-tuple (addresses, ports, IP protocol) plus
+ * the outer VLAN id and the tunnel id, in both directions. The sender of
+ * the first packet is the source. ICMP and ICMPv6 flows have no ports, so
+ * an echo request and its reply are one flow.
+ *
+ * IP fragments: a first fragment (offset 0) carries the ports; later
+ * fragments are matched to it by addresses, protocol and IP id, also when
+ * they arrive before it (their counts wait in a small fragment cache). Later
+ * fragments whose first never comes are exported as a flow without ports.
+ *
+ * Records end with an IPFIX flowEndReason (RFC 7011, IANA registry).
+ */
+#ifndef L7_FLOW_H
+#define L7_FLOW_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "decode/decode.h"
+#include "log/log.h"
+
+enum flow_end_reason {
+	FLOW_END_IDLE = 1,		/* idle timeout */
+	FLOW_END_ACTIVE = 2,		/* active timeout: the flow goes on */
+	FLOW_END_DETECTED = 3,		/* TCP RST, or FIN from both sides */
+	FLOW_END_FORCED = 4,		/* end of capture, shutdown */
+	FLOW_END_RESOURCES = 5,		/* table full: LRU flow evicted */
+};
+
+enum flow_dir {
+	FLOW_DIR_FWD = 0,		/* source -> destination */
+	FLOW_DIR_REV = 1,		/* destination -> source */
+};
+
+/* The flow key, oriented: src is the sender of the first packet. */
+struct flow_key {
+	uint8_t		src[16];	/* network order, IPv4 in 4 bytes */
+	uint8_t		dst[16];
+	uint32_t	tunnel_id;	/* 0 = none */
+	uint16_t	sport;		/* 0 for protocols without ports */
+	uint16_t	dport;
+	uint16_t	vlan_id;	/* 0 = untagged */
+	uint8_t		proto;
+	uint8_t		ip_version;	/* 4 or 6 */
+};
+
+/* Counters of one direction, for the current record. A record may have
+ * no packet at all in either direction: only when a flow ends (idle,
+ * forced, evicted) after an active-timeout record with no packet since;
+ * the end callback still runs so modules can free their state, and
+ * exporters should skip such a record. */
+struct flow_counters {
+	uint64_t	pkts;
+	uint64_t	bytes;		/* sum of IP total lengths */
+	uint64_t	first_us;	/* 0 when pkts == 0 */
+	uint64_t	last_us;
+	uint8_t		tcp_flags;	/* OR of all flags seen */
+	uint8_t		icmp_type;	/* of the first ICMP packet seen */
+	uint8_t		icmp_code;
+};
+
+/*
+ * One flow. Fields above "private" are read-only for everyone but the
+ * table; they describe the current record (counters restart after an
+ * active-timeout export). <ext> is ext_size bytes for the modules above the
+ * table (dpi, plugins): zeroed when the flow is created, kept across
+ * active-timeout records, never touched by the table.
+ */
+struct flow {
+	struct flow_key		key;
+	struct flow_counters	c[2];		/* [enum flow_dir] */
+	uint8_t			tunnel;		/* enum dec_tunnel */
+	uint8_t			ended;		/* RST/FIN seen: in grace */
+	uint8_t			fin_seen;	/* bit per direction */
+
+	/* private to flowtab.c */
+	struct flow		*hnext;
+	struct flow		*lru_prev, *lru_next;	/* by last use */
+	struct flow		*act_prev, *act_next;	/* by record start */
+	struct flow		*end_prev, *end_next;	/* in end grace */
+	uint64_t		used_us;	/* table time of last packet */
+	uint64_t		rec_start_us;	/* table time record began */
+	uint64_t		end_due_us;	/* when in end grace */
+	uint32_t		hash;
+	uint8_t			icmp_seen;	/* bit per direction: type set */
+
+	/* ext_size bytes, 8-aligned */
+	_Alignas(8) unsigned char ext[];
+};
+
+struct flow_table_conf {
+	uint32_t	max_flows;		/* capacity, >= 1; default 128000 */
+	uint32_t	idle_timeout_s;		/* >= 1; default 120 */
+	uint32_t	active_timeout_s;	/* >= 1; default 120 */
+	uint32_t	end_grace_ms;		/* after RST/FINs; default 2000;
+						 * 0 = end at the next check */
+	uint32_t	frag_timeout_s;		/* fragment cache entry life,
+						 * >= 1; default 30 */
+	uint32_t	max_frags;		/* fragment cache entries, 1 to
+						 * 1<<24 (preallocated);
+						 * default 8192 */
+	size_t		ext_size;		/* bytes of flow->ext, up to
+						 * 1 MiB; 0 is fine */
+};
+
+/* Fills <conf> with the defaults above. */
+void	flow_table_conf_defaults(struct flow_table_conf *conf);
+
+/*
+ * Called for each record that ends, with its reason. <f> is borrowed for
+ * the call. For FLOW_END_ACTIVE the flow goes on after the callback (its
+ * counters restart); for every other reason it is freed when cb returns.
+ * The callback must not call back into the table.
+ */
+typedef void (*flow_end_cb)(struct flow *f, enum flow_end_reason reason,
+	    void *arg);
+
+/* Called for each packet once it is counted in <f>, with its direction.
+ * <pkt> and <f> are borrowed for the call. Not called for packets whose
+ * counts wait in the fragment cache. */
+typedef void (*flow_pkt_cb)(struct flow *f, enum flow_dir dir,
+	    const struct dec_pkt *pkt, void *arg);
+
+struct flow_table;
+
+/* Returns owned (free with flow_table_free), or NULL with <err> filled.
+ * <end_cb> is required; <pkt_cb> may be NULL. */
+struct flow_table *flow_table_new(const struct flow_table_conf *conf,
+	    flow_end_cb end_cb, flow_pkt_cb pkt_cb, void *cb_arg,
+	    struct perr *err);
+/* NULL is fine. Does not call end_cb: flush first. */
+void	flow_table_free(struct flow_table *t);
+
+/*
+ * Accounts one decoded packet (borrowed for the call) at its time
+ * pkt->ts_us: first expires what is due at that time (end_cb), then finds
+ * or creates its flow (evicting the least recently used one when the table
+ * is full), counts it and calls pkt_cb. Returns 0; the packet is always
+ * accounted, in a flow or in the fragment cache, except when the pool
+ * cannot grow and no flow can be evicted (memory exhausted): then -ENOMEM,
+ * counted in nomem_drops. Called from inside a callback: -EDEADLK.
+ */
+int	flow_table_add(struct flow_table *t, const struct dec_pkt *pkt);
+
+/* Ends every record due at <now_us> (idle, active, end grace, old
+ * fragments). Returns how many records were ended (end_cb calls). An
+ * active timeout whose record has no packet yields no callback. Times
+ * before the table's "now" are taken as that "now". */
+size_t	flow_table_expire(struct flow_table *t, uint64_t now_us);
+
+/* Ends every flow with <reason> (normally FLOW_END_FORCED; FLOW_END_ACTIVE
+ * or an unknown value is taken as FLOW_END_FORCED), after turning the
+ * fragments still waiting for their first into flows without ports (which
+ * may evict flows with FLOW_END_RESOURCES when the table is full). Returns
+ * records ended; the table is empty afterwards. */
+size_t	flow_table_flush(struct flow_table *t, enum flow_end_reason reason);
+
+/* Table statistics. */
+struct flow_table_stats {
+	uint64_t	flows_created;
+	uint64_t	records_ended[6];	/* [enum flow_end_reason] */
+	uint64_t	frags_matched;		/* later fragments (packets) credited
+						 * to their first's flow */
+	uint64_t	frags_orphaned;		/* later fragments (packets)
+						 * exported without ports */
+	uint64_t	nomem_drops;		/* packets lost: no flow memory */
+	uint32_t	active_flows;
+	uint32_t	peak_flows;
+	uint32_t	pending_frags;		/* cache entries now */
+};
+void	flow_table_stats(const struct flow_table *t, struct flow_table_stats *s);
+
+/* Size of one struct flow with its ext area, for memory figures. */
+size_t	flow_table_flow_size(const struct flow_table *t);
+
+#endif

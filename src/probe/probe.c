@@ -1,0 +1,307 @@
+/*
+ * probe.c - the data path and its loop.
+ *
+ * Frames come from the capture callback, are decoded into a struct dec_pkt
+ * on the stack, and given to the flow table, which calls back for each
+ * packet counted in a flow (-> dpi) and for each record that ends (-> dpi
+ * give-up -> every exporter). Nothing on this path allocates but nDPI's
+ * per-flow state.
+ *
+ * Time: packet timestamps drive expiry; when live, a clock tick at least
+ * once a second also expires flows while no packets arrive, and pushes
+ * buffered records out.
+ */
+#include "probe/probe.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "capture/capture.h"
+#include "decode/decode.h"
+#include "dpi/dpi.h"
+#include "export/export.h"
+#include "flow/flow.h"
+
+#define TICK_US		1000000u	/* live: expire at least this often */
+#define DISPATCH_MAX	512		/* frames per cap_dispatch call */
+
+struct probe {
+	const struct conf	*conf;
+	struct capture		*cap;
+	struct dec_conf		dconf;
+	int			linktype;
+	struct flow_table	*ft;
+	struct dpi		*dpi;
+	struct exporter		*ex[CONF_MAX_COLLECTORS];
+	int			n_ex;
+
+	uint64_t		dec_ignored[DEC_RESULT_MAX];
+	uint64_t		pkts_to_flows;	/* decoded, given to the table */
+	uint64_t		pkts_exported;	/* sum over ended records */
+	uint64_t		bytes_exported;
+	uint64_t		records;	/* ended records with packets */
+	uint64_t		write_failures;	/* records an exporter lost */
+	int			broken;		/* the input file was cut */
+};
+
+void
+probe_free(struct probe *p)
+{
+	int i;
+
+	if (p == NULL)
+		return;
+	for (i = 0; i < p->n_ex; i++)
+		exp_close(p->ex[i]);
+	flow_table_free(p->ft);
+	dpi_free(p->dpi);
+	cap_close(p->cap);
+	free(p);
+}
+
+static void
+on_flow_pkt(struct flow *f, enum flow_dir dir, const struct dec_pkt *pkt,
+    void *arg)
+{
+	struct probe *p = arg;
+
+	dpi_packet(p->dpi, f, dir, pkt);
+}
+
+static void
+on_flow_end(struct flow *f, enum flow_end_reason reason, void *arg)
+{
+	struct probe *p = arg;
+	struct exp_record rec;
+	struct dpi_info app;
+	uint64_t pkts;
+	int i;
+
+	pkts = f->c[FLOW_DIR_FWD].pkts + f->c[FLOW_DIR_REV].pkts;
+	dpi_flow_end(p->dpi, f);
+	/* A record with no packets (a flow cut by the active timeout, then
+	 * silent) carries nothing worth a line. */
+	if (pkts > 0) {
+		dpi_flow_info(p->dpi, f, &app);
+		rec.flow = f;
+		rec.reason = reason;
+		rec.app = &app;
+		p->records++;
+		p->pkts_exported += pkts;
+		p->bytes_exported += f->c[FLOW_DIR_FWD].bytes +
+		    f->c[FLOW_DIR_REV].bytes;
+		for (i = 0; i < p->n_ex; i++)
+			if (exp_write(p->ex[i], &rec) != 0)
+				p->write_failures++;
+	}
+	if (reason != FLOW_END_ACTIVE)
+		dpi_flow_release(p->dpi, f);
+}
+
+struct probe *
+probe_new(const struct conf *conf, struct perr *err)
+{
+	struct flow_table_conf fconf;
+	struct dpi_conf dpconf;
+	struct cap_conf cconf;
+	struct probe *p;
+	int i;
+
+	if ((p = calloc(1, sizeof(*p))) == NULL) {
+		perr_set(err, -ENOMEM, "out of memory");
+		return NULL;
+	}
+	p->conf = conf;
+	p->dconf.tunnels = conf->tunnels;
+
+	/* Collectors first: a typo there should not wait for a capture. */
+	if (conf->n_collectors == 0) {
+		if ((p->ex[0] = exp_open("json:-", err)) == NULL)
+			goto fail;
+		p->n_ex = 1;
+	}
+	for (i = 0; i < conf->n_collectors; i++) {
+		if ((p->ex[i] = exp_open(conf->collectors[i], err)) == NULL)
+			goto fail;
+		p->n_ex = i + 1;
+	}
+
+	dpi_conf_defaults(&dpconf);
+	dpconf.enabled = conf->dpi;
+	dpconf.max_pkts = conf->dpi_packets;
+	if ((p->dpi = dpi_new(&dpconf, err)) == NULL)
+		goto fail;
+
+	flow_table_conf_defaults(&fconf);
+	fconf.max_flows = conf->max_flows;
+	fconf.idle_timeout_s = conf->idle_timeout_s;
+	fconf.active_timeout_s = conf->active_timeout_s;
+	fconf.ext_size = dpi_ext_size(p->dpi);
+	dpi_set_ext_offset(p->dpi, 0);
+	if ((p->ft = flow_table_new(&fconf, on_flow_end,
+	    conf->dpi ? on_flow_pkt : NULL, p, err)) == NULL)
+		goto fail;
+
+	memset(&cconf, 0, sizeof(cconf));
+	cconf.file = conf->read_file;
+	cconf.iface = conf->iface;
+	cconf.filter = conf->filter;
+	cconf.snaplen = conf->snaplen;
+	cconf.promisc = conf->promisc;
+	cconf.timeout_ms = 100;
+	if ((p->cap = cap_open(&cconf, err)) == NULL)
+		goto fail;
+	p->linktype = cap_linktype(p->cap);
+	if (!dec_linktype_supported(p->linktype)) {
+		perr_set(err, -ENOTSUP, "%s '%s': link type %s (%d) is not "
+		    "supported", conf->read_file ? "capture file" : "interface",
+		    conf->read_file ? conf->read_file : conf->iface,
+		    cap_linktype_name(p->cap), p->linktype);
+		goto fail;
+	}
+	return p;
+fail:
+	probe_free(p);
+	return NULL;
+}
+
+static void
+on_frame(const struct cap_pkt *cp, void *arg)
+{
+	struct probe *p = arg;
+	struct dec_pkt pkt;
+	enum dec_result r;
+
+	r = dec_frame(&p->dconf, p->linktype, cp->data, cp->caplen, &pkt);
+	if (r != DEC_OK) {
+		p->dec_ignored[r]++;
+		return;
+	}
+	pkt.ts_us = cp->ts_us;
+	p->pkts_to_flows++;
+	flow_table_add(p->ft, &pkt);
+}
+
+static uint64_t
+clock_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+static void
+flush_exporters(struct probe *p)
+{
+	int i;
+
+	for (i = 0; i < p->n_ex; i++)
+		exp_flush(p->ex[i]);
+}
+
+int
+probe_run(struct probe *p, volatile sig_atomic_t *stop, struct perr *err)
+{
+	uint64_t now, next_tick = 0;
+	int live = cap_is_live(p->cap);
+	int rc = 0, r;
+
+	while (!*stop) {
+		r = cap_dispatch(p->cap, DISPATCH_MAX, on_frame, p, err);
+		if (r == CAP_EOF)
+			break;
+		if (r == CAP_BROKEN) {
+			p->broken = 1;
+			rc = 1;
+			break;
+		}
+		if (r < 0) {
+			rc = r;
+			break;
+		}
+		if (live && (now = clock_us()) >= next_tick) {
+			flow_table_expire(p->ft, now);
+			flush_exporters(p);
+			next_tick = now + TICK_US;
+		}
+	}
+	flow_table_flush(p->ft, FLOW_END_FORCED);
+	flush_exporters(p);
+	if (rc == 0 && p->write_failures > 0) {
+		perr_set(err, -EIO, "%" PRIu64 " records could not be written",
+		    p->write_failures);
+		rc = 1;
+	}
+	return rc;
+}
+
+void
+probe_break(struct probe *p)
+{
+	if (p != NULL && p->cap != NULL)
+		cap_breakloop(p->cap);
+}
+
+void
+probe_print_stats(struct probe *p, FILE *fp)
+{
+	struct flow_table_stats fs;
+	struct cap_stats cs;
+	struct dpi_stats ds;
+	uint64_t ignored = 0;
+	int i;
+
+	cap_stats(p->cap, &cs);
+	flow_table_stats(p->ft, &fs);
+	dpi_stats(p->dpi, &ds);
+	for (i = 1; i < DEC_RESULT_MAX; i++)
+		ignored += p->dec_ignored[i];
+	ignored += cs.filtered;
+
+	fprintf(fp, "l7probe: packets: read %" PRIu64 ", in records %" PRIu64
+	    ", ignored %" PRIu64 "\n", cs.read, p->pkts_exported, ignored);
+	fprintf(fp, "l7probe: ignored: filtered %" PRIu64, cs.filtered);
+	for (i = 1; i < DEC_RESULT_MAX; i++)
+		fprintf(fp, ", %s %" PRIu64, dec_result_name(i),
+		    p->dec_ignored[i]);
+	fputc('\n', fp);
+	fprintf(fp, "l7probe: records: %" PRIu64 " (idle %" PRIu64
+	    ", active %" PRIu64 ", end %" PRIu64 ", forced %" PRIu64
+	    ", resources %" PRIu64 "), bytes %" PRIu64 ", flows %" PRIu64
+	    ", peak %" PRIu32 "\n", p->records,
+	    fs.records_ended[FLOW_END_IDLE], fs.records_ended[FLOW_END_ACTIVE],
+	    fs.records_ended[FLOW_END_DETECTED],
+	    fs.records_ended[FLOW_END_FORCED],
+	    fs.records_ended[FLOW_END_RESOURCES], p->bytes_exported,
+	    fs.flows_created, fs.peak_flows);
+	fprintf(fp, "l7probe: fragments: matched %" PRIu64 ", orphaned %"
+	    PRIu64 "\n", fs.frags_matched, fs.frags_orphaned);
+	if (p->conf->dpi)
+		fprintf(fp, "l7probe: dpi: detected %" PRIu64 ", guessed %"
+		    PRIu64 ", unknown %" PRIu64 ", packets %" PRIu64 "\n",
+		    ds.flows_detected, ds.flows_guessed, ds.flows_unknown,
+		    ds.pkts_fed);
+	if (cap_is_live(p->cap))
+		fprintf(fp, "l7probe: capture: kernel drops %" PRIu64
+		    ", interface drops %" PRIu64 "\n", cs.kernel_drops,
+		    cs.if_drops);
+	for (i = 0; i < p->n_ex; i++) {
+		struct exp_stats es;
+
+		exp_get_stats(p->ex[i], &es);
+		fprintf(fp, "l7probe: collector %s: records %" PRIu64
+		    ", failed %" PRIu64 "\n", exp_uri(p->ex[i]), es.records,
+		    es.errors);
+	}
+	/* The invariant the probe stands for: say so loudly if it broke. */
+	if (p->pkts_exported != p->pkts_to_flows ||
+	    p->pkts_to_flows + ignored != cs.read)
+		fprintf(fp, "l7probe: error: accounting mismatch: read %"
+		    PRIu64 ", to flows %" PRIu64 ", in records %" PRIu64
+		    ", ignored %" PRIu64 "\n", cs.read, p->pkts_to_flows,
+		    p->pkts_exported, ignored);
+}

@@ -1,0 +1,173 @@
+/*
+ * test_json.c - the JSON lines exporter: field names and values of one
+ * IPv4 and one IPv6 record, escaping of strings from the wire, and the
+ * errors of an exporter that cannot open its file.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "export/export.h"
+
+static char *
+write_one(const struct exp_record *rec)
+{
+	char path[] = "/tmp/l7probe-test-json-XXXXXX";
+	struct perr err;
+	struct exporter *ex;
+	char uri[64];
+	static char out[16384];
+	FILE *fp;
+	size_t n;
+	int fd;
+
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	close(fd);
+	snprintf(uri, sizeof(uri), "json:%s", path);
+	ex = exp_open(uri, &err);
+	assert_non_null(ex);
+	assert_int_equal(exp_write(ex, rec), 0);
+	exp_close(ex);
+	fp = fopen(path, "r");
+	assert_non_null(fp);
+	n = fread(out, 1, sizeof(out) - 1, fp);
+	out[n] = '\0';
+	fclose(fp);
+	unlink(path);
+	return out;
+}
+
+static void
+fill_app(struct dpi_info *app)
+{
+	memset(app, 0, sizeof(*app));
+	snprintf(app->app_name, sizeof(app->app_name), "TLS.Instagram");
+	snprintf(app->category_name, sizeof(app->category_name),
+	    "SocialNetwork");
+	app->master_id = 91;
+	app->app_id = 211;
+	app->confidence_name = "DPI";
+	app->server_name = "i.instagram.com";
+	app->client_fingerprint = "";
+	app->server_fingerprint = NULL;
+	/* a quote, a backslash, a control byte and a high byte */
+	app->user_agent = "a\"b\\c\x01\xff";
+}
+
+static void
+test_ipv4_record(void **unused)
+{
+	struct flow *f = calloc(1, sizeof(*f));
+	struct exp_record rec;
+	struct dpi_info app;
+	const char *line;
+
+	(void)unused;
+	f->key.ip_version = 4;
+	f->key.proto = 6;
+	memcpy(f->key.src, "\xc0\xa8\x00\x67", 4);	/* 192.168.0.103 */
+	memcpy(f->key.dst, "\x1f\x0d\x56\x34", 4);	/* 31.13.86.52 */
+	f->key.sport = 50123;
+	f->key.dport = 443;
+	f->key.vlan_id = 7;
+	f->key.tunnel_id = 42;
+	f->c[0].pkts = 3;
+	f->c[0].bytes = 180;
+	f->c[0].first_us = 1436720898354402ULL;
+	f->c[0].last_us = 1436720899000999ULL;
+	f->c[0].tcp_flags = 0x12;
+	f->c[1].pkts = 2;
+	f->c[1].bytes = 3000;
+	f->c[1].first_us = 1436720898300000ULL;	/* earlier: start_time */
+	f->c[1].last_us = 1436720898400000ULL;
+	f->c[1].tcp_flags = 0x18;
+	fill_app(&app);
+	rec.flow = f;
+	rec.reason = FLOW_END_DETECTED;
+	rec.app = &app;
+	line = write_one(&rec);
+	assert_string_equal(line,
+	    "{\"ip_src\":\"192.168.0.103\",\"src_port\":50123,"
+	    "\"ip_dst\":\"31.13.86.52\",\"dst_port\":443,\"ip_protocol\":6,"
+	    "\"ip_version\":4,\"vlan_id\":7,\"tunnel_id\":42,"
+	    "\"src_to_dst_pkts\":3,\"dst_to_src_pkts\":2,"
+	    "\"src_to_dst_bytes\":180,\"dst_to_src_bytes\":3000,"
+	    "\"start_time\":1436720898300,\"end_time\":1436720899000,"
+	    "\"src_to_dst_tcp_flags\":18,\"dst_to_src_tcp_flags\":24,"
+	    "\"export_reason\":3,\"application_name\":\"TLS.Instagram\","
+	    "\"category_name\":\"SocialNetwork\",\"application_id\":\"91.211\","
+	    "\"application_is_guessed\":0,\"application_confidence\":\"DPI\","
+	    "\"requested_server_name\":\"i.instagram.com\","
+	    "\"client_fingerprint\":\"\",\"server_fingerprint\":\"\","
+	    "\"user_agent\":\"a\\\"b\\\\c\\u0001\\u00ff\"}\n");
+	free(f);
+}
+
+static void
+test_ipv6_icmp_record(void **unused)
+{
+	struct flow *f = calloc(1, sizeof(*f));
+	struct exp_record rec;
+	struct dpi_info app;
+	const char *line;
+
+	(void)unused;
+	f->key.ip_version = 6;
+	f->key.proto = 58;
+	f->key.src[15] = 1;				/* ::1 */
+	f->key.dst[0] = 0xfe;				/* fe80::2 */
+	f->key.dst[1] = 0x80;
+	f->key.dst[15] = 2;
+	f->c[0].pkts = 1;
+	f->c[0].bytes = 104;
+	f->c[0].first_us = f->c[0].last_us = 2000;
+	f->c[0].icmp_type = 128;			/* echo request */
+	fill_app(&app);
+	rec.flow = f;
+	rec.reason = FLOW_END_IDLE;
+	rec.app = &app;
+	line = write_one(&rec);
+	assert_non_null(strstr(line, "\"ip_src\":\"::1\",\"src_port\":0,"
+	    "\"ip_dst\":\"fe80::2\",\"dst_port\":0,\"ip_protocol\":58,"
+	    "\"ip_version\":6,"));
+	assert_non_null(strstr(line, "\"src_to_dst_pkts\":1,"
+	    "\"dst_to_src_pkts\":0,\"src_to_dst_bytes\":104,"
+	    "\"dst_to_src_bytes\":0,\"start_time\":2,\"end_time\":2,"));
+	assert_non_null(strstr(line, "\"src_to_dst_icmp_type\":128,"
+	    "\"src_to_dst_icmp_code\":0,\"dst_to_src_icmp_type\":0,"));
+	assert_non_null(strstr(line, "\"export_reason\":1,"));
+	free(f);
+}
+
+static void
+test_open_errors(void **unused)
+{
+	struct perr err;
+
+	(void)unused;
+	memset(&err, 0, sizeof(err));
+	assert_null(exp_open("json:/nonexistent-dir/x.json", &err));
+	assert_non_null(strstr(err.msg, "/nonexistent-dir/x.json"));
+	assert_non_null(strstr(err.msg, "No such file"));
+	assert_null(exp_open("nosuch:x", &err));
+	assert_non_null(strstr(err.msg, "unknown kind"));
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_ipv4_record),
+		cmocka_unit_test(test_ipv6_icmp_record),
+		cmocka_unit_test(test_open_errors),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
