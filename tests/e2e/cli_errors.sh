@@ -1,0 +1,92 @@
+#!/bin/sh
+# cli_errors.sh - bad input gets one clear line on stderr and a non-zero
+# exit; --help and the man page list the same options; a capture cut in the
+# middle of a packet still exports what was read; standard input works.
+set -u
+L7PROBE=${L7PROBE:-./l7probe}
+srcdir=${srcdir:-.}
+cap="$srcdir/tests/data/instagram.pcap"
+tmp=$(mktemp -d) || exit 99
+trap 'rm -rf "$tmp"' EXIT
+fails=0
+
+# expect STATUS WORDS -- ARGS: runs the probe, checks the exit status and
+# that stderr holds WORDS (a fixed string) in exactly one line.
+expect() {
+	want=$1; words=$2; shift 3
+	"$L7PROBE" "$@" >"$tmp/out" 2>"$tmp/err" </dev/null
+	got=$?
+	if [ "$got" -ne "$want" ]; then
+		echo "FAIL: l7probe $* exited $got, want $want"; cat "$tmp/err"
+		fails=$((fails + 1)); return
+	fi
+	if [ -n "$words" ] && ! grep -qF -- "$words" "$tmp/err"; then
+		echo "FAIL: l7probe $*: stderr lacks '$words':"; cat "$tmp/err"
+		fails=$((fails + 1)); return
+	fi
+	if [ "$want" -eq 2 ] && [ "$(wc -l <"$tmp/err")" -ne 1 ]; then
+		echo "FAIL: l7probe $*: want one line on stderr, got:"
+		cat "$tmp/err"; fails=$((fails + 1)); return
+	fi
+	echo "ok: l7probe $* -> $got"
+}
+
+head -c 3000 /dev/urandom >"$tmp/garbage.pcap"
+# A pcap header and 100 bytes of a first record whose header asks for more.
+head -c 10000 "$cap" >"$tmp/cut.pcap"
+
+expect 2 "capture file '$tmp/missing.pcap'" -- -r "$tmp/missing.pcap"
+expect 2 "No such file" -- -r "$tmp/missing.pcap"
+expect 2 "capture file '$tmp/garbage.pcap'" -- -r "$tmp/garbage.pcap"
+expect 2 "filter 'tcp port eighty'" -- -r "$cap" -f "tcp port eighty"
+expect 2 "--max-flows 'many': not a whole number" -- -r "$cap" --max-flows many
+expect 2 "--idle-timeout '0': out of range" -- -r "$cap" --idle-timeout 0
+expect 2 "unknown option '--frobnicate'" -- -r "$cap" --frobnicate
+expect 2 "no input" --
+expect 2 "interface 'l7nosuch0': no such device" -- -i l7nosuch0
+expect 2 "unknown kind" -- -r "$cap" -n "bogus://127.0.0.1:1"
+expect 2 "collector 'json:$tmp/no/such/dir.json'" -- -r "$cap" -n "json:$tmp/no/such/dir.json"
+expect 1 "truncated" -- -r "$tmp/cut.pcap" -n "json:$tmp/cut.json"
+if [ ! -s "$tmp/cut.json" ]; then
+	echo "FAIL: a cut capture exported nothing"; fails=$((fails + 1))
+fi
+expect 0 "" -- --help
+grep -q -- "--collector" "$tmp/out" || { echo "FAIL: --help lacks --collector"; fails=$((fails + 1)); }
+expect 0 "" -- -V
+grep -q "^l7probe [0-9]" "$tmp/out" || { echo "FAIL: -V output"; fails=$((fails + 1)); }
+
+# Permission: an unprivileged user may not capture.
+if [ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null 2>&1; then
+	setpriv --reuid=65534 --regid=65534 --clear-groups \
+	    "$L7PROBE" -i lo >/dev/null 2>"$tmp/err"
+	st=$?
+	if [ $st -ne 2 ] || ! grep -q "interface 'lo': permission denied" "$tmp/err"; then
+		echo "FAIL: unprivileged live capture: exit $st"; cat "$tmp/err"
+		fails=$((fails + 1))
+	else
+		echo "ok: unprivileged -i lo -> permission denied"
+	fi
+fi
+
+# Standard input gives the same records as the file.
+"$L7PROBE" -q -r "$cap" >"$tmp/a.json" || fails=$((fails + 1))
+"$L7PROBE" -q -r - <"$cap" >"$tmp/b.json" || fails=$((fails + 1))
+if [ ! -s "$tmp/a.json" ] || ! cmp -s "$tmp/a.json" "$tmp/b.json"; then
+	echo "FAIL: -r - differs from -r FILE"; fails=$((fails + 1))
+else
+	echo "ok: -r - equals -r FILE ($(wc -l <"$tmp/a.json") records)"
+fi
+
+# Every long option of --help is in the man page, and the reverse.
+man="$srcdir/doc/l7probe.8"
+"$L7PROBE" --help | grep -o -- '--[a-z][a-z-]*' | sort -u >"$tmp/help.opts"
+sed 's/\\-/-/g' "$man" | grep -o -- '--[a-z][a-z-]*' | sort -u >"$tmp/man.opts"
+if ! diff "$tmp/help.opts" "$tmp/man.opts" >"$tmp/d"; then
+	echo "FAIL: --help and doc/l7probe.8 list different options:"
+	cat "$tmp/d"; fails=$((fails + 1))
+else
+	echo "ok: --help and the man page list the same $(wc -l <"$tmp/help.opts") options"
+fi
+
+[ $fails -eq 0 ] || { echo "$fails failures"; exit 1; }
+exit 0
