@@ -36,7 +36,9 @@ struct probe {
 	struct flow_table	*ft;
 	struct dpi		*dpi;
 	struct exporter		*ex[CONF_MAX_COLLECTORS];
+	int			ex_dead[CONF_MAX_COLLECTORS];
 	int			n_ex;
+	int			n_dead;		/* exporters that failed */
 
 	uint64_t		dec_ignored[DEC_RESULT_MAX];
 	uint64_t		pkts_to_flows;	/* decoded, given to the table */
@@ -44,6 +46,7 @@ struct probe {
 	uint64_t		bytes_exported;
 	uint64_t		records;	/* ended records with packets */
 	uint64_t		write_failures;	/* records an exporter lost */
+	uint64_t		flush_failures;	/* buffered output lost */
 	int			broken;		/* the input file was cut */
 };
 
@@ -93,9 +96,19 @@ on_flow_end(struct flow *f, enum flow_end_reason reason, void *arg)
 		p->pkts_exported += pkts;
 		p->bytes_exported += f->c[FLOW_DIR_FWD].bytes +
 		    f->c[FLOW_DIR_REV].bytes;
-		for (i = 0; i < p->n_ex; i++)
-			if (exp_write(p->ex[i], &rec) != 0)
+		for (i = 0; i < p->n_ex; i++) {
+			if (p->ex_dead[i]) {
 				p->write_failures++;
+				continue;
+			}
+			/* A JSON output that cannot be written (closed pipe,
+			 * full disk) will not get better. */
+			if (exp_write(p->ex[i], &rec) != 0) {
+				p->write_failures++;
+				p->ex_dead[i] = 1;
+				p->n_dead++;
+			}
+		}
 	}
 	if (reason != FLOW_END_ACTIVE)
 		dpi_flow_release(p->dpi, f);
@@ -194,13 +207,20 @@ clock_us(void)
 	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
 }
 
+/* Pushes buffered records out; an exporter that fails is dead, and what
+ * it had buffered is lost, which the exit status tells. */
 static void
 flush_exporters(struct probe *p)
 {
 	int i;
 
-	for (i = 0; i < p->n_ex; i++)
-		exp_flush(p->ex[i]);
+	for (i = 0; i < p->n_ex; i++) {
+		if (p->ex_dead[i] || exp_flush(p->ex[i]) == 0)
+			continue;
+		p->ex_dead[i] = 1;
+		p->n_dead++;
+		p->flush_failures++;
+	}
 }
 
 int
@@ -210,7 +230,7 @@ probe_run(struct probe *p, volatile sig_atomic_t *stop, struct perr *err)
 	int live = cap_is_live(p->cap);
 	int rc = 0, r;
 
-	while (!*stop) {
+	while (!*stop && p->n_dead < p->n_ex) {
 		r = cap_dispatch(p->cap, DISPATCH_MAX, on_frame, p, err);
 		if (r == CAP_EOF)
 			break;
@@ -231,9 +251,15 @@ probe_run(struct probe *p, volatile sig_atomic_t *stop, struct perr *err)
 	}
 	flow_table_flush(p->ft, FLOW_END_FORCED);
 	flush_exporters(p);
+	if (rc == 0 && p->flush_failures > 0 && p->write_failures == 0) {
+		perr_set(err, -EIO, "records buffered for a collector could "
+		    "not be written");
+		rc = 1;
+	}
 	if (rc == 0 && p->write_failures > 0) {
-		perr_set(err, -EIO, "%" PRIu64 " records could not be written",
-		    p->write_failures);
+		perr_set(err, -EIO, "%" PRIu64 " records could not be written%s",
+		    p->write_failures, p->n_dead == p->n_ex ?
+		    " (no collector left: stopped reading)" : "");
 		rc = 1;
 	}
 	return rc;

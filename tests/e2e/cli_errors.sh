@@ -50,6 +50,7 @@ expect 1 "truncated" -- -r "$tmp/cut.pcap" -n "json:$tmp/cut.json"
 if [ ! -s "$tmp/cut.json" ]; then
 	echo "FAIL: a cut capture exported nothing"; fails=$((fails + 1))
 fi
+expect 1 "No space left on device" -- -q -r "$cap" -n json:/dev/full
 expect 0 "" -- --help
 grep -q -- "--collector" "$tmp/out" || { echo "FAIL: --help lacks --collector"; fails=$((fails + 1)); }
 expect 0 "" -- -V
