@@ -165,8 +165,8 @@ json_write(struct exporter *ex, const struct exp_record *rec)
 	put(&l, ",\"export_reason\":%d", (int)rec->reason);
 	put_str(&l, "application_name", app->app_name);
 	put_str(&l, "category_name", app->category_name);
-	put(&l, ",\"application_id\":\"%u.%u\",\"application_is_guessed\":%u",
-	    app->master_id, app->app_id, app->guessed);
+	put(&l, ",\"application_id\":\"%s\",\"application_is_guessed\":%u",
+	    app->app_id_str, app->guessed);
 	put_str(&l, "application_confidence", app->confidence_name);
 	put_str(&l, "requested_server_name", app->server_name);
 	put_str(&l, "client_fingerprint", app->client_fingerprint);

@@ -53,6 +53,7 @@ fill_app(struct dpi_info *app)
 	    "SocialNetwork");
 	app->master_id = 91;
 	app->app_id = 211;
+	snprintf(app->app_id_str, sizeof(app->app_id_str), "91.211");
 	app->confidence_name = "DPI";
 	app->server_name = "i.instagram.com";
 	app->client_fingerprint = "";

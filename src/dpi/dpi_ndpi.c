@@ -1,0 +1,432 @@
+/*
+ * dpi_ndpi.c - application classification with nDPI (written for 4.2).
+ *
+ * Pipeline position: flow table -> [dpi] -> plugins -> export.
+ * The only file that includes nDPI's headers. One nDPI detection module
+ * per struct dpi, with every protocol enabled and nDPI's default
+ * categories; not thread-safe, like nDPI itself.
+ *
+ * Each flow's ext area holds a struct dpi_flow. Its life:
+ *   DPI_IDLE     zeroed by the flow table, no packet seen yet;
+ *   DPI_RUNNING  u.nf is nDPI's flow state (about 1 KB), fed packet by
+ *                packet;
+ *   DPI_DONE     the result (ids, category, confidence) plus u.strs, one
+ *                malloc'd block with the four metadata strings back to
+ *                back ("sni\0ja3c\0ja3s\0ua\0"), NULL when all are empty.
+ * nDPI's state is freed the moment detection ends, so a flow that lives on
+ * costs 24 bytes and its strings.
+ *
+ * Detection ends as ndpiReader's does (example/reader_util.c): when nDPI
+ * reports an application protocol and ndpi_extra_dissection_possible()
+ * says no more metadata can come, or after max_pkts packets; a flow still
+ * without protocol then is given up with ndpi_detection_giveup(), which
+ * may guess by port or address. Flows that end earlier are given up in
+ * dpi_flow_end().
+ */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include "dpi/dpi.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ndpi_config.h (pulled in by ndpi_api.h) defines its own autoconf package
+ * macros; ours are not used below, so let nDPI's replace them silently. */
+#undef PACKAGE
+#undef PACKAGE_BUGREPORT
+#undef PACKAGE_NAME
+#undef PACKAGE_STRING
+#undef PACKAGE_TARNAME
+#undef PACKAGE_URL
+#undef PACKAGE_VERSION
+#undef VERSION
+#include <ndpi/ndpi_api.h>
+
+/* configure probes the nDPI functions that come and go between releases;
+ * built by hand (no config.h), assume 4.2. */
+#if !defined(HAVE_CONFIG_H) || defined(HAVE_NDPI_EXTRA_DISSECTION_POSSIBLE)
+#define more_wanted(m, nf)	ndpi_extra_dissection_possible((m), (nf))
+#else
+#define more_wanted(m, nf)	0
+#endif
+#if !defined(HAVE_CONFIG_H) || defined(HAVE_NDPI_CONFIDENCE_GET_NAME)
+#define confidence_name(c)	ndpi_confidence_get_name(c)
+#else
+#define confidence_name(c)	""
+#endif
+
+#define DPI_MAX_PKTS_LIMIT	65535	/* dpi_flow.pkts is 16 bits */
+#define DPI_UA_MAX		512	/* longest User-Agent kept, bytes */
+
+enum dpi_state {
+	DPI_IDLE = 0,
+	DPI_RUNNING,
+	DPI_DONE,
+};
+
+/* The per-flow state in flow->ext; all zero is DPI_IDLE. */
+struct dpi_flow {
+	union {
+		struct ndpi_flow_struct	*nf;	/* DPI_RUNNING */
+		char			*strs;	/* DPI_DONE, may be NULL */
+	} u;
+	uint16_t	master_id;
+	uint16_t	app_id;
+	uint16_t	category;
+	uint16_t	pkts;		/* fed to nDPI */
+	uint8_t		state;		/* enum dpi_state */
+	uint8_t		guessed;
+	uint8_t		confidence;	/* ndpi_confidence_t */
+};
+
+struct dpi {
+	struct ndpi_detection_module_struct *ndpi;	/* NULL when disabled */
+	int		enabled;
+	uint16_t	max_pkts;
+	size_t		ext_off;
+	struct dpi_stats st;
+};
+
+/* The metadata strings, in the order they are stored in dpi_flow.strs. */
+enum {
+	META_SNI = 0,
+	META_JA3C,
+	META_JA3S,
+	META_UA,
+	META_N
+};
+
+void
+dpi_conf_defaults(struct dpi_conf *conf)
+{
+	conf->enabled = 1;
+	conf->max_pkts = 20;
+}
+
+struct dpi *
+dpi_new(const struct dpi_conf *conf, struct perr *err)
+{
+	NDPI_PROTOCOL_BITMASK all;
+	struct dpi *d;
+
+	if (conf->enabled && (conf->max_pkts == 0 ||
+	    conf->max_pkts > DPI_MAX_PKTS_LIMIT)) {
+		perr_set(err, -EINVAL, "dpi: max packets per flow %u out of "
+		    "range (1 to %u)", conf->max_pkts, DPI_MAX_PKTS_LIMIT);
+		return NULL;
+	}
+	if ((d = calloc(1, sizeof(*d))) == NULL) {
+		perr_set(err, -ENOMEM, "dpi: out of memory");
+		return NULL;
+	}
+	d->enabled = conf->enabled != 0;
+	d->max_pkts = (uint16_t)conf->max_pkts;
+	if (!d->enabled)
+		return d;
+	if ((d->ndpi = ndpi_init_detection_module(ndpi_no_prefs)) == NULL) {
+		perr_set(err, -ENOMEM, "dpi: cannot start nDPI %s detection "
+		    "module (out of memory?)", ndpi_revision());
+		goto fail;
+	}
+	NDPI_BITMASK_SET_ALL(all);
+	ndpi_set_protocol_detection_bitmask2(d->ndpi, &all);
+	ndpi_finalize_initialization(d->ndpi);
+	return d;
+fail:
+	dpi_free(d);
+	return NULL;
+}
+
+void
+dpi_free(struct dpi *d)
+{
+	if (d == NULL)
+		return;
+	if (d->ndpi != NULL)
+		ndpi_exit_detection_module(d->ndpi);
+	free(d);
+}
+
+size_t
+dpi_ext_size(const struct dpi *d)
+{
+	return d->enabled ? sizeof(struct dpi_flow) : 0;
+}
+
+void
+dpi_set_ext_offset(struct dpi *d, size_t off)
+{
+	d->ext_off = off;
+}
+
+static struct dpi_flow *
+flow_state(const struct dpi *d, const struct flow *f)
+{
+	/* The table gives an 8-aligned ext and the pipeline an 8-aligned
+	 * offset in it, so the cast is aligned. */
+	return (struct dpi_flow *)(void *)((unsigned char *)f->ext +
+	    d->ext_off);
+}
+
+static int
+is_tls_like(uint16_t id)
+{
+	return id == NDPI_PROTOCOL_TLS || id == NDPI_PROTOCOL_QUIC ||
+	    id == NDPI_PROTOCOL_DTLS;
+}
+
+/*
+ * Points <s>/<len> at the metadata nDPI collected in <nf> for a flow
+ * classified <master>.<app>. protos is a union: the JA3 strings are only
+ * meaningful for TLS-like flows (ndpiReader checks the same way).
+ */
+static void
+meta_from_ndpi(const struct ndpi_flow_struct *nf, uint16_t master,
+    uint16_t app, const char *s[META_N], size_t len[META_N])
+{
+	const char *ua = nf->http.user_agent;
+
+	s[META_SNI] = nf->host_server_name;
+	len[META_SNI] = strnlen(nf->host_server_name,
+	    sizeof(nf->host_server_name));
+	if (is_tls_like(master) || is_tls_like(app)) {
+		s[META_JA3C] = nf->protos.tls_quic.ja3_client;
+		len[META_JA3C] = strnlen(nf->protos.tls_quic.ja3_client,
+		    sizeof(nf->protos.tls_quic.ja3_client));
+		s[META_JA3S] = nf->protos.tls_quic.ja3_server;
+		len[META_JA3S] = strnlen(nf->protos.tls_quic.ja3_server,
+		    sizeof(nf->protos.tls_quic.ja3_server));
+	} else {
+		s[META_JA3C] = s[META_JA3S] = "";
+		len[META_JA3C] = len[META_JA3S] = 0;
+	}
+	s[META_UA] = ua != NULL ? ua : "";
+	len[META_UA] = ua != NULL ? strnlen(ua, DPI_UA_MAX) : 0;
+}
+
+/* Copies <nf>'s metadata into one block; NULL when all strings are empty
+ * or memory is short (the flow then just lacks metadata). */
+static char *
+meta_copy(const struct ndpi_flow_struct *nf, uint16_t master, uint16_t app)
+{
+	const char *s[META_N];
+	size_t len[META_N], total = 0, i;
+	char *block, *p;
+
+	meta_from_ndpi(nf, master, app, s, len);
+	for (i = 0; i < META_N; i++)
+		total += len[i];
+	if (total == 0 || (block = malloc(total + META_N)) == NULL)
+		return NULL;
+	for (p = block, i = 0; i < META_N; i++) {
+		memcpy(p, s[i], len[i]);
+		p += len[i];
+		*p++ = '\0';
+	}
+	return block;
+}
+
+/*
+ * Ends detection of <df>, whose last packet gave <proto>: asks nDPI to
+ * give up (and maybe guess) when <giveup> is set or nothing was found,
+ * keeps the result and the metadata, frees nDPI's state.
+ */
+static void
+finish(struct dpi *d, struct dpi_flow *df, ndpi_protocol proto, int giveup)
+{
+	struct ndpi_flow_struct *nf = df->u.nf;
+	int found = nf->detected_protocol_stack[0] != NDPI_PROTOCOL_UNKNOWN;
+	uint8_t was_guessed = 0;
+
+	if (giveup || proto.app_protocol == NDPI_PROTOCOL_UNKNOWN)
+		proto = ndpi_detection_giveup(d->ndpi, nf, 1, &was_guessed);
+	if (found)
+		d->st.flows_detected++;
+	else if (proto.app_protocol != NDPI_PROTOCOL_UNKNOWN ||
+	    proto.master_protocol != NDPI_PROTOCOL_UNKNOWN) {
+		df->guessed = 1;
+		d->st.flows_guessed++;
+	} else
+		d->st.flows_unknown++;
+	df->master_id = proto.master_protocol;
+	df->app_id = proto.app_protocol;
+	df->category = (uint16_t)proto.category;
+	df->confidence = (uint8_t)nf->confidence;
+	df->u.strs = meta_copy(nf, df->master_id, df->app_id);
+	df->state = DPI_DONE;
+	ndpi_free_flow(nf);
+	d->st.flows_active--;
+}
+
+void
+dpi_packet(struct dpi *d, struct flow *f, enum flow_dir dir,
+    const struct dec_pkt *pkt)
+{
+	struct dpi_flow *df;
+	ndpi_protocol proto;
+	uint32_t len;
+
+	/* nDPI finds the direction itself, from the addresses. */
+	(void)dir;
+	if (!d->enabled)
+		return;
+	df = flow_state(d, f);
+	if (df->state == DPI_DONE || pkt->frag == DEC_FRAG_LATER ||
+	    pkt->l3 == NULL || pkt->l3_caplen == 0)
+		return;
+	if (df->state == DPI_IDLE) {
+		df->u.nf = ndpi_flow_malloc(SIZEOF_FLOW_STRUCT);
+		if (df->u.nf == NULL)
+			return;	/* try again with the next packet */
+		memset(df->u.nf, 0, SIZEOF_FLOW_STRUCT);
+		df->state = DPI_RUNNING;
+		d->st.flows_active++;
+	}
+	len = pkt->l3_caplen > 0xffff ? 0xffff : pkt->l3_caplen;
+	proto = ndpi_detection_process_packet(d->ndpi, df->u.nf, pkt->l3,
+	    (unsigned short)len, pkt->ts_us / 1000);
+	df->pkts++;
+	d->st.pkts_fed++;
+	if (df->pkts >= d->max_pkts ||
+	    (proto.app_protocol != NDPI_PROTOCOL_UNKNOWN &&
+	    !more_wanted(d->ndpi, df->u.nf)))
+		finish(d, df, proto, 0);
+}
+
+void
+dpi_flow_end(struct dpi *d, struct flow *f)
+{
+	struct dpi_flow *df;
+	ndpi_protocol none = NDPI_PROTOCOL_NULL;
+
+	if (!d->enabled)
+		return;
+	df = flow_state(d, f);
+	/* Given up even when a protocol was found and extra dissection goes
+	 * on, as ndpiReader does at the end: nDPI then keeps that protocol. */
+	if (df->state == DPI_RUNNING)
+		finish(d, df, none, 1);
+}
+
+void
+dpi_flow_release(struct dpi *d, struct flow *f)
+{
+	struct dpi_flow *df;
+
+	if (!d->enabled)
+		return;
+	df = flow_state(d, f);
+	if (df->state == DPI_RUNNING) {
+		ndpi_free_flow(df->u.nf);
+		d->st.flows_active--;
+	} else if (df->state == DPI_DONE)
+		free(df->u.strs);
+	memset(df, 0, sizeof(*df));
+}
+
+static void
+set_unknown(struct dpi_info *out)
+{
+	memset(out, 0, sizeof(*out));
+	snprintf(out->app_name, sizeof(out->app_name), "Unknown");
+	snprintf(out->category_name, sizeof(out->category_name),
+	    "Unspecified");
+	snprintf(out->app_id_str, sizeof(out->app_id_str), "0");
+	out->confidence_name = "";
+	out->server_name = out->client_fingerprint = "";
+	out->server_fingerprint = out->user_agent = "";
+}
+
+/* "master.app" ids as ndpi_protocol2id() writes them, without needing a
+ * writable protocol struct. */
+static void
+format_ids(char *buf, size_t size, uint16_t master, uint16_t app)
+{
+	if (master != NDPI_PROTOCOL_UNKNOWN && master != app) {
+		if (app != NDPI_PROTOCOL_UNKNOWN)
+			snprintf(buf, size, "%u.%u", master, app);
+		else
+			snprintf(buf, size, "%u", master);
+	} else
+		snprintf(buf, size, "%u", app);
+}
+
+void
+dpi_flow_info(const struct dpi *d, const struct flow *f,
+    struct dpi_info *out)
+{
+	const struct dpi_flow *df;
+	const char *s[META_N] = { "", "", "", "" };
+	size_t len[META_N], i;
+	ndpi_protocol proto = NDPI_PROTOCOL_NULL;
+	const char *cat;
+
+	set_unknown(out);
+	if (!d->enabled)
+		return;
+	df = flow_state(d, f);
+	switch (df->state) {
+	case DPI_IDLE:
+		return;
+	case DPI_RUNNING:
+		/* Result so far, metadata borrowed from nDPI's state. */
+		proto.master_protocol = df->u.nf->detected_protocol_stack[1];
+		proto.app_protocol = df->u.nf->detected_protocol_stack[0];
+		proto.category = df->u.nf->category;
+		out->confidence = (uint8_t)df->u.nf->confidence;
+		meta_from_ndpi(df->u.nf, proto.master_protocol,
+		    proto.app_protocol, s, len);
+		break;
+	default:
+		proto.master_protocol = df->master_id;
+		proto.app_protocol = df->app_id;
+		proto.category = (ndpi_protocol_category_t)df->category;
+		out->confidence = df->confidence;
+		out->guessed = df->guessed;
+		if (df->u.strs != NULL) {
+			s[0] = df->u.strs;
+			for (i = 1; i < META_N; i++)
+				s[i] = s[i - 1] + strlen(s[i - 1]) + 1;
+		}
+		break;
+	}
+	out->master_id = proto.master_protocol;
+	out->app_id = proto.app_protocol;
+	out->category_id = (uint16_t)proto.category;
+	ndpi_protocol2name(d->ndpi, proto, out->app_name,
+	    sizeof(out->app_name));
+	format_ids(out->app_id_str, sizeof(out->app_id_str),
+	    proto.master_protocol, proto.app_protocol);
+	cat = ndpi_category_get_name(d->ndpi, proto.category);
+	if (cat != NULL)
+		snprintf(out->category_name, sizeof(out->category_name), "%s",
+		    cat);
+	if (out->confidence != NDPI_CONFIDENCE_UNKNOWN)
+		out->confidence_name = confidence_name(
+		    (ndpi_confidence_t)out->confidence);
+	if (out->confidence_name == NULL)
+		out->confidence_name = "";
+	out->server_name = s[META_SNI];
+	out->client_fingerprint = s[META_JA3C];
+	out->server_fingerprint = s[META_JA3S];
+	out->user_agent = s[META_UA];
+}
+
+void
+dpi_stats(const struct dpi *d, struct dpi_stats *s)
+{
+	*s = d->st;
+}
+
+const char *
+dpi_backend_version(void)
+{
+#ifdef NDPI_GIT_RELEASE
+	return "nDPI " NDPI_GIT_RELEASE;
+#else
+	return "nDPI";
+#endif
+}

@@ -1,0 +1,523 @@
+/*
+ * test_dpi.c - unit tests of the dpi module (src/dpi/dpi.h).
+ *
+ * Flows are built by hand (struct flow plus a zeroed ext area) and fed
+ * hand-made IPv4 packets, as the flow table would. Built with nDPI the
+ * tests check real classification (DNS.Google, HTTP.Facebook), that nDPI's
+ * per-flow state is freed once detection ends, that max_pkts stops the
+ * feeding, and that later fragments are not fed; without nDPI
+ * (dpi_none.c) every flow must be Unknown.
+ */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "dpi/dpi.h"
+
+#define EXT_OFF		8	/* as if another module came first */
+#define PKT_MAX		1500
+
+/* One hand-made IPv4 packet and the dec_pkt describing it. */
+struct tpkt {
+	uint8_t		buf[PKT_MAX];
+	struct dec_pkt	pkt;
+};
+
+static const uint8_t ip_cli[4] = { 192, 168, 1, 10 };
+static const uint8_t ip_dns[4] = { 8, 8, 8, 8 };
+static const uint8_t ip_web[4] = { 157, 240, 1, 35 };	/* Facebook */
+static const uint8_t ip_doc[4] = { 198, 51, 100, 7 };	/* TEST-NET-2 */
+
+static void
+put16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
+static void
+put32(uint8_t *p, uint32_t v)
+{
+	put16(p, (uint16_t)(v >> 16));
+	put16(p + 2, (uint16_t)v);
+}
+
+/*
+ * Builds IPv4 (20 bytes, no options, DF clear) + UDP (proto 17) or TCP
+ * (proto 6, 20 bytes, <flags>, <seq>/<ack>) + <payload> into <t>, and
+ * fills t->pkt as the decoder would. Checksums are left 0: nDPI does not
+ * check them.
+ */
+static void
+build(struct tpkt *t, uint8_t proto, const uint8_t src[4], uint16_t sport,
+    const uint8_t dst[4], uint16_t dport, uint8_t flags, uint32_t seq,
+    uint32_t ack, const void *payload, size_t plen, uint64_t ts_us)
+{
+	size_t l4len = proto == 6 ? 20 : 8;
+	size_t total = 20 + l4len + plen;
+	uint8_t *ip = t->buf, *l4 = t->buf + 20;
+
+	assert_true(total <= sizeof(t->buf));
+	memset(t, 0, sizeof(*t));
+	ip[0] = 0x45;			/* v4, ihl 5 */
+	put16(ip + 2, (uint16_t)total);	/* total length */
+	put16(ip + 4, 0x1234);		/* id */
+	ip[8] = 64;			/* ttl */
+	ip[9] = proto;
+	memcpy(ip + 12, src, 4);
+	memcpy(ip + 16, dst, 4);
+	put16(l4, sport);
+	put16(l4 + 2, dport);
+	if (proto == 6) {
+		put32(l4 + 4, seq);
+		put32(l4 + 8, ack);
+		l4[12] = 0x50;		/* data offset 5 */
+		l4[13] = flags;
+		put16(l4 + 14, 65535);	/* window */
+	} else
+		put16(l4 + 4, (uint16_t)(8 + plen));
+	memcpy(l4 + l4len, payload, plen);
+
+	t->pkt.ts_us = ts_us;
+	t->pkt.l3 = ip;
+	t->pkt.l3_caplen = (uint32_t)total;
+	t->pkt.l4 = l4;
+	t->pkt.l4_caplen = (uint32_t)(total - 20);
+	t->pkt.ip_len = (uint32_t)total;
+	t->pkt.frag_id = 0x1234;
+	memcpy(t->pkt.src, src, 4);
+	memcpy(t->pkt.dst, dst, 4);
+	t->pkt.sport = sport;
+	t->pkt.dport = dport;
+	t->pkt.ip_version = 4;
+	t->pkt.proto = proto;
+	t->pkt.tcp_flags = flags;
+	t->pkt.frag = DEC_FRAG_NONE;
+}
+
+/* A flow as the table makes it: key from the first packet, ext zeroed. */
+static struct flow *
+flow_make(const struct dpi *d, const struct tpkt *first)
+{
+	struct flow *f;
+
+	f = calloc(1, sizeof(*f) + EXT_OFF + dpi_ext_size(d));
+	assert_non_null(f);
+	memcpy(f->key.src, first->pkt.src, 16);
+	memcpy(f->key.dst, first->pkt.dst, 16);
+	f->key.sport = first->pkt.sport;
+	f->key.dport = first->pkt.dport;
+	f->key.proto = first->pkt.proto;
+	f->key.ip_version = 4;
+	return f;
+}
+
+static struct dpi *
+dpi_make(int enabled, uint32_t max_pkts)
+{
+	struct dpi_conf conf;
+	struct perr err;
+	struct dpi *d;
+
+	dpi_conf_defaults(&conf);
+	assert_int_equal(conf.enabled, 1);
+	assert_int_equal(conf.max_pkts, 20);
+	conf.enabled = enabled;
+	if (max_pkts != 0)
+		conf.max_pkts = max_pkts;
+	memset(&err, 0, sizeof(err));
+	d = dpi_new(&conf, &err);
+	assert_non_null(d);
+	dpi_set_ext_offset(d, EXT_OFF);
+	return d;
+}
+
+static void
+flow_done(struct dpi *d, struct flow *f)
+{
+	dpi_flow_end(d, f);
+	dpi_flow_release(d, f);
+	free(f);
+}
+
+static void
+assert_unknown(const struct dpi_info *in)
+{
+	assert_string_equal(in->app_name, "Unknown");
+	assert_string_equal(in->category_name, "Unspecified");
+	assert_string_equal(in->app_id_str, "0");
+	assert_int_equal(in->master_id, 0);
+	assert_int_equal(in->app_id, 0);
+	assert_int_equal(in->guessed, 0);
+	assert_string_equal(in->server_name, "");
+	assert_string_equal(in->client_fingerprint, "");
+	assert_string_equal(in->server_fingerprint, "");
+	assert_string_equal(in->user_agent, "");
+}
+
+/* DNS query and answer for www.google.com, A record. */
+static const uint8_t dns_query[] = {
+	0x12,0x34, 0x01,0x00,		/* id, flags: RD */
+	0x00,0x01, 0x00,0x00,		/* 1 question, 0 answers */
+	0x00,0x00, 0x00,0x00,		/* 0 authority, 0 additional */
+	3,'w','w','w', 6,'g','o','o','g','l','e', 3,'c','o','m', 0,
+	0x00,0x01, 0x00,0x01,		/* type A, class IN */
+};
+static const uint8_t dns_answer[] = {
+	0x12,0x34, 0x81,0x80,		/* id, flags: QR RD RA, no error */
+	0x00,0x01, 0x00,0x01,		/* 1 question, 1 answer */
+	0x00,0x00, 0x00,0x00,		/* 0 authority, 0 additional */
+	3,'w','w','w', 6,'g','o','o','g','l','e', 3,'c','o','m', 0,
+	0x00,0x01, 0x00,0x01,		/* type A, class IN */
+	0xc0,0x0c, 0x00,0x01, 0x00,0x01, /* name -> 12, type A, class IN */
+	0x00,0x00,0x01,0x2c, 0x00,0x04,	/* ttl 300, rdlength 4 */
+	142,250,180,4,			/* address */
+};
+
+static void
+test_dns_google(void **unused)
+{
+	struct dpi *d = dpi_make(1, 0);
+	struct dpi_stats st;
+	struct dpi_info in;
+	struct tpkt q, r;
+	struct flow *f;
+
+	(void)unused;
+	assert_int_not_equal(dpi_ext_size(d), 0);
+	build(&q, 17, ip_cli, 53001, ip_dns, 53, 0, 0, 0, dns_query,
+	    sizeof(dns_query), 1000000);
+	build(&r, 17, ip_dns, 53, ip_cli, 53001, 0, 0, 0, dns_answer,
+	    sizeof(dns_answer), 1020000);
+	f = flow_make(d, &q);
+
+	/* Before any packet: Unknown, no nDPI state. */
+	dpi_flow_info(d, f, &in);
+	assert_unknown(&in);
+
+	/* The query is classified, but nDPI waits for the answer. */
+	dpi_packet(d, f, FLOW_DIR_FWD, &q.pkt);
+	dpi_stats(d, &st);
+	assert_int_equal(st.flows_active, 1);
+	assert_int_equal(st.pkts_fed, 1);
+	dpi_flow_info(d, f, &in);
+	assert_string_equal(in.app_name, "DNS.Google");
+	assert_string_equal(in.server_name, "www.google.com");
+
+	/* The answer ends detection: state freed, result kept. */
+	dpi_packet(d, f, FLOW_DIR_REV, &r.pkt);
+	dpi_stats(d, &st);
+	assert_int_equal(st.flows_active, 0);
+	assert_int_equal(st.flows_detected, 1);
+	assert_int_equal(st.pkts_fed, 2);
+
+	/* Later packets are not fed. */
+	dpi_packet(d, f, FLOW_DIR_FWD, &q.pkt);
+	dpi_stats(d, &st);
+	assert_int_equal(st.pkts_fed, 2);
+	assert_int_equal(st.flows_active, 0);
+
+	dpi_flow_info(d, f, &in);
+	assert_string_equal(in.app_name, "DNS.Google");
+	assert_string_equal(in.app_id_str, "5.126");
+	assert_int_equal(in.master_id, 5);
+	assert_int_equal(in.app_id, 126);
+	assert_string_equal(in.category_name, "Web");
+	assert_int_equal(in.guessed, 0);
+	assert_string_equal(in.confidence_name, "DPI");
+	assert_string_equal(in.server_name, "www.google.com");
+	assert_string_equal(in.client_fingerprint, "");
+	assert_string_equal(in.user_agent, "");
+
+	/* Ending the record changes nothing; the next record sees the same. */
+	dpi_flow_end(d, f);
+	dpi_flow_info(d, f, &in);
+	assert_string_equal(in.app_name, "DNS.Google");
+	flow_done(d, f);
+	dpi_free(d);
+}
+
+static const char http_get[] =
+	"GET /index.html HTTP/1.1\r\n"
+	"Host: www.facebook.com\r\n"
+	"User-Agent: l7probe-test/1.0 (unit)\r\n"
+	"Accept: */*\r\n"
+	"\r\n";
+static const char http_ok[] =
+	"HTTP/1.1 200 OK\r\n"
+	"Content-Type: text/html\r\n"
+	"Content-Length: 0\r\n"
+	"\r\n";
+
+/* TCP flags */
+#define F_FIN	0x01
+#define F_SYN	0x02
+#define F_PSH	0x08
+#define F_ACK	0x10
+
+/* The client side of an HTTP exchange on a TCP handshake. */
+static void
+http_packets(struct tpkt p[5])
+{
+	uint32_t c = 1000, s = 5000;
+
+	build(&p[0], 6, ip_cli, 40000, ip_web, 80, F_SYN, c, 0, "", 0,
+	    2000000);
+	build(&p[1], 6, ip_web, 80, ip_cli, 40000, F_SYN | F_ACK, s, c + 1,
+	    "", 0, 2010000);
+	build(&p[2], 6, ip_cli, 40000, ip_web, 80, F_ACK, c + 1, s + 1, "", 0,
+	    2020000);
+	build(&p[3], 6, ip_cli, 40000, ip_web, 80, F_PSH | F_ACK, c + 1,
+	    s + 1, http_get, strlen(http_get), 2030000);
+	build(&p[4], 6, ip_web, 80, ip_cli, 40000, F_PSH | F_ACK, s + 1,
+	    c + 1 + (uint32_t)strlen(http_get), http_ok, strlen(http_ok),
+	    2040000);
+}
+
+static void
+test_http_host_ua(void **unused)
+{
+	struct dpi *d = dpi_make(1, 0);
+	struct dpi_stats st;
+	struct dpi_info in;
+	struct tpkt p[5];
+	struct flow *f;
+	int i;
+
+	(void)unused;
+	http_packets(p);
+	f = flow_make(d, &p[0]);
+	for (i = 0; i < 5; i++)
+		dpi_packet(d, f, (i == 1 || i == 4) ? FLOW_DIR_REV :
+		    FLOW_DIR_FWD, &p[i].pkt);
+	dpi_stats(d, &st);
+	/* The response gave nDPI all it wants: done within 5 packets. */
+	assert_int_equal(st.flows_active, 0);
+	assert_int_equal(st.flows_detected, 1);
+	assert_int_equal(st.pkts_fed, 5);
+
+	dpi_flow_info(d, f, &in);
+	assert_string_equal(in.app_name, "HTTP.Facebook");
+	assert_int_equal(in.master_id, 7);
+	assert_string_equal(in.category_name, "SocialNetwork");
+	assert_string_equal(in.server_name, "www.facebook.com");
+	assert_string_equal(in.user_agent, "l7probe-test/1.0 (unit)");
+	assert_string_equal(in.client_fingerprint, "");
+	assert_string_equal(in.server_fingerprint, "");
+	assert_int_equal(in.guessed, 0);
+	flow_done(d, f);
+	dpi_free(d);
+}
+
+/* Text no dissector claims, on unassigned ports, to a documentation
+ * address: nothing found, nothing to guess. */
+static void
+test_max_pkts(void **unused)
+{
+	static const char junk[] = "l7probe unit test: no protocol here";
+	struct dpi *d = dpi_make(1, 3);
+	struct dpi_stats st;
+	struct dpi_info in;
+	struct tpkt p;
+	struct flow *f;
+	int i;
+
+	(void)unused;
+	build(&p, 17, ip_cli, 47001, ip_doc, 47002, 0, 0, 0, junk,
+	    strlen(junk), 3000000);
+	f = flow_make(d, &p);
+	for (i = 0; i < 2; i++)
+		dpi_packet(d, f, FLOW_DIR_FWD, &p.pkt);
+	dpi_stats(d, &st);
+	assert_int_equal(st.flows_active, 1);
+	for (i = 0; i < 5; i++)
+		dpi_packet(d, f, FLOW_DIR_FWD, &p.pkt);
+	dpi_stats(d, &st);
+	assert_int_equal(st.pkts_fed, 3);
+	assert_int_equal(st.flows_active, 0);
+	assert_int_equal(st.flows_detected, 0);
+	assert_int_equal(st.flows_unknown, 1);
+	dpi_flow_info(d, f, &in);
+	assert_unknown(&in);
+	flow_done(d, f);
+	dpi_free(d);
+}
+
+/* A flow that ends while detection runs is given up, guessed by port. */
+static void
+test_end_guesses(void **unused)
+{
+	struct dpi *d = dpi_make(1, 0);
+	struct dpi_stats st;
+	struct dpi_info in;
+	struct tpkt p;
+	struct flow *f;
+
+	(void)unused;
+	build(&p, 6, ip_cli, 40001, ip_doc, 443, F_SYN, 1, 0, "", 0, 4000000);
+	f = flow_make(d, &p);
+	dpi_packet(d, f, FLOW_DIR_FWD, &p.pkt);
+	dpi_stats(d, &st);
+	assert_int_equal(st.flows_active, 1);
+	dpi_flow_end(d, f);
+	dpi_stats(d, &st);
+	assert_int_equal(st.flows_active, 0);
+	assert_int_equal(st.flows_guessed, 1);
+	dpi_flow_info(d, f, &in);
+	assert_int_equal(in.guessed, 1);
+	assert_int_equal(in.app_id, 91);
+	assert_string_equal(in.app_name, "TLS");
+	assert_string_equal(in.confidence_name, "Match by port");
+	/* A second end (another record) is harmless. */
+	dpi_flow_end(d, f);
+	dpi_stats(d, &st);
+	assert_int_equal(st.flows_guessed, 1);
+	flow_done(d, f);
+	dpi_free(d);
+}
+
+/* Released without an end: the running nDPI state is freed too. */
+static void
+test_release_running(void **unused)
+{
+	struct dpi *d = dpi_make(1, 0);
+	struct dpi_stats st;
+	struct tpkt q;
+	struct flow *f;
+
+	(void)unused;
+	build(&q, 17, ip_cli, 53002, ip_dns, 53, 0, 0, 0, dns_query,
+	    sizeof(dns_query), 1000000);
+	f = flow_make(d, &q);
+	dpi_packet(d, f, FLOW_DIR_FWD, &q.pkt);
+	dpi_stats(d, &st);
+	assert_int_equal(st.flows_active, 1);
+	dpi_flow_release(d, f);
+	dpi_stats(d, &st);
+	assert_int_equal(st.flows_active, 0);
+	free(f);
+	dpi_free(d);
+}
+
+/* Later fragments carry no L4 header: never fed. */
+static void
+test_later_fragment(void **unused)
+{
+	struct dpi *d = dpi_make(1, 0);
+	struct dpi_stats st;
+	struct tpkt q;
+	struct flow *f;
+
+	(void)unused;
+	build(&q, 17, ip_cli, 53003, ip_dns, 53, 0, 0, 0, dns_query,
+	    sizeof(dns_query), 1000000);
+	q.pkt.frag = DEC_FRAG_LATER;
+	f = flow_make(d, &q);
+	dpi_packet(d, f, FLOW_DIR_FWD, &q.pkt);
+	dpi_stats(d, &st);
+	assert_int_equal(st.pkts_fed, 0);
+	assert_int_equal(st.flows_active, 0);
+	flow_done(d, f);
+	dpi_free(d);
+}
+
+/* --no-dpi: no ext bytes, no work, Unknown. */
+static void
+test_disabled(void **unused)
+{
+	struct dpi *d = dpi_make(0, 0);
+	struct dpi_stats st;
+	struct dpi_info in;
+	struct tpkt q;
+	struct flow *f;
+
+	(void)unused;
+	assert_int_equal(dpi_ext_size(d), 0);
+	build(&q, 17, ip_cli, 53004, ip_dns, 53, 0, 0, 0, dns_query,
+	    sizeof(dns_query), 1000000);
+	f = flow_make(d, &q);
+	dpi_packet(d, f, FLOW_DIR_FWD, &q.pkt);
+	dpi_stats(d, &st);
+	assert_int_equal(st.pkts_fed, 0);
+	dpi_flow_end(d, f);
+	dpi_flow_info(d, f, &in);
+	assert_unknown(&in);
+	assert_string_equal(in.confidence_name, "");
+	flow_done(d, f);
+	dpi_free(d);
+}
+
+#ifdef HAVE_NDPI
+static void
+test_bad_conf(void **unused)
+{
+	struct dpi_conf conf;
+	struct perr err;
+
+	(void)unused;
+	dpi_conf_defaults(&conf);
+	conf.max_pkts = 0;
+	memset(&err, 0, sizeof(err));
+	assert_null(dpi_new(&conf, &err));
+	assert_int_equal(err.code, -EINVAL);
+	assert_non_null(strstr(err.msg, "max packets"));
+	dpi_free(NULL);
+}
+#endif
+
+/* Built without nDPI: enabled or not, every flow is Unknown. */
+static void
+test_none(void **unused)
+{
+	struct dpi *d = dpi_make(1, 0);
+	struct dpi_info in;
+	struct tpkt q;
+	struct flow *f;
+
+	(void)unused;
+	build(&q, 17, ip_cli, 53005, ip_dns, 53, 0, 0, 0, dns_query,
+	    sizeof(dns_query), 1000000);
+	f = flow_make(d, &q);
+	dpi_packet(d, f, FLOW_DIR_FWD, &q.pkt);
+	dpi_flow_end(d, f);
+	dpi_flow_info(d, f, &in);
+	assert_unknown(&in);
+	assert_string_equal(dpi_backend_version(), "none");
+	flow_done(d, f);
+	dpi_free(d);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest ndpi_tests[] = {
+		cmocka_unit_test(test_dns_google),
+		cmocka_unit_test(test_http_host_ua),
+		cmocka_unit_test(test_max_pkts),
+		cmocka_unit_test(test_end_guesses),
+		cmocka_unit_test(test_release_running),
+		cmocka_unit_test(test_later_fragment),
+		cmocka_unit_test(test_disabled),
+#ifdef HAVE_NDPI
+		cmocka_unit_test(test_bad_conf),
+#endif
+	};
+	const struct CMUnitTest none_tests[] = {
+		cmocka_unit_test(test_disabled),
+		cmocka_unit_test(test_none),
+	};
+
+	if (strcmp(dpi_backend_version(), "none") == 0)
+		return cmocka_run_group_tests(none_tests, NULL, NULL);
+	return cmocka_run_group_tests(ndpi_tests, NULL, NULL);
+}
