@@ -10,7 +10,7 @@
  * What it understands:
  *  - link types: Ethernet, Linux cooked v1/v2, raw IPv4/IPv6 (DLT_RAW,
  *    DLT_IPV4, DLT_IPV6), BSD loopback/null (DLT_NULL, DLT_LOOP), PPP,
- *    Cisco HDLC;
+ *    Cisco HDLC, NFLOG, PPI (one level);
  *  - 802.1Q / 802.1ad (QinQ) tags (the outermost VLAN id is kept), MPLS
  *    label stacks, PPPoE sessions;
  *  - IPv4 with options, IPv6 with hop-by-hop, routing, fragment and
@@ -21,6 +21,8 @@
  *    IP-in-IP (4in4, 6in4, 4in6, 6in6), GTP-U (UDP 2152), VXLAN (UDP 4789).
  *    The innermost IP packet is the one described; the tunnel id (GRE key,
  *    GTP TEID, VXLAN VNI) is kept. Nesting is followed DEC_MAX_TUNNELS deep.
+ *    A tunnel whose payload does not decode (cut, impossible, not IP), and
+ *    any tunnel in a fragment, leaves a plain flow of the outer packet.
  *
  * Byte counts follow IPFIX octetDeltaCount: the (inner) IP total length,
  * 40 + payload length for IPv6, whatever the snap length cut.
@@ -59,7 +61,8 @@ enum dec_tunnel {
 };
 
 struct dec_conf {
-	int	tunnels;		/* 1 = look inside tunnels (default) */
+	int	tunnels;		/* 1 = look inside tunnels (default);
+					 * a NULL conf means 1 */
 };
 
 /* One decoded packet. Addresses are network order, 4 bytes used for IPv4
