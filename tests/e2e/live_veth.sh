@@ -1,0 +1,288 @@
+#!/bin/bash
+# live_veth.sh - l7probe live on a veth, checked against tcpdump.
+#
+# Two network namespaces of their own (unique names, so tests can run side
+# by side) joined by a veth pair; addresses exist only inside them (10.77.0.x
+# and fd00:77::x), nothing on the host is touched and no traffic can leave.
+# In namespace A the probe and a tcpdump capture the same veth end at the
+# same time; namespace B sends real traffic to A: HTTP (curl to
+# python3 -m http.server, IPv4 and IPv6), ping and ping -6, a UDP echo
+# exchange with datagrams large enough to be fragmented, and a few non-IP
+# frames (ARP comes by itself). Then both get SIGTERM and live_check.py
+# compares, per flow and direction, the probe's packets and bytes (records
+# summed per flow) with the flows tshark finds in tcpdump's file, and the
+# probe's counters (read == in records + ignored == frames captured).
+#
+# Exit: 0 pass, 1 fail, 77 skip (not root, no netns, a tool missing),
+# 99 hard error (no l7probe binary). The whole test stays under 60 s.
+# Needs (Debian): iproute2 tcpdump tshark curl iputils-ping python3.
+# Set L7_KEEP=1 to keep the work directory (captures, JSON, logs).
+
+set -u
+
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/../.." && pwd)
+: "${srcdir:=$top}"
+: "${L7PROBE:=$top/l7probe}"
+: "${PYTHON:=/usr/bin/python3}"
+check_py=$srcdir/tests/e2e/live_check.py
+[ -f "$check_py" ] || check_py=$here/live_check.py
+
+skip() { echo "live_veth: SKIP: $*"; exit 77; }
+fail() { echo "live_veth: FAIL: $*"; exit 1; }
+say() { echo "live_veth: $*"; }
+
+[ "$EUID" = 0 ] || skip "needs root"
+for c in ip tcpdump tshark curl ping timeout "$PYTHON"; do
+	command -v "$c" >/dev/null 2>&1 || skip "$c not found"
+done
+ip netns list >/dev/null 2>&1 || skip "'ip netns' does not work"
+if [ ! -x "$L7PROBE" ]; then
+	echo "live_veth: ERROR: no l7probe binary at $L7PROBE"
+	exit 99
+fi
+
+suffix=$$-$(printf '%04x' $((RANDOM)))
+NSA=l7p-a-$suffix
+NSB=l7p-b-$suffix
+IFA=l7a0
+IFB=l7b0
+A4=10.77.0.1 B4=10.77.0.2
+A6=fd00:77::1 B6=fd00:77::2
+HTTP4=8080 HTTP6=8086 UDPP=7007
+N_HTTP=3 N_PING=3
+
+T=$(mktemp -d "${TMPDIR:-/tmp}/l7p-live.XXXXXX") || fail "mktemp"
+pids=""
+ns_made=""
+wd=""
+
+cleanup() {
+	local rc=$? p
+	trap - EXIT INT TERM HUP
+	for p in $pids; do
+		kill -KILL "$p" 2>/dev/null
+	done
+	for p in $pids; do
+		wait "$p" 2>/dev/null
+	done
+	for n in $ns_made; do
+		ip netns del "$n" 2>/dev/null
+	done
+	if [ -n "$wd" ]; then
+		kill -TERM "$wd" 2>/dev/null
+		wait "$wd" 2>/dev/null
+	fi
+	if [ "${L7_KEEP:-0}" = 1 ]; then
+		say "kept $T" >&3
+	else
+		rm -rf "$T"
+	fi
+	exit "$rc"
+}
+exec 3>&1	# a trap may run inside a command's redirection: say it on fd 3
+trap cleanup EXIT
+trap 'echo "live_veth: FAIL: interrupted (a signal, or the 55 s watchdog)" >&3; exit 1' \
+	INT TERM HUP
+
+# Watchdog: the whole test never takes more than 55 s.
+( sleep 55 & s=$!; trap 'kill $s 2>/dev/null; exit 0' TERM; wait $s
+  kill -TERM $$ 2>/dev/null ) >/dev/null 2>&1 </dev/null &
+wd=$!
+
+inA() { ip netns exec "$NSA" "$@"; }
+inB() { ip netns exec "$NSB" "$@"; }
+# Background process in a namespace; its pid (ip netns exec execs it).
+bgA() { ip netns exec "$NSA" "$@" & pids="$pids $!"; }
+
+# --- the two namespaces --------------------------------------------------
+ip netns add "$NSA" 2>"$T/netns.err" || skip "ip netns add: $(cat "$T/netns.err")"
+ns_made=$NSA
+ip netns add "$NSB" || fail "ip netns add $NSB"
+ns_made="$NSA $NSB"
+
+# Quiet links: no DAD, no router solicitations, MLD reports sent at once
+# (so they are over before the captures start), neighbours reachable for
+# longer than the test (no ARP/ND re-probe at a random moment). With that,
+# the only frames on the wire are the ones this test sends (and the
+# ARP/ND they trigger), so the probe and tcpdump, started one after the
+# other, see exactly the same frames.
+for n in "$NSA" "$NSB"; do
+	ip netns exec "$n" sh -c '
+		sysctl -qw net.ipv6.conf.all.accept_dad=0 \
+			net.ipv6.conf.default.accept_dad=0 \
+			net.ipv6.conf.default.dad_transmits=0 \
+			net.ipv6.conf.default.router_solicitations=0 \
+			net.ipv6.conf.default.accept_ra=0 \
+			net.ipv6.conf.default.mldv1_unsolicited_report_interval=1 \
+			net.ipv6.conf.default.mldv2_unsolicited_report_interval=1
+		ip link set lo up' || fail "namespace setup ($n)"
+done
+ip -n "$NSA" link add "$IFA" type veth peer name "$IFB" netns "$NSB" ||
+	fail "veth pair"
+for x in "$NSA:$IFA:$A4:$A6" "$NSB:$IFB:$B4:$B6"; do
+	IFS=: read -r n i a4 a6 <<EOF
+$x
+EOF
+	a6=${x#*:*:*:}
+	ip netns exec "$n" sh -c "
+		sysctl -qw net.ipv4.neigh.$i.base_reachable_time_ms=300000 \
+			net.ipv6.neigh.$i.base_reachable_time_ms=300000 \
+			net.ipv6.conf.$i.accept_dad=0 \
+			net.ipv6.conf.$i.router_solicitations=0
+		ip addr add $a4/24 dev $i &&
+		ip addr add $a6/64 dev $i nodad &&
+		ip link set $i up" || fail "address setup ($n $i)"
+done
+
+# Wait for both ends to be up with their link-local address: the kernel
+# handles carrier changes in a global, rate-limited work (up to 1 s late,
+# more under load), and IPv6 start-up on a link (link-local, MLD reports)
+# only follows it. Captures must start after that chatter, not during it.
+ok=0
+for _ in $(seq 100); do
+	if [ "$(inA cat /sys/class/net/$IFA/operstate)" = up ] &&
+	   [ "$(inB cat /sys/class/net/$IFB/operstate)" = up ] &&
+	   inA ip -6 addr show dev "$IFA" scope link | grep -q fe80 &&
+	   inB ip -6 addr show dev "$IFB" scope link | grep -q fe80 &&
+	   ! { inA ip -6 addr show dev "$IFA"; inB ip -6 addr show dev "$IFB"; } |
+		grep -q tentative; then
+		ok=1
+		break
+	fi
+	sleep 0.05
+done
+[ "$ok" = 1 ] || fail "the veth did not come up with IPv6 link-local addresses"
+
+# --- servers in A (reached over lo from A itself to see they are up) -----
+mkdir -p "$T/www" || fail "mkdir"
+"$PYTHON" -c 'import sys; sys.stdout.write("l7probe live test\n" * 2000)' \
+	>"$T/www/page.txt"
+bgA "$PYTHON" -m http.server --bind "$A4" --directory "$T/www" "$HTTP4" \
+	>"$T/http4.log" 2>&1
+bgA "$PYTHON" -m http.server --bind "$A6" --directory "$T/www" "$HTTP6" \
+	>"$T/http6.log" 2>&1
+bgA "$PYTHON" "$check_py" udp-echo "$A4" "$UDPP" >"$T/udp4.log" 2>&1
+bgA "$PYTHON" "$check_py" udp-echo "$A6" "$UDPP" >"$T/udp6.log" 2>&1
+ok=0
+for _ in $(seq 50); do
+	if inA timeout 2 curl -s -o /dev/null --noproxy '*' \
+		"http://$A4:$HTTP4/" &&
+	   inA timeout 2 curl -s -g -o /dev/null --noproxy '*' \
+		"http://[$A6]:$HTTP6/" &&
+	   grep -q ready "$T/udp4.log" && grep -q ready "$T/udp6.log"; then
+		ok=1
+		break
+	fi
+	sleep 0.1
+done
+[ "$ok" = 1 ] || fail "servers in $NSA did not start"
+sleep 0.5	# let the link's start-up chatter (MLD reports, ~25 ms) end
+
+# --- the captures: tcpdump first, then the probe --------------------------
+# Both use packet sockets of namespace A; /proc/net/packet there lists them.
+npacket() { inA cat /proc/net/packet | tail -n +2 | wc -l; }
+base=$(npacket)
+bgA tcpdump -i "$IFA" -nn -U --immediate-mode -s 0 -w "$T/ref.pcap" >"$T/tcpdump.out" \
+	2>"$T/tcpdump.err"
+tcpdump_pid=${pids##* }
+ok=0
+for _ in $(seq 100); do
+	grep -q "listening on" "$T/tcpdump.err" && { ok=1; break; }
+	sleep 0.05
+done
+[ "$ok" = 1 ] || fail "tcpdump did not start: $(cat "$T/tcpdump.err")"
+base=$(npacket)
+
+bgA "$L7PROBE" -i "$IFA" -n "json:$T/probe.json" >"$T/probe.out" \
+	2>"$T/probe.err"
+probe_pid=${pids##* }
+ok=0
+for _ in $(seq 100); do
+	kill -0 "$probe_pid" 2>/dev/null ||
+		fail "l7probe exited at start: $(cat "$T/probe.err")"
+	[ "$(npacket)" -gt "$base" ] && { ok=1; break; }
+	sleep 0.05
+done
+[ "$ok" = 1 ] || fail "l7probe opened no packet socket in 5 s"
+sleep 1		# the probe is capturing (socket bound, ring set up)
+kill -0 "$probe_pid" 2>/dev/null ||
+	fail "l7probe exited at start: $(cat "$T/probe.err")"
+say "probe (pid $probe_pid) and tcpdump (pid $tcpdump_pid) capture $IFA in $NSA"
+
+# --- traffic from B to A -------------------------------------------------
+for i in $(seq "$N_HTTP"); do
+	code=$(inB timeout 10 curl -sS --noproxy '*' --max-time 5 \
+		-o "$T/got4" -w '%{http_code}' "http://$A4:$HTTP4/page.txt")
+	[ "$code" = 200 ] || fail "curl v4 #$i: HTTP $code"
+	code=$(inB timeout 10 curl -sS -g --noproxy '*' --max-time 5 \
+		-o "$T/got6" -w '%{http_code}' "http://[$A6]:$HTTP6/page.txt")
+	[ "$code" = 200 ] || fail "curl v6 #$i: HTTP $code"
+done
+cmp -s "$T/got4" "$T/www/page.txt" && cmp -s "$T/got6" "$T/www/page.txt" ||
+	fail "curl fetched the wrong content"
+http_end=$(date +%s%N)
+inB timeout 10 ping -n -q -c "$N_PING" -i 0.2 -W 2 "$A4" >/dev/null ||
+	fail "ping $A4"
+inB timeout 10 ping -6 -n -q -c "$N_PING" -i 0.2 -W 2 "$A6" >/dev/null ||
+	fail "ping -6 $A6"
+# UDP: small datagrams and two that must be fragmented (MTU 1500).
+inB timeout 10 "$PYTHON" "$check_py" udp-client "$A4" "$UDPP" \
+	32 200 1400 3000 5000 || fail "UDP exchange over IPv4"
+inB timeout 10 "$PYTHON" "$check_py" udp-client "$A6" "$UDPP" \
+	32 200 1400 3000 5000 || fail "UDP exchange over IPv6"
+inB timeout 5 "$PYTHON" "$check_py" raw-send "$IFB" 3 ||
+	fail "sending non-IP frames"
+sleep 0.5	# the last frames reach both captures
+# The probe ends a TCP flow 2 s (its default end grace) after FINs both
+# ways: leave 3 s since the last HTTP connection so that path (export
+# reason 3) runs too; a flow still open at SIGTERM would be reason 4.
+left=$((3000 - ($(date +%s%N) - http_end) / 1000000))
+[ "$left" -gt 0 ] && sleep "$(printf '%d.%03d' $((left / 1000)) $((left % 1000)))"
+
+# --- stop both, at the same moment ----------------------------------------
+kill -TERM "$probe_pid" "$tcpdump_pid"
+t0=$(date +%s%N)
+probe_rc=
+for _ in $(seq 100); do
+	if ! kill -0 "$probe_pid" 2>/dev/null; then
+		wait "$probe_pid"
+		probe_rc=$?
+		break
+	fi
+	sleep 0.05
+done
+t_ms=$((($(date +%s%N) - t0) / 1000000))
+for _ in $(seq 100); do
+	kill -0 "$tcpdump_pid" 2>/dev/null || break
+	sleep 0.05
+done
+kill -0 "$tcpdump_pid" 2>/dev/null && fail "tcpdump did not stop on SIGTERM"
+wait "$tcpdump_pid"
+
+echo "--- l7probe stderr"
+cat "$T/probe.err"
+echo "--- tcpdump stderr"
+grep -v "^$" "$T/tcpdump.err"
+echo "---"
+[ -n "$probe_rc" ] || fail "l7probe still running 5 s after SIGTERM"
+say "l7probe exited $probe_rc ${t_ms} ms after SIGTERM"
+
+rc=0
+[ "$probe_rc" = 0 ] || { echo "  [FAIL] l7probe exit status $probe_rc, expected 0"; rc=1; }
+grep -q "^0 packets dropped by kernel" "$T/tcpdump.err" ||
+	{ echo "  [FAIL] tcpdump reports drops"; rc=1; }
+[ -s "$T/probe.json" ] || fail "the probe wrote no record"
+
+timeout 30 "$PYTHON" "$check_py" compare --pcap "$T/ref.pcap" \
+	--json "$T/probe.json" --stderr "$T/probe.err" \
+	--http-ports "$HTTP4,$HTTP6" --expect-http $((2 * N_HTTP)) \
+	--udp-port "$UDPP" --expect-udp-pkts 5 --expect-ping "$N_PING" \
+	--expect-nonip 3 || rc=1
+
+if [ "$rc" = 0 ]; then
+	say "PASS"
+else
+	say "FAIL"
+fi
+exit "$rc"
