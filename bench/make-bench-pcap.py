@@ -339,8 +339,13 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("-o", "--outdir", default="/tmp/bench",
                     help="output directory (default /tmp/bench)")
-    ap.add_argument("--corpus", default="/work/shared/pcaps/ndpi",
-                    help="directory of the nDPI captures")
+    here = os.path.dirname(os.path.abspath(__file__))
+    ap.add_argument("--corpus",
+                    default=os.path.join(os.environ.get(
+                        "L7_PCAPS", os.path.join(here, "..", "..", "shared",
+                                                 "pcaps")), "ndpi"),
+                    help="directory of the nDPI captures "
+                    "(default $L7_PCAPS/ndpi, L7_PCAPS=../shared/pcaps)")
     ap.add_argument("-k", "--repeat", type=int, default=None,
                     help="corpus repeats (default: enough for "
                     "--target-packets)")
