@@ -21,6 +21,13 @@ enum {
 	OPT_ACTIVE_TIMEOUT,
 	OPT_IDLE_TIMEOUT,
 	OPT_MAX_FLOWS,
+	OPT_OBS_DOMAIN,
+	OPT_PEN,
+	OPT_MTU,
+	OPT_TMPL_REFRESH,
+	OPT_TMPL_REFRESH_PKTS,
+	OPT_EXPORT_QUEUE,
+	OPT_BIFLOW,
 };
 
 static const struct option long_opts[] = {
@@ -36,6 +43,15 @@ static const struct option long_opts[] = {
 	{ "active-timeout",	required_argument, NULL, OPT_ACTIVE_TIMEOUT },
 	{ "idle-timeout",	required_argument, NULL, OPT_IDLE_TIMEOUT },
 	{ "max-flows",		required_argument, NULL, OPT_MAX_FLOWS },
+	{ "template",		required_argument, NULL, 'T' },
+	{ "observation-domain",	required_argument, NULL, OPT_OBS_DOMAIN },
+	{ "pen",		required_argument, NULL, OPT_PEN },
+	{ "mtu",		required_argument, NULL, OPT_MTU },
+	{ "template-refresh",	required_argument, NULL, OPT_TMPL_REFRESH },
+	{ "template-refresh-packets", required_argument, NULL,
+	    OPT_TMPL_REFRESH_PKTS },
+	{ "export-queue",	required_argument, NULL, OPT_EXPORT_QUEUE },
+	{ "biflow",		no_argument,	   NULL, OPT_BIFLOW },
 	{ "verbose",		no_argument,	   NULL, 'v' },
 	{ "quiet",		no_argument,	   NULL, 'q' },
 	{ "help",		no_argument,	   NULL, 'h' },
@@ -70,9 +86,27 @@ static const char usage_text[] =
 "Output:\n"
 "  -n, --collector URI      where flow records go; may be repeated, every\n"
 "                           collector gets every record:\n"
-"                             json:-      JSON lines on standard output\n"
-"                             json:PATH   JSON lines into the file PATH\n"
-"                           default: json:-\n"
+"                             json:-                 JSON lines on stdout\n"
+"                             json:PATH              JSON lines into PATH\n"
+"                             ipfix://HOST[:PORT]    IPFIX over UDP (4739)\n"
+"                             ipfix+udp://HOST[:PORT]  the same\n"
+"                             ipfix+tcp://HOST[:PORT]  IPFIX over TCP\n"
+"                             ipfix-file:PATH        IPFIX file (RFC 5655)\n"
+"                             nfv9://HOST[:PORT]     NetFlow v9, UDP (2055)\n"
+"                           HOST may be [IPv6]; default: json:-\n"
+"  -T, --template NAME|FILE fields of IPFIX and NetFlow v9 records\n"
+"                           (default \"default\")\n"
+"      --biflow             IPFIX: one RFC 5103 record per flow instead of\n"
+"                           one record per direction\n"
+"      --observation-domain N  IPFIX domain / v9 source id (default 0)\n"
+"      --pen N              enterprise number of l7probe's own elements\n"
+"                           (default 32473, for documentation: set yours)\n"
+"      --mtu N              largest UDP export message, bytes (default 1400)\n"
+"      --template-refresh SEC   UDP: resend templates (default 60)\n"
+"      --template-refresh-packets N  UDP: and every N messages (default 20)\n"
+"      --export-queue N     TCP: records held while the collector is away\n"
+"                           (default 65536); beyond, records are dropped\n"
+"                           and counted\n"
 "\n"
 "Other:\n"
 "  -q, --quiet              do not print statistics at exit\n"
@@ -102,6 +136,13 @@ conf_defaults(struct conf *c)
 	c->active_timeout_s = 120;
 	c->idle_timeout_s = 120;
 	c->max_flows = 128000;
+	c->template = "default";
+	c->observation_domain = 0;
+	c->pen = 32473;
+	c->mtu = 1400;
+	c->template_refresh_s = 60;
+	c->template_refresh_pkts = 20;
+	c->export_queue = 65536;
 }
 
 /* Reads a decimal number in [min, max] for option <name>. */
@@ -128,18 +169,34 @@ bad:
 	return perr_set(err, -EINVAL, "%s '%s': not a whole number", name, s);
 }
 
+/* The collector kinds, by URI prefix; what follows the prefix is checked
+ * by the exporter when it opens. */
+static const char *const collector_kinds[] = {
+	"json:", "ipfix://", "ipfix+udp://", "ipfix+tcp://", "ipfix-file:",
+	"nfv9://",
+};
+
 static int
 check_collector(const char *uri, struct perr *err)
 {
-	if (strncmp(uri, "json:", 5) == 0) {
-		if (uri[5] == '\0')
+	size_t i, n;
+
+	for (i = 0; i < sizeof(collector_kinds) / sizeof(collector_kinds[0]);
+	    i++) {
+		n = strlen(collector_kinds[i]);
+		if (strncmp(uri, collector_kinds[i], n) != 0)
+			continue;
+		if (uri[n] == '\0')
 			return perr_set(err, -EINVAL,
-			    "collector '%s': missing path (use json:- for "
-			    "standard output)", uri);
+			    "collector '%s': missing %s after '%s'", uri,
+			    collector_kinds[i][n - 1] == '/' ? "HOST:PORT" :
+			    "a path ('-' for standard output)",
+			    collector_kinds[i]);
 		return 0;
 	}
 	return perr_set(err, -EINVAL,
-	    "collector '%s': unknown kind (supported: json:-, json:PATH)",
+	    "collector '%s': unknown kind (use json:PATH, ipfix://HOST:PORT, "
+	    "ipfix+tcp://HOST:PORT, ipfix-file:PATH or nfv9://HOST:PORT)",
 	    uri);
 }
 
@@ -153,7 +210,7 @@ conf_parse(struct conf *c, int argc, char **argv, enum conf_action *action,
 	*action = CONF_RUN;
 	optind = 0;		/* glibc: full rescan, so tests may parse twice */
 	opterr = 0;
-	while ((ch = getopt_long(argc, argv, ":r:i:f:s:n:qvhV", long_opts,
+	while ((ch = getopt_long(argc, argv, ":r:i:f:s:n:T:qvhV", long_opts,
 	    NULL)) != -1) {
 		rc = 0;
 		switch (ch) {
@@ -188,7 +245,7 @@ conf_parse(struct conf *c, int argc, char **argv, enum conf_action *action,
 			c->dpi = 0;
 			break;
 		case OPT_DPI_PACKETS:
-			rc = parse_u32("--dpi-packets", optarg, 1, 1000000,
+			rc = parse_u32("--dpi-packets", optarg, 1, 65535,
 			    &c->dpi_packets, err);
 			break;
 		case OPT_ACTIVE_TIMEOUT:
@@ -204,6 +261,36 @@ conf_parse(struct conf *c, int argc, char **argv, enum conf_action *action,
 			    &v, err);
 			if (rc == 0)
 				c->max_flows = v;
+			break;
+		case 'T':
+			c->template = optarg;
+			break;
+		case OPT_OBS_DOMAIN:
+			rc = parse_u32("--observation-domain", optarg, 0,
+			    UINT32_MAX, &c->observation_domain, err);
+			break;
+		case OPT_PEN:
+			rc = parse_u32("--pen", optarg, 1, UINT32_MAX, &c->pen,
+			    err);
+			break;
+		case OPT_MTU:
+			rc = parse_u32("--mtu", optarg, 512, 65000, &c->mtu,
+			    err);
+			break;
+		case OPT_TMPL_REFRESH:
+			rc = parse_u32("--template-refresh", optarg, 1, 86400,
+			    &c->template_refresh_s, err);
+			break;
+		case OPT_TMPL_REFRESH_PKTS:
+			rc = parse_u32("--template-refresh-packets", optarg, 1,
+			    1000000, &c->template_refresh_pkts, err);
+			break;
+		case OPT_EXPORT_QUEUE:
+			rc = parse_u32("--export-queue", optarg, 1, 100000000,
+			    &c->export_queue, err);
+			break;
+		case OPT_BIFLOW:
+			c->biflow = 1;
 			break;
 		case 'q':
 			c->quiet = 1;

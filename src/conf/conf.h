@@ -30,6 +30,16 @@ struct conf {
 	int		quiet;			/* -q: no statistics at exit */
 	const char	*collectors[CONF_MAX_COLLECTORS]; /* -n URIs */
 	int		n_collectors;		/* 0 = "json:-" */
+
+	/* IPFIX and NetFlow v9 export */
+	const char	*template;		/* -T: name or file, "default" */
+	uint32_t	observation_domain;	/* default 0 */
+	uint32_t	pen;			/* our enterprise number, 32473 */
+	uint32_t	mtu;			/* bytes per UDP message, 1400 */
+	uint32_t	template_refresh_s;	/* UDP: resend templates, 60 */
+	uint32_t	template_refresh_pkts;	/* UDP: and every N messages, 20 */
+	uint32_t	export_queue;		/* TCP: records held, 65536 */
+	int		biflow;			/* 1 = RFC 5103 biflow records */
 };
 
 enum conf_action {

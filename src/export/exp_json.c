@@ -91,10 +91,12 @@ put_addr(struct line *l, const char *name, int version, const uint8_t *a)
 }
 
 static int
-json_open(struct exporter *ex, const char *where, struct perr *err)
+json_open(struct exporter *ex, const char *where,
+    const struct exp_conf *conf, struct perr *err)
 {
 	struct json_priv *jp = exp_priv(ex);
 
+	(void)conf;
 	if (strcmp(where, "-") == 0)
 		jp->fp = stdout;
 	else {

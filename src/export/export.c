@@ -22,7 +22,7 @@ static const struct exp_ops *const exporters[] = {
 };
 
 struct exporter *
-exp_open(const char *uri, struct perr *err)
+exp_open(const char *uri, const struct exp_conf *conf, struct perr *err)
 {
 	const struct exp_ops *ops = NULL;
 	struct exporter *ex;
@@ -45,7 +45,7 @@ exp_open(const char *uri, struct perr *err)
 	}
 	ex->ops = ops;
 	ex->uri = uri;
-	if (ops->open(ex, colon + 1, err) != 0) {
+	if (ops->open(ex, colon + 1, conf, err) != 0) {
 		exp_close(ex);
 		return NULL;
 	}

@@ -24,6 +24,19 @@ struct exp_record {
 	const struct dpi_info	*app;		/* never NULL */
 };
 
+/* Settings every exporter may read; borrowed, must outlive the exporter. */
+struct exp_conf {
+	const char	*template;		/* -T name or file, "default" */
+	uint32_t	observation_domain;	/* IPFIX domain, v9 source id */
+	uint32_t	pen;			/* PEN of l7probe's elements */
+	uint32_t	mtu;			/* largest UDP message, bytes */
+	uint32_t	template_refresh_s;	/* UDP template resend period */
+	uint32_t	template_refresh_pkts;	/* and every N messages */
+	uint32_t	export_queue;		/* TCP: records held, >= 1 */
+	int		biflow;			/* RFC 5103 records (IPFIX) */
+	uint64_t	start_us;		/* probe start, v9 sysUptime 0 */
+};
+
 struct exporter;
 
 struct exp_ops {
@@ -32,11 +45,13 @@ struct exp_ops {
 	/* Opens the target named by <where> (the URI after "scheme:").
 	 * Called once at start, before any packet. */
 	int	(*open)(struct exporter *ex, const char *where,
-		    struct perr *err);
+		    const struct exp_conf *conf, struct perr *err);
 	/* Encodes and sends one record. Returns 0, or a negative errno when
 	 * the record could not be written (counted by the caller). */
 	int	(*write)(struct exporter *ex, const struct exp_record *rec);
-	/* Pushes buffered output out; called on the clock tick and at exit. */
+	/* Pushes buffered output out and does timed work (template
+	 * refresh, reconnects); called at least once a second of wall
+	 * clock, live or reading a file, and at exit. Never blocks. */
 	int	(*flush)(struct exporter *ex);
 	/* Flushes and releases; accepts a half-open exporter. */
 	void	(*close)(struct exporter *ex);
@@ -49,7 +64,8 @@ struct exp_stats {
 
 /* Opens the exporter for <uri>. Returns owned (exp_close), or NULL with
  * <err> naming the URI and the reason. */
-struct exporter *exp_open(const char *uri, struct perr *err);
+struct exporter *exp_open(const char *uri, const struct exp_conf *conf,
+	    struct perr *err);
 void	exp_close(struct exporter *ex);		/* NULL is fine */
 
 int	exp_write(struct exporter *ex, const struct exp_record *rec);

@@ -30,6 +30,7 @@
 
 struct probe {
 	const struct conf	*conf;
+	struct exp_conf		xconf;
 	struct capture		*cap;
 	struct dec_conf		dconf;
 	int			linktype;
@@ -114,11 +115,21 @@ on_flow_end(struct flow *f, enum flow_end_reason reason, void *arg)
 		dpi_flow_release(p->dpi, f);
 }
 
+static uint64_t
+clock_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
 struct probe *
 probe_new(const struct conf *conf, struct perr *err)
 {
 	struct flow_table_conf fconf;
 	struct dpi_conf dpconf;
+	struct exp_conf *xc;
 	struct cap_conf cconf;
 	struct probe *p;
 	int i;
@@ -130,14 +141,26 @@ probe_new(const struct conf *conf, struct perr *err)
 	p->conf = conf;
 	p->dconf.tunnels = conf->tunnels;
 
+	xc = &p->xconf;
+	xc->template = conf->template;
+	xc->observation_domain = conf->observation_domain;
+	xc->pen = conf->pen;
+	xc->mtu = conf->mtu;
+	xc->template_refresh_s = conf->template_refresh_s;
+	xc->template_refresh_pkts = conf->template_refresh_pkts;
+	xc->export_queue = conf->export_queue;
+	xc->biflow = conf->biflow;
+	xc->start_us = clock_us();
+
 	/* Collectors first: a typo there should not wait for a capture. */
 	if (conf->n_collectors == 0) {
-		if ((p->ex[0] = exp_open("json:-", err)) == NULL)
+		if ((p->ex[0] = exp_open("json:-", xc, err)) == NULL)
 			goto fail;
 		p->n_ex = 1;
 	}
 	for (i = 0; i < conf->n_collectors; i++) {
-		if ((p->ex[i] = exp_open(conf->collectors[i], err)) == NULL)
+		if ((p->ex[i] = exp_open(conf->collectors[i], xc, err)) ==
+		    NULL)
 			goto fail;
 		p->n_ex = i + 1;
 	}
@@ -198,15 +221,6 @@ on_frame(const struct cap_pkt *cp, void *arg)
 	flow_table_add(p->ft, &pkt);
 }
 
-static uint64_t
-clock_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
-}
-
 /* Pushes buffered records out; an exporter that fails is dead, and what
  * it had buffered is lost, which the exit status tells. */
 static void
@@ -243,8 +257,11 @@ probe_run(struct probe *p, volatile sig_atomic_t *stop, struct perr *err)
 			rc = r;
 			break;
 		}
-		if (live && (now = clock_us()) >= next_tick) {
-			flow_table_expire(p->ft, now);
+		/* The tick: live, the clock expires flows while no packet
+		 * comes; in both modes exporters get their timed work. */
+		if ((now = clock_us()) >= next_tick) {
+			if (live)
+				flow_table_expire(p->ft, now);
 			flush_exporters(p);
 			next_tick = now + TICK_US;
 		}

@@ -19,6 +19,7 @@ static char *
 write_one(const struct exp_record *rec)
 {
 	char path[] = "/tmp/l7probe-test-json-XXXXXX";
+	struct exp_conf conf = { .template = "default" };
 	struct perr err;
 	struct exporter *ex;
 	char uri[64];
@@ -31,7 +32,7 @@ write_one(const struct exp_record *rec)
 	assert_true(fd >= 0);
 	close(fd);
 	snprintf(uri, sizeof(uri), "json:%s", path);
-	ex = exp_open(uri, &err);
+	ex = exp_open(uri, &conf, &err);
 	assert_non_null(ex);
 	assert_int_equal(exp_write(ex, rec), 0);
 	exp_close(ex);
@@ -150,14 +151,15 @@ test_ipv6_icmp_record(void **unused)
 static void
 test_open_errors(void **unused)
 {
+	struct exp_conf conf = { .template = "default" };
 	struct perr err;
 
 	(void)unused;
 	memset(&err, 0, sizeof(err));
-	assert_null(exp_open("json:/nonexistent-dir/x.json", &err));
+	assert_null(exp_open("json:/nonexistent-dir/x.json", &conf, &err));
 	assert_non_null(strstr(err.msg, "/nonexistent-dir/x.json"));
 	assert_non_null(strstr(err.msg, "No such file"));
-	assert_null(exp_open("nosuch:x", &err));
+	assert_null(exp_open("nosuch:x", &conf, &err));
 	assert_non_null(strstr(err.msg, "unknown kind"));
 }
 

@@ -1,0 +1,768 @@
+/*
+ * test_ie.c - the Information Element registry and templates: registry
+ * sanity (and agreement with libfixbuf's model and with
+ * templates/l7probe-ie.xml), template parse errors, derived templates,
+ * values of a hand-built record, fixed-length encoding.
+ *
+ * The libfixbuf check runs when configure found libfixbuf, and always in a
+ * build by hand (no config.h).
+ */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+#if !defined(HAVE_CONFIG_H) || defined(HAVE_FIXBUF)
+#define TEST_FIXBUF 1
+#endif
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#ifdef TEST_FIXBUF
+#include <fixbuf/public.h>
+#endif
+
+#include "ie/ie.h"
+
+/* Registry ----------------------------------------------------------- */
+
+static void
+test_registry_unique(void **unused)
+{
+	const struct ie_def *a, *b;
+	size_t i, j;
+
+	(void)unused;
+	assert_true(ie_count() > 20);
+	assert_null(ie_at(ie_count()));
+	for (i = 0; i < ie_count(); i++) {
+		a = ie_at(i);
+		assert_non_null(a->name);
+		assert_non_null(a->desc);
+		assert_ptr_equal(ie_find(a->name), a);
+		assert_ptr_equal(ie_find_id(ie_pen(a, 0), a->id), a);
+		assert_true(a->id < 0x8000);
+		assert_true(a->val != IE_V_NONE);
+		assert_true(a->v9_len != 0);
+		assert_false((a->flags & IE_F_V4) && (a->flags & IE_F_V6));
+		if (a->type == IE_T_STRING)
+			assert_int_equal(a->len, IE_VARLEN);
+		/* RFC 5103: an enterprise reverse id sets bit 0x4000. */
+		if ((a->flags & IE_F_DIRECTIONAL) && a->pen != 0)
+			assert_true(a->id < IE_REVERSE_BIT);
+		for (j = i + 1; j < ie_count(); j++) {
+			b = ie_at(j);
+			assert_string_not_equal(a->name, b->name);
+			assert_false(a->pen == b->pen && a->id == b->id);
+			if (a->v9_id != 0)
+				assert_int_not_equal(a->v9_id, b->v9_id);
+		}
+	}
+	assert_null(ie_find("octetDeltaCont"));
+	assert_null(ie_find_id(0, 0));
+}
+
+static void
+test_registry_v9_ids(void **unused)
+{
+	static const struct {
+		const char *name;
+		uint32_t pen;
+		uint16_t id, v9_id;
+	} cases[] = {
+		{ "octetDeltaCount", 0, 1, 1 },
+		{ "packetDeltaCount", 0, 2, 2 },
+		{ "flowStartSysUpTime", 0, 22, 22 },	/* FIRST_SWITCHED */
+		{ "flowEndSysUpTime", 0, 21, 21 },	/* LAST_SWITCHED */
+		{ "applicationId", 0, 95, 95 },		/* APPLICATION_ID */
+		{ "applicationName", 0, 96, 96 },	/* APPLICATION_NAME */
+		{ "L7_PROTO", 35632, 118, 57590 },
+		{ "L7_PROTO_NAME", 35632, 119, 57591 },
+		{ "L7_PROTO_CATEGORY", 35632, 501, 57973 },
+		{ "FLOW_SERVER_NAME", 35632, 122, 57594 },
+		{ "HTTP_UA", 35632, 183, 57655 },
+		{ "JA3C_HASH", 35632, 489, 57961 },
+		{ "JA3S_HASH", 35632, 490, 57962 },
+	};
+	const struct ie_def *d;
+	size_t i;
+
+	(void)unused;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		d = ie_find(cases[i].name);
+		assert_non_null(d);
+		assert_int_equal(d->pen, cases[i].pen);
+		assert_int_equal(d->id, cases[i].id);
+		assert_int_equal(d->v9_id, cases[i].v9_id);
+	}
+	/* The rules behind the table, for every row. */
+	for (i = 0; i < ie_count(); i++) {
+		d = ie_at(i);
+		if (d->pen == 0)
+			assert_int_equal(d->v9_id, d->id);
+		else if (d->pen == IE_PEN_NTOP)
+			assert_int_equal(d->v9_id, IE_NTOP_V9_BASE + d->id);
+		else
+			assert_int_equal(d->v9_id, 0);
+	}
+}
+
+static void
+test_registry_reverse_and_pen(void **unused)
+{
+	const struct ie_def *d;
+	char buf[64];
+	int rev;
+
+	(void)unused;
+	assert_int_equal(ie_reverse_pen(), 29305);
+	d = ie_find("octetDeltaCount");
+	assert_int_equal(ie_pen(d, 1), 29305);
+	assert_int_equal(ie_id(d, 1), 1);
+	assert_int_equal(ie_name(d, 1, buf, sizeof(buf)),
+	    strlen("reverseOctetDeltaCount"));
+	assert_string_equal(buf, "reverseOctetDeltaCount");
+	assert_ptr_equal(ie_find_any("reverseOctetDeltaCount", &rev), d);
+	assert_int_equal(rev, 1);
+	assert_ptr_equal(ie_find_any("octetDeltaCount", &rev), d);
+	assert_int_equal(rev, 0);
+	assert_null(ie_find_any("reverseSourceTransportPort", &rev));
+	assert_null(ie_find_any("reverse", NULL));
+	/* Cut like snprintf. */
+	assert_int_equal(ie_name(d, 1, buf, 8), 22);
+	assert_string_equal(buf, "reverse");
+
+	d = ie_find("ndpiCategoryId");
+	assert_non_null(d);
+	assert_true(d->flags & IE_F_LOCAL_PEN);
+	assert_int_equal(ie_pen(d, 0), 32473);
+	ie_set_local_pen(6871);
+	assert_int_equal(ie_local_pen(), 6871);
+	assert_int_equal(ie_pen(d, 0), 6871);
+	assert_ptr_equal(ie_find_id(6871, 2), d);
+	assert_null(ie_find_id(32473, 2));
+	ie_set_local_pen(0);
+	assert_int_equal(ie_pen(d, 0), 32473);
+	assert_string_equal(ie_type_name(IE_T_DATETIME_MS),
+	    "dateTimeMilliseconds");
+}
+
+/* Every IANA element agrees with libfixbuf's own model (so the IPFIX
+ * exporter can use libfixbuf's names), and every enterprise element with
+ * templates/l7probe-ie.xml as libfixbuf loads it. */
+#ifdef TEST_FIXBUF
+static void
+test_registry_libfixbuf(void **unused)
+{
+	const fbInfoElement_t *fe;
+	const struct ie_def *d;
+	const char *xml;
+	fbInfoModel_t *model;
+	GError *gerr = NULL;
+	char rname[64];
+	size_t i;
+
+	(void)unused;
+	xml = ie_builtin("l7probe-ie.xml");
+	assert_non_null(xml);
+	model = fbInfoModelAlloc();
+	assert_non_null(model);
+	if (!fbInfoModelReadXMLData(model, xml, (gssize)strlen(xml), &gerr)) {
+		print_error("l7probe-ie.xml: %s\n", gerr->message);
+		fail();
+	}
+	for (i = 0; i < ie_count(); i++) {
+		d = ie_at(i);
+		fe = fbInfoModelGetElementByName(model, d->name);
+		if (fe == NULL)
+			print_error("'%s' not in the model\n", d->name);
+		assert_non_null(fe);
+		assert_int_equal(fe->ent, ie_pen(d, 0));
+		assert_int_equal(fe->num, d->id);
+		assert_int_equal(fe->type, d->type);
+		/* applicationId is variable in IANA's model; we always send
+		 * our 9 octets as a fixed-length field. */
+		if (d->type != IE_T_OCTET_ARRAY && fe->len != d->len)
+			print_error("'%s': libfixbuf len %u, ours %u\n",
+			    d->name, fe->len, d->len);
+		if (d->type != IE_T_OCTET_ARRAY)
+			assert_int_equal(fe->len, d->len);
+		if (d->pen != 0)
+			assert_int_equal(FB_IE_SEMANTIC(fe->flags),
+			    d->semantics);
+		if (d->flags & IE_F_DIRECTIONAL) {
+			ie_name(d, 1, rname, sizeof(rname));
+			fe = fbInfoModelGetElementByName(model, rname);
+			if (fe == NULL)
+				print_error("'%s' not in the model\n", rname);
+			assert_non_null(fe);
+			assert_int_equal(fe->ent, ie_pen(d, 1));
+			assert_int_equal(fe->num, ie_id(d, 1));
+		}
+	}
+	fbInfoModelFree(model);
+}
+#else
+static void
+test_registry_libfixbuf(void **unused)
+{
+	(void)unused;
+	skip();
+}
+#endif
+
+/* Templates ---------------------------------------------------------- */
+
+static void
+test_builtin_templates(void **unused)
+{
+	static const char *const want[] = {
+		"sourceIPv4Address", "destinationIPv4Address",
+		"sourceIPv6Address", "destinationIPv6Address",
+		"sourceTransportPort", "destinationTransportPort",
+		"protocolIdentifier", "icmpTypeCodeIPv4", "icmpTypeCodeIPv6",
+		"vlanId", "flowStartMilliseconds", "flowEndMilliseconds",
+		"packetDeltaCount", "octetDeltaCount", "tcpControlBits",
+		"flowEndReason", "biflowDirection", "applicationId",
+		"applicationName", "applicationCategoryName", "L7_PROTO",
+		"L7_PROTO_NAME", "L7_PROTO_CATEGORY", "FLOW_SERVER_NAME",
+		"JA3C_HASH", "JA3S_HASH", "HTTP_UA",
+	};
+	struct tmpl t;
+	struct perr err;
+	size_t i;
+
+	(void)unused;
+	assert_int_equal(tmpl_load("default", &t, &err), 0);
+	assert_int_equal(t.n, sizeof(want) / sizeof(want[0]));
+	for (i = 0; i < t.n; i++) {
+		assert_string_equal(t.f[i].ie->name, want[i]);
+		assert_int_equal(t.f[i].reverse, 0);
+	}
+	assert_int_equal(t.f[18].len, 32);	/* applicationName 32 */
+	assert_int_equal(t.f[0].len, 0);
+
+	assert_int_equal(tmpl_load("minimal", &t, &err), 0);
+	assert_int_equal(t.n, 12);
+	assert_int_equal(tmpl_load("nosuch", &t, &err), -ENOENT);
+	assert_non_null(strstr(err.msg, "'nosuch'"));
+	assert_int_equal(tmpl_load("/nonexistent/x.tmpl", &t, &err),
+	    -ENOENT);
+	assert_non_null(strstr(err.msg, "'/nonexistent/x.tmpl': cannot open"));
+	assert_null(ie_builtin("nosuch.tmpl"));
+}
+
+static void
+test_tmpl_load_file(void **unused)
+{
+	char path[] = "/tmp/l7probe-test-ie-XXXXXX";
+	struct tmpl t;
+	struct perr err;
+	FILE *fp;
+	int fd;
+
+	(void)unused;
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	fp = fdopen(fd, "w");
+	assert_non_null(fp);
+	fputs("# mine\r\nsourceIPv4Address\r\n\tapplicationName   48  # c\n",
+	    fp);
+	fclose(fp);
+	assert_int_equal(tmpl_load(path, &t, &err), 0);
+	assert_int_equal(t.n, 2);
+	assert_string_equal(t.f[1].ie->name, "applicationName");
+	assert_int_equal(t.f[1].len, 48);
+	assert_string_equal(t.name, path);
+	unlink(path);
+}
+
+static void
+test_tmpl_parse_errors(void **unused)
+{
+	static const struct {
+		const char *text;
+		const char *msg;
+	} cases[] = {
+		{ "sourceIPv4Address\n\n# c\noctetDeltaCont\n",
+		  "template 'x.tmpl' line 4: unknown element "
+		  "'octetDeltaCont'" },
+		{ "octetDeltaCount\npacketDeltaCount\noctetDeltaCount\n",
+		  "template 'x.tmpl' line 3: element 'octetDeltaCount' "
+		  "already listed on line 1" },
+		{ "applicationName 0\n",
+		  "template 'x.tmpl' line 1: bad length '0' for "
+		  "'applicationName' (1 to 65534)" },
+		{ "applicationName 65535\n",
+		  "template 'x.tmpl' line 1: bad length '65535' for "
+		  "'applicationName' (1 to 65534)" },
+		{ "applicationName 3x\n",
+		  "template 'x.tmpl' line 1: bad length '3x' for "
+		  "'applicationName' (1 to 65534)" },
+		{ "applicationName -3\n",
+		  "template 'x.tmpl' line 1: bad length '-3' for "
+		  "'applicationName' (1 to 65534)" },
+		{ "octetDeltaCount 9\n",
+		  "template 'x.tmpl' line 1: bad length '9' for "
+		  "'octetDeltaCount' (1 to 8)" },
+		{ "sourceIPv4Address 2\n",
+		  "template 'x.tmpl' line 1: bad length '2' for "
+		  "'sourceIPv4Address' (fixed at 4)" },
+		{ "vlanId 2 3\n",
+		  "template 'x.tmpl' line 1: unexpected '3' after 'vlanId' "
+		  "(one element per line)" },
+		{ "reverseOctetDeltaCount\n",
+		  "template 'x.tmpl' line 1: 'reverseOctetDeltaCount' is a "
+		  "reverse element: list 'octetDeltaCount', biflow export "
+		  "adds its reverse" },
+		{ "# nothing\n\n   \n",
+		  "template 'x.tmpl': no element" },
+		{ "",
+		  "template 'x.tmpl': no element" },
+	};
+	struct tmpl t;
+	struct perr err;
+	size_t i;
+
+	(void)unused;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		memset(&err, 0, sizeof(err));
+		assert_int_equal(tmpl_parse("x.tmpl", cases[i].text, &t, &err),
+		    -EINVAL);
+		assert_int_equal(err.code, -EINVAL);
+		assert_string_equal(err.msg, cases[i].msg);
+	}
+}
+
+static void
+test_tmpl_all_elements(void **unused)
+{
+	static char text[4096];
+	struct tmpl t, out;
+	struct perr err;
+	size_t i, n = 0;
+
+	(void)unused;
+	/* Elements may not repeat, so the registry bounds a template: the
+	 * whole registry, with biflow reverse elements, must fit. */
+	for (i = 0; i < ie_count(); i++)
+		n += (size_t)snprintf(text + n, sizeof(text) - n, "%s\n",
+		    ie_at(i)->name);
+	assert_true(n < sizeof(text));
+	assert_int_equal(tmpl_parse("all", text, &t, &err), 0);
+	assert_int_equal(t.n, ie_count());
+	assert_int_equal(tmpl_derive(&t, 4, 1, 0, &out, &err), 0);
+	assert_int_equal(tmpl_derive(&t, 6, 1, 0, &out, &err), 0);
+	assert_int_equal(tmpl_derive(&t, 4, 0, 1, &out, &err), 0);
+}
+
+static void
+check_fields(const struct tmpl *t, const char *const *names,
+    const uint16_t *lens, size_t n)
+{
+	char buf[64];
+	size_t i;
+
+	for (i = 0; i < t->n && i < n; i++) {
+		ie_name(t->f[i].ie, t->f[i].reverse, buf, sizeof(buf));
+		if (strcmp(buf, names[i]) != 0 || t->f[i].len != lens[i])
+			print_error("field %zu: %s %u, want %s %u\n", i, buf,
+			    t->f[i].len, names[i], lens[i]);
+		assert_string_equal(buf, names[i]);
+		assert_int_equal(t->f[i].len, lens[i]);
+	}
+	assert_int_equal(t->n, n);
+}
+
+#define VL	IE_VARLEN
+#define N(a)	(sizeof(a) / sizeof(a[0]))
+
+static void
+test_tmpl_derive(void **unused)
+{
+	static const char text[] =
+	    "sourceIPv4Address\n"
+	    "sourceIPv6Address\n"
+	    "sourceTransportPort\n"
+	    "icmpTypeCodeIPv4\n"
+	    "icmpTypeCodeIPv6\n"
+	    "flowStartMilliseconds\n"
+	    "octetDeltaCount 4\n"
+	    "tcpControlBits\n"
+	    "applicationId\n"
+	    "applicationName 24\n"
+	    "L7_PROTO_NAME\n"
+	    "ndpiCategoryId\n";
+	static const char *const v4_uni_ipfix[] = {
+		"sourceIPv4Address", "sourceTransportPort", "icmpTypeCodeIPv4",
+		"flowStartMilliseconds", "octetDeltaCount", "tcpControlBits",
+		"applicationId", "applicationName", "L7_PROTO_NAME",
+		"ndpiCategoryId",
+	};
+	static const uint16_t v4_uni_ipfix_len[] = {
+		4, 2, 2, 8, 4, 2, 9, VL, VL, 2,
+	};
+	static const char *const v6_bi_ipfix[] = {
+		"sourceIPv6Address", "sourceTransportPort",
+		"icmpTypeCodeIPv6", "reverseIcmpTypeCodeIPv6",
+		"flowStartMilliseconds", "reverseFlowStartMilliseconds",
+		"octetDeltaCount", "reverseOctetDeltaCount",
+		"tcpControlBits", "reverseTcpControlBits",
+		"applicationId", "applicationName", "L7_PROTO_NAME",
+		"ndpiCategoryId",
+	};
+	static const uint16_t v6_bi_ipfix_len[] = {
+		16, 2, 2, 2, 8, 8, 4, 4, 2, 2, 9, VL, VL, 2,
+	};
+	static const char *const v4_uni_v9[] = {
+		"sourceIPv4Address", "sourceTransportPort", "icmpTypeCodeIPv4",
+		"flowStartMilliseconds", "octetDeltaCount", "tcpControlBits",
+		"applicationId", "applicationName", "L7_PROTO_NAME",
+	};
+	static const uint16_t v4_uni_v9_len[] = {
+		4, 2, 2, 8, 4, 1, 9, 24, 32,
+	};
+	struct tmpl def, out;
+	struct perr err;
+
+	(void)unused;
+	assert_int_equal(tmpl_parse("d.tmpl", text, &def, &err), 0);
+	assert_int_equal(tmpl_derive(&def, 4, 0, 0, &out, &err), 0);
+	check_fields(&out, v4_uni_ipfix, v4_uni_ipfix_len, N(v4_uni_ipfix));
+	assert_string_equal(out.name, "d.tmpl ipv4 uniflow ipfix");
+	assert_int_equal(tmpl_derive(&def, 6, 1, 0, &out, &err), 0);
+	check_fields(&out, v6_bi_ipfix, v6_bi_ipfix_len, N(v6_bi_ipfix));
+	assert_int_equal(out.f[3].reverse, 1);
+	assert_int_equal(tmpl_derive(&def, 4, 0, 1, &out, &err), 0);
+	check_fields(&out, v4_uni_v9, v4_uni_v9_len, N(v4_uni_v9));
+
+	assert_int_equal(tmpl_derive(&def, 4, 1, 1, &out, &err), -ENOTSUP);
+	assert_non_null(strstr(err.msg, "netflow v9 cannot carry biflow"));
+	assert_int_equal(tmpl_derive(&def, 5, 0, 0, &out, &err), -EINVAL);
+	assert_int_equal(tmpl_parse("o.tmpl", "ndpiCategoryId\n", &def, &err),
+	    0);
+	assert_int_equal(tmpl_derive(&def, 4, 0, 1, &out, &err), -ENODATA);
+	assert_string_equal(err.msg,
+	    "template 'o.tmpl': no element left for IPv4 netflow v9");
+}
+
+static void
+test_tmpl_derive_default(void **unused)
+{
+	struct tmpl def, out;
+	struct perr err;
+	size_t i, nrev = 0;
+
+	(void)unused;
+	assert_int_equal(tmpl_load("default", &def, &err), 0);
+	assert_int_equal(tmpl_derive(&def, 4, 0, 1, &out, &err), 0);
+	/* 27 minus the two IPv6 addresses and icmpTypeCodeIPv6. */
+	assert_int_equal(out.n, 24);
+	for (i = 0; i < out.n; i++) {
+		assert_true(out.f[i].len != IE_VARLEN);
+		assert_true(out.f[i].ie->v9_id != 0);
+	}
+	assert_int_equal(tmpl_derive(&def, 6, 1, 0, &out, &err), 0);
+	for (i = 0; i < out.n; i++)
+		nrev += out.f[i].reverse;
+	/* icmpTypeCodeIPv6, 2 times, 2 counters, tcpControlBits. */
+	assert_int_equal(nrev, 6);
+	assert_int_equal(out.n, 24 + 6);
+}
+
+/* Values ------------------------------------------------------------- */
+
+struct fixture {
+	struct flow		*f;
+	struct dpi_info		app;
+	struct exp_record	rec;
+};
+
+static void
+fixture_init(struct fixture *x, int ip_version)
+{
+	static const uint8_t v6s[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 1 };
+	static const uint8_t v6d[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 2 };
+	struct flow *f;
+
+	memset(x, 0, sizeof(*x));
+	f = x->f = calloc(1, sizeof(*f));
+	assert_non_null(f);
+	if (ip_version == 4) {
+		memcpy(f->key.src, "\x0a\x00\x00\x01", 4);	/* 10.0.0.1 */
+		memcpy(f->key.dst, "\xc0\x00\x02\x07", 4);	/* 192.0.2.7 */
+	} else {
+		memcpy(f->key.src, v6s, 16);
+		memcpy(f->key.dst, v6d, 16);
+	}
+	f->key.ip_version = (uint8_t)ip_version;
+	f->key.proto = 6;
+	f->key.sport = 40000;
+	f->key.dport = 443;
+	f->key.vlan_id = 12;
+	f->key.tunnel_id = 0x01020304;
+	f->c[FLOW_DIR_FWD] = (struct flow_counters){
+		.pkts = 10, .bytes = 1000, .first_us = 1700000000500123,
+		.last_us = 1700000003000999, .tcp_flags = 0x1b,
+	};
+	f->c[FLOW_DIR_REV] = (struct flow_counters){
+		.pkts = 8, .bytes = 0x123456789, .first_us = 1700000000600000,
+		.last_us = 1700000003100000, .tcp_flags = 0x12,
+	};
+	snprintf(x->app.app_name, sizeof(x->app.app_name), "TLS.Instagram");
+	snprintf(x->app.category_name, sizeof(x->app.category_name),
+	    "SocialNetwork");
+	snprintf(x->app.app_id_str, sizeof(x->app.app_id_str), "91.211");
+	x->app.master_id = 91;
+	x->app.app_id = 211;
+	x->app.category_id = 6;
+	x->app.confidence_name = "DPI";
+	x->app.server_name = "i.instagram.com";
+	x->app.client_fingerprint = "0123456789abcdef0123456789abcdef";
+	x->app.server_fingerprint = "";
+	x->app.user_agent = NULL;	/* defended against anyway */
+	x->rec.flow = f;
+	x->rec.reason = FLOW_END_IDLE;
+	x->rec.app = &x->app;
+}
+
+static uint64_t
+u(const char *name, const struct ie_rec *r, int reverse)
+{
+	const struct ie_def *d = ie_find(name);
+
+	assert_non_null(d);
+	return ie_get_uint(d, r, reverse);
+}
+
+static size_t
+b(const char *name, const struct ie_rec *r, int reverse, const uint8_t **p)
+{
+	static uint8_t scratch[16];
+	const struct ie_def *d = ie_find(name);
+
+	assert_non_null(d);
+	return ie_get_bytes(d, r, reverse, p, scratch);
+}
+
+static void
+test_values_uniflow(void **unused)
+{
+	struct fixture x;
+	struct ie_rec fwd, rev;
+	const uint8_t *p;
+
+	(void)unused;
+	fixture_init(&x, 4);
+	fwd = (struct ie_rec){ &x.rec, FLOW_DIR_FWD, 0 };
+	rev = (struct ie_rec){ &x.rec, FLOW_DIR_REV, 0 };
+
+	assert_int_equal(b("sourceIPv4Address", &fwd, 0, &p), 4);
+	assert_memory_equal(p, "\x0a\x00\x00\x01", 4);
+	assert_int_equal(b("destinationIPv4Address", &fwd, 0, &p), 4);
+	assert_memory_equal(p, "\xc0\x00\x02\x07", 4);
+	assert_int_equal(u("sourceTransportPort", &fwd, 0), 40000);
+	assert_int_equal(u("destinationTransportPort", &fwd, 0), 443);
+	assert_int_equal(u("packetDeltaCount", &fwd, 0), 10);
+	assert_int_equal(u("octetDeltaCount", &fwd, 0), 1000);
+	assert_int_equal(u("tcpControlBits", &fwd, 0), 0x1b);
+	assert_int_equal(u("flowStartMilliseconds", &fwd, 0), 1700000000500);
+	assert_int_equal(u("flowEndMilliseconds", &fwd, 0), 1700000003000);
+	assert_int_equal(u("flowStartSysUpTime", &fwd, 0), 1700000000500);
+	assert_int_equal(u("biflowDirection", &fwd, 0), 1);
+
+	/* REV: addresses and ports swapped, the other counters. */
+	assert_int_equal(b("sourceIPv4Address", &rev, 0, &p), 4);
+	assert_memory_equal(p, "\xc0\x00\x02\x07", 4);
+	assert_int_equal(b("destinationIPv4Address", &rev, 0, &p), 4);
+	assert_memory_equal(p, "\x0a\x00\x00\x01", 4);
+	assert_int_equal(u("sourceTransportPort", &rev, 0), 443);
+	assert_int_equal(u("destinationTransportPort", &rev, 0), 40000);
+	assert_int_equal(u("packetDeltaCount", &rev, 0), 8);
+	assert_int_equal(u("octetDeltaCount", &rev, 0), 0x123456789);
+	assert_int_equal(u("tcpControlBits", &rev, 0), 0x12);
+	assert_int_equal(u("flowStartMilliseconds", &rev, 0), 1700000000600);
+	assert_int_equal(u("flowEndMilliseconds", &rev, 0), 1700000003100);
+	assert_int_equal(u("biflowDirection", &rev, 0), 2);
+
+	/* Same in both directions. */
+	assert_int_equal(u("protocolIdentifier", &rev, 0), 6);
+	assert_int_equal(u("ipVersion", &rev, 0), 4);
+	assert_int_equal(u("vlanId", &rev, 0), 12);
+	assert_int_equal(u("UPSTREAM_TUNNEL_ID", &rev, 0), 0x01020304);
+	assert_int_equal(u("flowEndReason", &rev, 0), 1);
+	assert_int_equal(u("icmpTypeCodeIPv4", &fwd, 0), 0);	/* TCP */
+	/* Not numeric: 0. */
+	assert_int_equal(u("applicationName", &fwd, 0), 0);
+	free(x.f);
+}
+
+static void
+test_values_biflow(void **unused)
+{
+	struct fixture x;
+	struct ie_rec bi;
+	const uint8_t *p;
+
+	(void)unused;
+	fixture_init(&x, 6);
+	bi = (struct ie_rec){ &x.rec, FLOW_DIR_REV, 1 };	/* dir ignored */
+
+	assert_int_equal(b("sourceIPv6Address", &bi, 0, &p), 16);
+	assert_memory_equal(p, x.f->key.src, 16);
+	assert_int_equal(b("destinationIPv6Address", &bi, 0, &p), 16);
+	assert_memory_equal(p, x.f->key.dst, 16);
+	assert_int_equal(u("sourceTransportPort", &bi, 0), 40000);
+	assert_int_equal(u("packetDeltaCount", &bi, 0), 10);
+	assert_int_equal(u("packetDeltaCount", &bi, 1), 8);
+	assert_int_equal(u("octetDeltaCount", &bi, 1), 0x123456789);
+	assert_int_equal(u("tcpControlBits", &bi, 1), 0x12);
+	assert_int_equal(u("biflowDirection", &bi, 0), 1);
+	/* Forward times span the record, reverse ones are c[REV]'s. */
+	assert_int_equal(u("flowStartMilliseconds", &bi, 0), 1700000000500);
+	assert_int_equal(u("flowEndMilliseconds", &bi, 0), 1700000003100);
+	assert_int_equal(u("flowStartMilliseconds", &bi, 1), 1700000000600);
+	assert_int_equal(u("flowEndMilliseconds", &bi, 1), 1700000003100);
+
+	/* A record whose forward direction saw no packet still has times. */
+	x.f->c[FLOW_DIR_FWD] = (struct flow_counters){ 0 };
+	assert_int_equal(u("flowStartMilliseconds", &bi, 0), 1700000000600);
+	assert_int_equal(u("packetDeltaCount", &bi, 0), 0);
+
+	/* ICMPv6 echo request / reply: per direction. */
+	x.f->key.proto = 58;
+	x.f->c[FLOW_DIR_FWD] = (struct flow_counters){
+		.pkts = 1, .icmp_type = 128, .icmp_code = 0 };
+	x.f->c[FLOW_DIR_REV].icmp_type = 129;
+	assert_int_equal(u("icmpTypeCodeIPv6", &bi, 0), 128 * 256);
+	assert_int_equal(u("icmpTypeCodeIPv6", &bi, 1), 129 * 256);
+	free(x.f);
+}
+
+static void
+test_values_app(void **unused)
+{
+	static const uint8_t app_id[] = {
+		20,				/* PANA-L7-PEN */
+		0x00, 0x00, 0x8b, 0x30,		/* PEN 35632 */
+		0x00, 91, 0x00, 211,		/* master 91 << 16 | app 211 */
+	};
+	struct fixture x;
+	struct ie_rec r;
+	const uint8_t *p;
+
+	(void)unused;
+	fixture_init(&x, 4);
+	r = (struct ie_rec){ &x.rec, FLOW_DIR_REV, 0 };
+	assert_int_equal(b("applicationId", &r, 0, &p), sizeof(app_id));
+	assert_memory_equal(p, app_id, sizeof(app_id));
+	assert_int_equal(b("applicationName", &r, 0, &p), 13);
+	assert_memory_equal(p, "TLS.Instagram", 13);
+	assert_int_equal(b("L7_PROTO_NAME", &r, 0, &p), 13);
+	assert_int_equal(b("applicationCategoryName", &r, 0, &p), 13);
+	assert_memory_equal(p, "SocialNetwork", 13);
+	assert_int_equal(b("L7_PROTO_CATEGORY", &r, 0, &p), 13);
+	assert_int_equal(b("ndpiProtocolIds", &r, 0, &p), 6);
+	assert_memory_equal(p, "91.211", 6);
+	assert_int_equal(b("FLOW_SERVER_NAME", &r, 0, &p), 15);
+	assert_memory_equal(p, "i.instagram.com", 15);
+	assert_int_equal(b("JA3C_HASH", &r, 0, &p), 32);
+	assert_int_equal(b("JA3S_HASH", &r, 0, &p), 0);
+	assert_non_null(p);
+	assert_int_equal(b("HTTP_UA", &r, 0, &p), 0);	/* NULL pointer */
+	assert_non_null(p);
+	assert_int_equal(u("L7_PROTO", &r, 0), 211);
+	assert_int_equal(u("ndpiCategoryId", &r, 0), 6);
+	x.app.app_id = 0;
+	assert_int_equal(u("L7_PROTO", &r, 0), 91);
+	/* Numbers through ie_get_bytes: natural length, network order. */
+	assert_int_equal(b("sourceTransportPort", &r, 0, &p), 2);
+	assert_memory_equal(p, "\x01\xbb", 2);			/* 443 */
+	assert_int_equal(b("octetDeltaCount", &r, 0, &p), 8);
+	assert_memory_equal(p, "\x00\x00\x00\x01\x23\x45\x67\x89", 8);
+	free(x.f);
+}
+
+static void
+test_encode_fixed(void **unused)
+{
+	struct fixture x;
+	struct ie_rec fwd, rev;
+	uint8_t out[40];
+
+	(void)unused;
+	fixture_init(&x, 4);
+	fwd = (struct ie_rec){ &x.rec, FLOW_DIR_FWD, 0 };
+	rev = (struct ie_rec){ &x.rec, FLOW_DIR_REV, 0 };
+
+	/* Reduced size: 1000 fits in 4 octets. */
+	assert_int_equal(ie_encode_fixed(ie_find("octetDeltaCount"), &fwd, 0,
+	    out, 4), 4);
+	assert_memory_equal(out, "\x00\x00\x03\xe8", 4);
+	/* 0x123456789 does not: a counter saturates. */
+	assert_int_equal(ie_encode_fixed(ie_find("octetDeltaCount"), &rev, 0,
+	    out, 4), 4);
+	assert_memory_equal(out, "\xff\xff\xff\xff", 4);
+	/* Flags keep their low bits: v9 TCP_FLAGS is one octet. */
+	assert_int_equal(ie_encode_fixed(ie_find("tcpControlBits"), &fwd, 0,
+	    out, 1), 1);
+	assert_int_equal(out[0], 0x1b);
+	/* Longer than natural: left-padded. */
+	assert_int_equal(ie_encode_fixed(ie_find("sourceTransportPort"),
+	    &fwd, 0, out, 4), 4);
+	assert_memory_equal(out, "\x00\x00\x9c\x40", 4);	/* 40000 */
+	/* Strings: NUL-padded, or cut. */
+	memset(out, 0xee, sizeof(out));
+	assert_int_equal(ie_encode_fixed(ie_find("applicationName"), &fwd, 0,
+	    out, 16), 16);
+	assert_memory_equal(out, "TLS.Instagram\0\0\0", 16);
+	assert_int_equal(out[16], 0xee);
+	assert_int_equal(ie_encode_fixed(ie_find("applicationName"), &fwd, 0,
+	    out, 3), 3);
+	assert_memory_equal(out, "TLS", 3);
+	/* Addresses: natural length, else zeros. */
+	assert_int_equal(ie_encode_fixed(ie_find("sourceIPv4Address"), &rev,
+	    0, out, 4), 4);
+	assert_memory_equal(out, "\xc0\x00\x02\x07", 4);
+	assert_int_equal(ie_encode_fixed(ie_find("sourceIPv4Address"), &rev,
+	    0, out, 2), 2);
+	assert_memory_equal(out, "\x00\x00", 2);
+	/* Times: 8 octets of ms. */
+	assert_int_equal(ie_encode_fixed(ie_find("flowEndMilliseconds"), &fwd,
+	    0, out, 8), 8);
+	assert_memory_equal(out, "\x00\x00\x01\x8b\xcf\xe5\x73\xb8", 8);
+	assert_int_equal(ie_encode_fixed(ie_find("applicationName"), &fwd, 0,
+	    out, 0), 0);
+	assert_int_equal(ie_encode_fixed(ie_find("applicationName"), &fwd, 0,
+	    out, IE_VARLEN), 0);
+	free(x.f);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_registry_unique),
+		cmocka_unit_test(test_registry_v9_ids),
+		cmocka_unit_test(test_registry_reverse_and_pen),
+		cmocka_unit_test(test_registry_libfixbuf),
+		cmocka_unit_test(test_builtin_templates),
+		cmocka_unit_test(test_tmpl_load_file),
+		cmocka_unit_test(test_tmpl_parse_errors),
+		cmocka_unit_test(test_tmpl_all_elements),
+		cmocka_unit_test(test_tmpl_derive),
+		cmocka_unit_test(test_tmpl_derive_default),
+		cmocka_unit_test(test_values_uniflow),
+		cmocka_unit_test(test_values_biflow),
+		cmocka_unit_test(test_values_app),
+		cmocka_unit_test(test_encode_fixed),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
