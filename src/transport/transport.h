@@ -1,0 +1,79 @@
+/*
+ * transport.h - how encoded export messages leave the probe: UDP, TCP or
+ * a file.
+ *
+ * Pipeline position: export -> [transport].
+ * An exporter encodes whole messages (one IPFIX or NetFlow v9 message at a
+ * time) and hands each to its transport. Transports never block the
+ * capture thread: UDP sends or drops (counted); TCP is non-blocking, keeps
+ * a bounded queue of messages while the collector is away or slow,
+ * reconnects with backoff, and tells the exporter when a new connection is
+ * up so it can send its templates first; a file writes through stdio.
+ */
+#ifndef L7_TRANSPORT_H
+#define L7_TRANSPORT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "log/log.h"
+
+enum tr_kind {
+	TR_UDP = 0,
+	TR_TCP,
+	TR_FILE,
+};
+
+struct transport_conf {
+	enum tr_kind	kind;
+	const char	*target;	/* "HOST[:PORT]", "[v6]:PORT", or a
+					 * path ("-" = stdout) for TR_FILE */
+	uint16_t	default_port;	/* when target has none */
+	size_t		queue_bytes;	/* TCP: bytes of messages held */
+	const char	*name;		/* for messages: the collector URI */
+};
+
+struct transport;
+
+/* Called (from tr_send or tr_poll) right after a TCP connection comes up,
+ * before any queued message is sent on it, so the exporter can queue its
+ * templates with tr_send_first(). */
+typedef void (*tr_connect_cb)(struct transport *tr, void *arg);
+
+/* Opens the socket or file: resolves the host, connects TCP (a failure is
+ * not fatal: see tr_connected()), opens the file. Returns owned
+ * (tr_close), or NULL with <err> naming the target and the reason. */
+struct transport *tr_open(const struct transport_conf *conf,
+	    tr_connect_cb on_connect, void *cb_arg, struct perr *err);
+/* Flushes what it can without blocking long (TCP: at most ~2 s at exit),
+ * then releases; NULL is fine. */
+void	tr_close(struct transport *tr);
+
+/*
+ * Sends one whole message (<msg> borrowed). Returns 0 when sent or queued;
+ * -ENOBUFS when the TCP queue is full (the message is dropped and
+ * counted); another negative errno on a failure of a UDP send or a file
+ * write (counted). Never blocks.
+ */
+int	tr_send(struct transport *tr, const uint8_t *msg, size_t len);
+/* Like tr_send, but for TCP puts the message ahead of the queue (templates
+ * on a new connection). */
+int	tr_send_first(struct transport *tr, const uint8_t *msg, size_t len);
+
+/* Does the timed work: TCP reconnect with backoff, pushing the queue out.
+ * Call at least once a second. */
+void	tr_poll(struct transport *tr, uint64_t now_us);
+
+/* 1 when messages can flow now (UDP and files: always). */
+int	tr_connected(const struct transport *tr);
+
+struct tr_stats {
+	uint64_t	msgs_sent;
+	uint64_t	bytes_sent;
+	uint64_t	msgs_dropped;	/* queue full, or send failed */
+	uint64_t	reconnects;
+	size_t		queued_bytes;
+};
+void	tr_get_stats(const struct transport *tr, struct tr_stats *s);
+
+#endif
