@@ -29,7 +29,8 @@ struct transport_conf {
 	const char	*target;	/* "HOST[:PORT]", "[v6]:PORT", or a
 					 * path ("-" = stdout) for TR_FILE */
 	uint16_t	default_port;	/* when target has none */
-	size_t		queue_bytes;	/* TCP: bytes of messages held */
+	uint32_t	queue_records;	/* TCP: data records held while the
+					 * collector is away (--export-queue) */
 	const char	*name;		/* for messages: the collector URI */
 };
 
@@ -50,14 +51,16 @@ struct transport *tr_open(const struct transport_conf *conf,
 void	tr_close(struct transport *tr);
 
 /*
- * Sends one whole message (<msg> borrowed). Returns 0 when sent or queued;
- * -ENOBUFS when the TCP queue is full (the message is dropped and
+ * Sends one whole message (<msg> borrowed) holding <n_records> data
+ * records. Returns 0 when sent or queued; -ENOBUFS when the TCP queue
+ * would exceed queue_records (the message is dropped, its records
  * counted); another negative errno on a failure of a UDP send or a file
  * write (counted). Never blocks.
  */
-int	tr_send(struct transport *tr, const uint8_t *msg, size_t len);
-/* Like tr_send, but for TCP puts the message ahead of the queue (templates
- * on a new connection). */
+int	tr_send(struct transport *tr, const uint8_t *msg, size_t len,
+	    uint32_t n_records);
+/* For TCP, puts a message ahead of the queue, never dropped (templates on
+ * a new connection); otherwise like tr_send with no data records. */
 int	tr_send_first(struct transport *tr, const uint8_t *msg, size_t len);
 
 /* Does the timed work: TCP reconnect with backoff, pushing the queue out.
@@ -71,8 +74,10 @@ struct tr_stats {
 	uint64_t	msgs_sent;
 	uint64_t	bytes_sent;
 	uint64_t	msgs_dropped;	/* queue full, or send failed */
+	uint64_t	records_dropped; /* data records in those */
 	uint64_t	reconnects;
 	size_t		queued_bytes;
+	uint32_t	queued_records;
 };
 void	tr_get_stats(const struct transport *tr, struct tr_stats *s);
 
