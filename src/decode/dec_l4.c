@@ -227,7 +227,9 @@ dec_l4(const struct dec_conf *conf, struct dec_pkt *pkt, int depth,
 
 	switch (pkt->proto) {
 	case IPPROTO_TCP_:
-		need = 14;	/* up to the flags byte */
+		/* The fixed header, as other decoders want it; a first
+		 * fragment may end sooner, its flags (byte 13) suffice. */
+		need = pkt->frag == DEC_FRAG_FIRST ? 14 : 20;
 		break;
 	case IPPROTO_UDP_:
 		need = 8;
@@ -258,6 +260,13 @@ dec_l4(const struct dec_conf *conf, struct dec_pkt *pkt, int depth,
 	    depth < DEC_MAX_TUNNELS;
 	switch (pkt->proto) {
 	case IPPROTO_TCP_:
+		/* A data offset below 5 words is no TCP header (a fuzzed or
+		 * broken packet). One past the segment is only odd: the
+		 * ports and flags are there, and the packet is counted. A
+		 * first fragment is counted whatever it holds, as its later
+		 * fragments will be. */
+		if ((cur_u8(&c, 12) >> 4) < 5 && pkt->frag == DEC_FRAG_NONE)
+			return DEC_MALFORMED;
 		pkt->sport = cur_be16(&c, 0);
 		pkt->dport = cur_be16(&c, 2);
 		pkt->tcp_flags = cur_u8(&c, 13);

@@ -140,7 +140,19 @@ static const uint8_t f_eth_ipv4_tiny[] = {
 static const uint8_t f_eth_ipv4_tcp_short[] = {
 	ETH(0x0800),				/* eth IPv4 */
 	IP4(28, 0x98, 0, 6, A4S, A4D),		/* not a fragment, 8 of TCP */
-	B2(1234),B2(80), 0,0,0,1,		/* TCP shorter than 14: bad */
+	B2(1234),B2(80), 0,0,0,1,		/* TCP shorter than 20: bad */
+};
+static const uint8_t f_eth_ipv4_tcp_doff2[] = {
+	ETH(0x0800),				/* eth IPv4 */
+	IP4(40, 0x97, 0, 6, A4S, A4D),		/* len 40 TCP */
+	B2(1234),B2(80), 0,0,0,1, 0,0,0,0,	/* 1234 > 80 */
+	0x20,0x02,B2(8192), 0,0, 0,0,		/* data offset 2: bogus */
+};
+static const uint8_t f_eth_ipv4_tcp_doff_long[] = {
+	ETH(0x0800),				/* eth IPv4 */
+	IP4(40, 0x96, 0, 6, A4S, A4D),		/* len 40: 20 bytes of TCP */
+	B2(1234),B2(80), 0,0,0,1, 0,0,0,0,	/* 1234 > 80 */
+	0xf0,0x02,B2(8192), 0,0, 0,0,		/* data offset 15: odd, kept */
 };
 static const uint8_t f_eth_ipv4_ihl4[] = {
 	ETH(0x0800),				/* eth IPv4 */
@@ -672,11 +684,11 @@ struct tcase {
 
 static const struct tcase cases[] = {
 	/* Ethernet, IPv4 */
-	{ "eth_ipv4_tcp", DLT_EN10MB, 0, F(f_eth_ipv4_tcp), 48,
+	{ "eth_ipv4_tcp", DLT_EN10MB, 0, F(f_eth_ipv4_tcp), 54,
 	    { OK4(O4, 1234, 80, 6, 40), .tcp_flags = 0x12 } },
 	{ "eth_ipv4_udp", DLT_EN10MB, 0, F(f_eth_ipv4_udp), 42,
 	    { OK4(O4, 5353, 53, 17, 32) } },
-	{ "eth_ipv4_options", DLT_EN10MB, 0, F(f_eth_ipv4_opts), 52,
+	{ "eth_ipv4_options", DLT_EN10MB, 0, F(f_eth_ipv4_opts), 58,
 	    { OK4(O4, 1234, 443, 6, 44), .tcp_flags = 0x02 } },
 	{ "eth_ipv4_sctp", DLT_EN10MB, 0, F(f_eth_ipv4_sctp), 38,
 	    { OK4(O4, 5000, 5001, 132, 32) } },
@@ -686,7 +698,7 @@ static const struct tcase cases[] = {
 	    { OK4(O4, 0, 0, 89, 24) } },
 	{ "eth_ipv4_padding", DLT_EN10MB, 0, F(f_eth_ipv4_pad), 42,
 	    { OK4(O4, 1000, 2000, 17, 28) } },
-	{ "eth_ipv4_tso_len0", DLT_EN10MB, 0, F(f_eth_ipv4_tso), 48,
+	{ "eth_ipv4_tso_len0", DLT_EN10MB, 0, F(f_eth_ipv4_tso), 54,
 	    { OK4(O4, 40000, 8080, 6, 46), .tcp_flags = 0x18 } },
 	{ "eth_ipv4_frag_first", DLT_EN10MB, 0, F(f_eth_ipv4_frag1), 42,
 	    { OK4(O4, 1111, 2222, 17, 36), .frag = DEC_FRAG_FIRST,
@@ -698,6 +710,11 @@ static const struct tcase cases[] = {
 	    { OK4(O4, 0, 0, 6, 28), .frag = DEC_FRAG_FIRST } },
 	{ "eth_ipv4_tcp_too_short", DLT_EN10MB, 0, F(f_eth_ipv4_tcp_short),
 	    34, { .res = DEC_MALFORMED } },
+	{ "eth_ipv4_tcp_doff2", DLT_EN10MB, 0, F(f_eth_ipv4_tcp_doff2),
+	    54, { .res = DEC_MALFORMED } },
+	{ "eth_ipv4_tcp_doff_past_len", DLT_EN10MB, 0,
+	    F(f_eth_ipv4_tcp_doff_long), 54,
+	    { OK4(O4, 1234, 80, 6, 40), .tcp_flags = 0x02 } },
 	{ "eth_ipv4_ihl4", DLT_EN10MB, 0, F(f_eth_ipv4_ihl4), 34,
 	    { .res = DEC_MALFORMED } },
 	{ "eth_ipv4_len_lt_hdr", DLT_EN10MB, 0, F(f_eth_ipv4_shortlen), 34,
@@ -706,15 +723,15 @@ static const struct tcase cases[] = {
 	    { .res = DEC_MALFORMED } },
 
 	/* Ethernet, IPv6 */
-	{ "eth_ipv6_tcp", DLT_EN10MB, 0, F(f_eth_ipv6_tcp), 68,
+	{ "eth_ipv6_tcp", DLT_EN10MB, 0, F(f_eth_ipv6_tcp), 74,
 	    { OK6(O6, 1234, 443, 6, 60), .tcp_flags = 0x02 } },
 	{ "eth_ipv6_hopopts", DLT_EN10MB, 0, F(f_eth_ipv6_hbh), 70,
 	    { OK6(O6, 546, 547, 17, 56) } },
-	{ "eth_ipv6_routing", DLT_EN10MB, 0, F(f_eth_ipv6_rt), 76,
+	{ "eth_ipv6_routing", DLT_EN10MB, 0, F(f_eth_ipv6_rt), 82,
 	    { OK6(O6, 1, 2, 6, 68), .tcp_flags = 0x10 } },
 	{ "eth_ipv6_dstopts", DLT_EN10MB, 0, F(f_eth_ipv6_dst), 70,
 	    { OK6(O6, 53, 53, 17, 56) } },
-	{ "eth_ipv6_ah", DLT_EN10MB, 0, F(f_eth_ipv6_ah), 92,
+	{ "eth_ipv6_ah", DLT_EN10MB, 0, F(f_eth_ipv6_ah), 98,
 	    { OK6(O6, 22, 50000, 6, 84), .tcp_flags = 0x18 } },
 	{ "eth_ipv6_ext_chain_atomic_frag", DLT_EN10MB, 0,
 	    F(f_eth_ipv6_chain), 94,
@@ -744,11 +761,11 @@ static const struct tcase cases[] = {
 	    { OK6(O6, 1, 2, 17, 48), .vlan = 10 } },
 	{ "mpls_ipv4", DLT_EN10MB, 0, F(f_mpls4), 50,
 	    { OK4(O4, 1, 2, 17, 28) } },
-	{ "mpls_ipv6", DLT_EN10MB, 0, F(f_mpls6), 72,
+	{ "mpls_ipv6", DLT_EN10MB, 0, F(f_mpls6), 78,
 	    { OK6(O6, 1, 2, 6, 60), .tcp_flags = 0x02 } },
 	{ "mpls_pseudowire", DLT_EN10MB, 0, F(f_mpls_pw), 19,
 	    { .res = DEC_NOT_IP } },
-	{ "pppoe_ipv4", DLT_EN10MB, 0, F(f_pppoe4), 56,
+	{ "pppoe_ipv4", DLT_EN10MB, 0, F(f_pppoe4), 62,
 	    { OK4(O4, 1234, 80, 6, 40), .tcp_flags = 0x02 } },
 	{ "pppoe_ipv6", DLT_EN10MB, 0, F(f_pppoe6), 70,
 	    { OK6(O6, 1, 2, 17, 48) } },
@@ -762,9 +779,9 @@ static const struct tcase cases[] = {
 	/* other link types */
 	{ "linux_sll", DLT_LINUX_SLL, 0, F(f_sll), 44,
 	    { OK4(O4, 1, 2, 17, 28) } },
-	{ "linux_sll2", DLT_LINUX_SLL2, 0, F(f_sll2), 74,
+	{ "linux_sll2", DLT_LINUX_SLL2, 0, F(f_sll2), 80,
 	    { OK6(O6, 1, 2, 6, 60), .tcp_flags = 0x02 } },
-	{ "raw_dlt", DLT_RAW, 0, F(f_raw4), 34,
+	{ "raw_dlt", DLT_RAW, 0, F(f_raw4), 40,
 	    { OK4(O4, 1234, 80, 6, 40), .tcp_flags = 0x12 } },
 	{ "raw_12", 12, 0, F(f_raw6), 48, { OK6(O6, 1, 2, 17, 48) } },
 	{ "raw_14", 14, 0, F(f_raw_icmp), 22,
@@ -772,7 +789,7 @@ static const struct tcase cases[] = {
 	{ "raw_101", 101, 0, F(f_raw6), 48, { OK6(O6, 1, 2, 17, 48) } },
 	{ "raw_version5", DLT_RAW, 0, F(f_raw_v5), 1,
 	    { .res = DEC_MALFORMED } },
-	{ "ipv4", DLT_IPV4, 0, F(f_raw4), 34,
+	{ "ipv4", DLT_IPV4, 0, F(f_raw4), 40,
 	    { OK4(O4, 1234, 80, 6, 40), .tcp_flags = 0x12 } },
 	{ "ipv6", DLT_IPV6, 0, F(f_raw6), 48, { OK6(O6, 1, 2, 17, 48) } },
 	{ "ipv4_given_v6", DLT_IPV4, 0, F(f_raw6), 1,
@@ -800,7 +817,7 @@ static const struct tcase cases[] = {
 	    { OK4(O4, 1, 2, 17, 28) } },
 	{ "ppp_serial_cisco", DLT_PPP_SERIAL, 0, F(f_ppp_cisco), 32,
 	    { OK4(O4, 1, 2, 17, 28) } },
-	{ "c_hdlc_ipv4", DLT_C_HDLC, 0, F(f_chdlc4), 38,
+	{ "c_hdlc_ipv4", DLT_C_HDLC, 0, F(f_chdlc4), 44,
 	    { OK4(O4, 179, 40000, 6, 40), .tcp_flags = 0x18 } },
 	{ "c_hdlc_ipv6", DLT_C_HDLC, 0, F(f_chdlc6), 52,
 	    { OK6(O6, 1, 2, 17, 48) } },
@@ -812,7 +829,7 @@ static const struct tcase cases[] = {
 	    { OK6(O6, 1, 2, 17, 48) } },
 	{ "nflog_no_payload", DLT_NFLOG, 0, F(f_nflog_nopayload), 0,
 	    { .res = DEC_TRUNCATED } },
-	{ "ppi_ethernet", DLT_PPI, 0, F(f_ppi), 56,
+	{ "ppi_ethernet", DLT_PPI, 0, F(f_ppi), 62,
 	    { OK4(O4, 1234, 80, 6, 40), .tcp_flags = 0x12 } },
 	{ "ppi_in_ppi", DLT_PPI, 0, F(f_ppi_ppi), 8,
 	    { .res = DEC_UNSUPPORTED_LINK } },

@@ -1,0 +1,74 @@
+# lib.sh - helpers for the end-to-end tests; source it first thing:
+#
+#	. "$(dirname "$0")/lib.sh"
+#
+# Sets, unless already in the environment (make check sets them):
+#   srcdir    top of the source tree (default .)
+#   L7PROBE   the probe binary (default ./l7probe)
+#   L7_PCAPS  the shared capture corpus (default $srcdir/../shared/pcaps)
+#   PYTHON    Debian's interpreter (default /usr/bin/python3)
+#   tmp       a fresh directory for this test, removed on exit (kept when
+#             L7_KEEP=1, and its path printed)
+# Functions:
+#   skip_unless_cmd CMD...   exit 77 (skip) unless every CMD can be run
+#   at_exit 'COMMAND'        run COMMAND on exit, before $tmp is removed
+#   free_port [udp|tcp]      print a free ephemeral port on 127.0.0.1
+# POSIX sh: the tests run under /bin/sh (dash).
+
+: "${srcdir:=.}"
+: "${L7PROBE:=./l7probe}"
+: "${L7_PCAPS:=$srcdir/../shared/pcaps}"
+: "${PYTHON:=/usr/bin/python3}"
+export srcdir L7PROBE L7_PCAPS PYTHON
+
+_l7_at_exit=
+
+# at_exit COMMAND: queues COMMAND (a string for eval) for the exit trap;
+# commands run last-queued first.
+at_exit() {
+	_l7_at_exit="$1; $_l7_at_exit"
+}
+
+_l7_cleanup() {
+	_l7_st=$?
+	trap - EXIT
+	eval "$_l7_at_exit" 2>/dev/null
+	if [ "${L7_KEEP:-0}" = 1 ]; then
+		echo "kept work directory $tmp"
+	else
+		rm -rf "$tmp"
+	fi
+	exit "$_l7_st"
+}
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/l7e2e.XXXXXX") || {
+	echo "ERROR: mktemp failed"; exit 99; }
+trap _l7_cleanup EXIT
+# dash runs the EXIT trap only on exit: turn signals into exits.
+trap 'exit 129' HUP
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# skip_unless_cmd CMD...: exits 77 when one of the commands is missing.
+skip_unless_cmd() {
+	for _l7_c in "$@"; do
+		if ! command -v "$_l7_c" >/dev/null 2>&1; then
+			echo "SKIP: '$_l7_c' not found"
+			exit 77
+		fi
+	done
+}
+
+# free_port [udp|tcp]: prints a port the kernel calls free on 127.0.0.1
+# (default udp). Another process may take it before the caller binds:
+# use it at once.
+free_port() {
+	"$PYTHON" - "${1:-udp}" <<'PYEOF'
+import socket, sys
+kind = socket.SOCK_DGRAM if sys.argv[1] == "udp" else socket.SOCK_STREAM
+s = socket.socket(socket.AF_INET, kind)
+s.bind(("127.0.0.1", 0))
+print(s.getsockname()[1])
+s.close()
+PYEOF
+}
