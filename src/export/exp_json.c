@@ -11,8 +11,6 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
-#include <inttypes.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,24 +28,39 @@ struct line {
 	int	overflow;
 };
 
+/* Appends the literal <s> (no formatting: the hot path avoids printf). */
 static void
-put(struct line *l, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void
-put(struct line *l, const char *fmt, ...)
+put_lit(struct line *l, const char *s, size_t n)
 {
-	va_list ap;
-	int n;
-
-	if (l->overflow)
-		return;
-	va_start(ap, fmt);
-	n = vsnprintf(l->buf + l->len, sizeof(l->buf) - l->len, fmt, ap);
-	va_end(ap);
-	if (n < 0 || (size_t)n >= sizeof(l->buf) - l->len)
+	if (l->overflow || n >= sizeof(l->buf) - l->len) {
 		l->overflow = 1;
-	else
-		l->len += (size_t)n;
+		return;
+	}
+	memcpy(l->buf + l->len, s, n);
+	l->len += n;
+}
+
+/* Appends ,"<key>":<v>. <key> is a string literal. */
+#define put_num(l, key, v) \
+	put_num_(l, ",\"" key "\":", sizeof(",\"" key "\":") - 1, (v))
+
+static void
+put_num_(struct line *l, const char *key, size_t klen, uint64_t v)
+{
+	char digits[20];
+	size_t n = 0;
+
+	put_lit(l, key, klen);
+	do {
+		digits[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v != 0);
+	if (l->overflow || n >= sizeof(l->buf) - l->len) {
+		l->overflow = 1;
+		return;
+	}
+	while (n > 0)
+		l->buf[l->len++] = digits[--n];
 }
 
 /* Appends "name":"escaped value". */
@@ -57,7 +70,9 @@ put_str(struct line *l, const char *name, const char *s)
 	static const char hex[] = "0123456789abcdef";
 	const unsigned char *p;
 
-	put(l, ",\"%s\":\"", name);
+	put_lit(l, ",\"", 2);
+	put_lit(l, name, strlen(name));
+	put_lit(l, "\":\"", 3);
 	for (p = (const unsigned char *)(s != NULL ? s : ""); *p; p++) {
 		if (l->len + 7 >= sizeof(l->buf)) {
 			l->overflow = 1;
@@ -76,7 +91,7 @@ put_str(struct line *l, const char *name, const char *s)
 		} else
 			l->buf[l->len++] = (char)*p;
 	}
-	put(l, "\"");
+	put_lit(l, "\"", 1);
 }
 
 static void
@@ -87,7 +102,13 @@ put_addr(struct line *l, const char *name, int version, const uint8_t *a)
 	if (inet_ntop(version == 6 ? AF_INET6 : AF_INET, a, s, sizeof(s)) ==
 	    NULL)
 		s[0] = '\0';
-	put(l, "%s\"%s\":\"%s\"", l->len == 1 ? "" : ",", name, s);
+	if (l->len > 1)
+		put_lit(l, ",", 1);
+	put_lit(l, "\"", 1);
+	put_lit(l, name, strlen(name));
+	put_lit(l, "\":\"", 3);
+	put_lit(l, s, strlen(s));
+	put_lit(l, "\"", 1);
 }
 
 static int
@@ -144,37 +165,38 @@ json_write(struct exporter *ex, const struct exp_record *rec)
 	end_us = fw->last_us > rv->last_us ? fw->last_us : rv->last_us;
 
 	put_addr(&l, "ip_src", f->key.ip_version, f->key.src);
-	put(&l, ",\"src_port\":%u", f->key.sport);
+	put_num(&l, "src_port", f->key.sport);
 	put_addr(&l, "ip_dst", f->key.ip_version, f->key.dst);
-	put(&l, ",\"dst_port\":%u", f->key.dport);
-	put(&l, ",\"ip_protocol\":%u,\"ip_version\":%u,\"vlan_id\":%u"
-	    ",\"tunnel_id\":%" PRIu32,
-	    f->key.proto, f->key.ip_version, f->key.vlan_id, f->key.tunnel_id);
-	put(&l, ",\"src_to_dst_pkts\":%" PRIu64 ",\"dst_to_src_pkts\":%" PRIu64
-	    ",\"src_to_dst_bytes\":%" PRIu64 ",\"dst_to_src_bytes\":%" PRIu64,
-	    fw->pkts, rv->pkts, fw->bytes, rv->bytes);
-	put(&l, ",\"start_time\":%" PRIu64 ",\"end_time\":%" PRIu64,
-	    start_us / 1000, end_us / 1000);
-	put(&l, ",\"src_to_dst_tcp_flags\":%u,\"dst_to_src_tcp_flags\":%u",
-	    fw->tcp_flags, rv->tcp_flags);
-	if (f->key.proto == 1 || f->key.proto == 58)
-		put(&l, ",\"src_to_dst_icmp_type\":%u"
-		    ",\"src_to_dst_icmp_code\":%u"
-		    ",\"dst_to_src_icmp_type\":%u"
-		    ",\"dst_to_src_icmp_code\":%u",
-		    fw->icmp_type, fw->icmp_code, rv->icmp_type,
-		    rv->icmp_code);
-	put(&l, ",\"export_reason\":%d", (int)rec->reason);
+	put_num(&l, "dst_port", f->key.dport);
+	put_num(&l, "ip_protocol", f->key.proto);
+	put_num(&l, "ip_version", f->key.ip_version);
+	put_num(&l, "vlan_id", f->key.vlan_id);
+	put_num(&l, "tunnel_id", f->key.tunnel_id);
+	put_num(&l, "src_to_dst_pkts", fw->pkts);
+	put_num(&l, "dst_to_src_pkts", rv->pkts);
+	put_num(&l, "src_to_dst_bytes", fw->bytes);
+	put_num(&l, "dst_to_src_bytes", rv->bytes);
+	put_num(&l, "start_time", start_us / 1000);
+	put_num(&l, "end_time", end_us / 1000);
+	put_num(&l, "src_to_dst_tcp_flags", fw->tcp_flags);
+	put_num(&l, "dst_to_src_tcp_flags", rv->tcp_flags);
+	if (f->key.proto == 1 || f->key.proto == 58) {
+		put_num(&l, "src_to_dst_icmp_type", fw->icmp_type);
+		put_num(&l, "src_to_dst_icmp_code", fw->icmp_code);
+		put_num(&l, "dst_to_src_icmp_type", rv->icmp_type);
+		put_num(&l, "dst_to_src_icmp_code", rv->icmp_code);
+	}
+	put_num(&l, "export_reason", (uint64_t)rec->reason);
 	put_str(&l, "application_name", app->app_name);
 	put_str(&l, "category_name", app->category_name);
-	put(&l, ",\"application_id\":\"%s\",\"application_is_guessed\":%u",
-	    app->app_id_str, app->guessed);
+	put_str(&l, "application_id", app->app_id_str);
+	put_num(&l, "application_is_guessed", app->guessed);
 	put_str(&l, "application_confidence", app->confidence_name);
 	put_str(&l, "requested_server_name", app->server_name);
 	put_str(&l, "client_fingerprint", app->client_fingerprint);
 	put_str(&l, "server_fingerprint", app->server_fingerprint);
 	put_str(&l, "user_agent", app->user_agent);
-	put(&l, "}\n");
+	put_lit(&l, "}\n", 2);
 	if (l.overflow)
 		return -EOVERFLOW;
 	errno = 0;
