@@ -7,5 +7,12 @@
 #include "export/export.h"
 
 extern const struct exp_ops exp_json_ops;
+/* IPFIX (exp_ipfix.c; exp_ipfix_none.c without libfixbuf): "ipfix" and
+ * "ipfix+udp" over UDP, "ipfix+tcp", "ipfix-file". */
+extern const struct exp_ops exp_ipfix_ops;
+extern const struct exp_ops exp_ipfix_udp_ops;
+extern const struct exp_ops exp_ipfix_tcp_ops;
+extern const struct exp_ops exp_ipfix_file_ops;
+extern const struct exp_ops exp_nfv9_ops;
 
 #endif

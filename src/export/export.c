@@ -19,6 +19,11 @@ struct exporter {
 
 static const struct exp_ops *const exporters[] = {
 	&exp_json_ops,
+	&exp_ipfix_ops,
+	&exp_ipfix_udp_ops,
+	&exp_ipfix_tcp_ops,
+	&exp_ipfix_file_ops,
+	&exp_nfv9_ops,
 };
 
 struct exporter *
@@ -93,6 +98,25 @@ exp_flush(struct exporter *ex)
 		    strerror(-rc));
 	}
 	return rc;
+}
+
+int
+exp_status(struct exporter *ex, struct perr *why)
+{
+	return ex->ops->status != NULL ? ex->ops->status(ex, why) : 0;
+}
+
+int
+exp_finish(struct exporter *ex)
+{
+	return ex->ops->finish != NULL ? ex->ops->finish(ex) : 0;
+}
+
+void
+exp_print_stats(struct exporter *ex, FILE *fp)
+{
+	if (ex->ops->print_stats != NULL)
+		ex->ops->print_stats(ex, fp);
 }
 
 const char *

@@ -12,6 +12,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "dpi/dpi.h"
 #include "flow/flow.h"
@@ -22,6 +23,14 @@ struct exp_record {
 	const struct flow	*flow;
 	enum flow_end_reason	reason;
 	const struct dpi_info	*app;		/* never NULL */
+};
+
+/* Counters of the whole probe, for exporters that report them (the IPFIX
+ * exporter statistics options record). */
+struct exp_counters {
+	uint64_t	pkts_read;		/* frames read from the source */
+	uint64_t	pkts_ignored;		/* read, but in no record */
+	uint64_t	pkts_dropped;		/* live: lost before reading */
 };
 
 /* Settings every exporter may read; borrowed, must outlive the exporter. */
@@ -35,6 +44,10 @@ struct exp_conf {
 	uint32_t	export_queue;		/* TCP: records held, >= 1 */
 	int		biflow;			/* RFC 5103 records (IPFIX) */
 	uint64_t	start_us;		/* probe start, v9 sysUptime 0 */
+	/* Fills <c> with the probe's counters; called by an exporter on the
+	 * capture thread when it reports them. NULL = none to report. */
+	void		(*counters)(void *arg, struct exp_counters *c);
+	void		*counters_arg;
 };
 
 struct exporter;
@@ -55,6 +68,20 @@ struct exp_ops {
 	int	(*flush)(struct exporter *ex);
 	/* Flushes and releases; accepts a half-open exporter. */
 	void	(*close)(struct exporter *ex);
+
+	/* Optional hooks (NULL = not needed). */
+	/* Right after open: 0 when records can be delivered now, else a
+	 * negative errno and <why> (a TCP collector that did not accept
+	 * the connection; the exporter keeps trying). */
+	int	(*status)(struct exporter *ex, struct perr *why);
+	/* Once, after the last flush, before the counters are printed:
+	 * pushes queued output out, waiting a bounded time (TCP: at most
+	 * 3 s). Returns 0, or a negative errno when records were dropped
+	 * during the run (queue full, collector gone at exit). */
+	int	(*finish)(struct exporter *ex);
+	/* Prints its own counters (messages, drops, reconnects), whole
+	 * lines starting with "l7probe: collector URI: ". */
+	void	(*print_stats)(struct exporter *ex, FILE *fp);
 };
 
 struct exp_stats {
@@ -70,6 +97,10 @@ void	exp_close(struct exporter *ex);		/* NULL is fine */
 
 int	exp_write(struct exporter *ex, const struct exp_record *rec);
 int	exp_flush(struct exporter *ex);
+/* The optional hooks above; without one: 0, 0 and nothing printed. */
+int	exp_status(struct exporter *ex, struct perr *why);
+int	exp_finish(struct exporter *ex);
+void	exp_print_stats(struct exporter *ex, FILE *fp);
 const char *exp_uri(const struct exporter *ex);
 void	exp_get_stats(const struct exporter *ex, struct exp_stats *s);
 

@@ -48,6 +48,7 @@ struct probe {
 	uint64_t		records;	/* ended records with packets */
 	uint64_t		write_failures;	/* records an exporter lost */
 	uint64_t		flush_failures;	/* buffered output lost */
+	int			finish_failures; /* exporters that dropped */
 	int			broken;		/* the input file was cut */
 };
 
@@ -115,6 +116,25 @@ on_flow_end(struct flow *f, enum flow_end_reason reason, void *arg)
 		dpi_flow_release(p->dpi, f);
 }
 
+/* exp_conf.counters: what the IPFIX exporter statistics record reports. */
+static void
+probe_counters(void *arg, struct exp_counters *c)
+{
+	struct probe *p = arg;
+	struct cap_stats cs;
+	int i;
+
+	memset(c, 0, sizeof(*c));
+	if (p->cap == NULL)
+		return;
+	cap_stats(p->cap, &cs);
+	c->pkts_read = cs.read;
+	c->pkts_ignored = cs.filtered;
+	for (i = 1; i < DEC_RESULT_MAX; i++)
+		c->pkts_ignored += p->dec_ignored[i];
+	c->pkts_dropped = cs.kernel_drops + cs.if_drops;
+}
+
 static uint64_t
 clock_us(void)
 {
@@ -132,7 +152,7 @@ probe_new(const struct conf *conf, struct perr *err)
 	struct exp_conf *xc;
 	struct cap_conf cconf;
 	struct probe *p;
-	int i;
+	int i, n_down;
 
 	if ((p = calloc(1, sizeof(*p))) == NULL) {
 		perr_set(err, -ENOMEM, "out of memory");
@@ -151,6 +171,8 @@ probe_new(const struct conf *conf, struct perr *err)
 	xc->export_queue = conf->export_queue;
 	xc->biflow = conf->biflow;
 	xc->start_us = clock_us();
+	xc->counters = probe_counters;
+	xc->counters_arg = p;
 
 	/* Collectors first: a typo there should not wait for a capture. */
 	if (conf->n_collectors == 0) {
@@ -164,6 +186,20 @@ probe_new(const struct conf *conf, struct perr *err)
 			goto fail;
 		p->n_ex = i + 1;
 	}
+	/* A TCP collector that refuses the connection at start: fatal when
+	 * no collector works, else a warning (it keeps being tried). */
+	for (i = 0, n_down = 0; i < p->n_ex; i++) {
+		struct perr why = { 0, "" };
+
+		if (exp_status(p->ex[i], &why) == 0)
+			continue;
+		if (n_down++ == 0)
+			*err = why;
+		if (p->n_ex > 1)
+			log_warn("%s", why.msg);
+	}
+	if (n_down > 0 && n_down == p->n_ex)
+		goto fail;
 
 	dpi_conf_defaults(&dpconf);
 	dpconf.enabled = conf->dpi;
@@ -242,7 +278,7 @@ probe_run(struct probe *p, volatile sig_atomic_t *stop, struct perr *err)
 {
 	uint64_t now, next_tick = 0;
 	int live = cap_is_live(p->cap);
-	int rc = 0, r;
+	int rc = 0, r, i;
 
 	while (!*stop && p->n_dead < p->n_ex) {
 		r = cap_dispatch(p->cap, DISPATCH_MAX, on_frame, p, err);
@@ -268,9 +304,19 @@ probe_run(struct probe *p, volatile sig_atomic_t *stop, struct perr *err)
 	}
 	flow_table_flush(p->ft, FLOW_END_FORCED);
 	flush_exporters(p);
+	/* Queued output goes out now (bounded wait), so the counters and
+	 * the exit status below include what could not. */
+	for (i = 0; i < p->n_ex; i++)
+		if (exp_finish(p->ex[i]) != 0)
+			p->finish_failures++;
 	if (rc == 0 && p->flush_failures > 0 && p->write_failures == 0) {
 		perr_set(err, -EIO, "records buffered for a collector could "
 		    "not be written");
+		rc = 1;
+	}
+	if (rc == 0 && p->finish_failures > 0 && p->write_failures == 0) {
+		perr_set(err, -EIO, "records were dropped by %d collector(s) "
+		    "(see their counters)", p->finish_failures);
 		rc = 1;
 	}
 	if (rc == 0 && p->write_failures > 0) {
@@ -339,6 +385,7 @@ probe_print_stats(struct probe *p, FILE *fp)
 		fprintf(fp, "l7probe: collector %s: records %" PRIu64
 		    ", failed %" PRIu64 "\n", exp_uri(p->ex[i]), es.records,
 		    es.errors);
+		exp_print_stats(p->ex[i], fp);
 	}
 	/* The invariant the probe stands for: say so loudly if it broke. */
 	if (p->pkts_exported != p->pkts_to_flows ||

@@ -36,9 +36,10 @@ struct transport_conf {
 
 struct transport;
 
-/* Called (from tr_send or tr_poll) right after a TCP connection comes up,
- * before any queued message is sent on it, so the exporter can queue its
- * templates with tr_send_first(). */
+/* Called (from tr_open, tr_send, tr_poll or tr_drain) right after a TCP
+ * connection comes up, before any queued message is sent on it, so the
+ * exporter can queue its templates with tr_send_first(). Inside tr_send it
+ * runs after <msg> was copied, so the exporter may reuse its buffer. */
 typedef void (*tr_connect_cb)(struct transport *tr, void *arg);
 
 /* Opens the socket or file: resolves the host, connects TCP (a failure is
@@ -55,7 +56,10 @@ void	tr_close(struct transport *tr);
  * records. Returns 0 when sent or queued; -ENOBUFS when the TCP queue
  * would exceed queue_records (the message is dropped, its records
  * counted); another negative errno on a failure of a UDP send or a file
- * write (counted). Never blocks.
+ * write (counted). Never blocks. TCP: a message without data records
+ * (options, statistics) is dropped, counted in msgs_dropped, while no
+ * connection is up or being made: the exporter's templates and options go
+ * again on the next connection anyway.
  */
 int	tr_send(struct transport *tr, const uint8_t *msg, size_t len,
 	    uint32_t n_records);
@@ -63,12 +67,34 @@ int	tr_send(struct transport *tr, const uint8_t *msg, size_t len,
  * a new connection); otherwise like tr_send with no data records. */
 int	tr_send_first(struct transport *tr, const uint8_t *msg, size_t len);
 
-/* Does the timed work: TCP reconnect with backoff, pushing the queue out.
- * Call at least once a second. */
+/* Calls <fn> for each queued data message (TCP; none for the others), in
+ * order, with its bytes borrowed and writable for the call: from a
+ * tr_connect_cb, nothing of them is sent yet, so an exporter can renumber
+ * the messages it queued to follow the templates it puts first. */
+typedef void (*tr_msg_fn)(uint8_t *msg, size_t len, void *arg);
+void	tr_foreach_queued(struct transport *tr, tr_msg_fn fn, void *arg);
+
+/* Does the timed work: TCP reconnect with backoff, pushing the queue out,
+ * noticing a collector that closed; files are flushed. Call at least once
+ * a second. <now_us> is the caller's clock, for its information: the
+ * backoff runs on a monotonic clock of its own, immune to clock steps. */
 void	tr_poll(struct transport *tr, uint64_t now_us);
 
 /* 1 when messages can flow now (UDP and files: always). */
 int	tr_connected(const struct transport *tr);
+
+/* 0 when messages can flow now; else a negative errno and <why> (may be
+ * NULL) says why in one sentence naming the collector, e.g. "collector
+ * 'ipfix+tcp://127.0.0.1:9': connect failed: Connection refused (is it
+ * listening?)". For the start-up check of a TCP collector. */
+int	tr_status(const struct transport *tr, struct perr *why);
+
+/* At exit, before the counters are read: pushes queued messages out,
+ * waiting at most <timeout_ms> (TCP: connects once more if needed and
+ * waits for the collector to acknowledge them). What is still queued
+ * then is dropped and counted. Returns 0, or -ETIMEDOUT when messages
+ * were dropped. tr_close() does this itself (2 s) when nobody did. */
+int	tr_drain(struct transport *tr, uint32_t timeout_ms);
 
 struct tr_stats {
 	uint64_t	msgs_sent;

@@ -14,6 +14,7 @@
 #define TEST_FIXBUF 1
 #endif
 
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>

@@ -1,0 +1,1111 @@
+/*
+ * exp_ipfix.c - IPFIX export (RFC 7011) with libfixbuf, over UDP, TCP or
+ * into an RFC 5655 file.
+ *
+ * Pipeline position: flow records -> [IPFIX encoder] -> transport.
+ * libfixbuf encodes, our transport sends: the fbExporter is a buffer
+ * exporter (fbExporterAllocBuffer) over <msg>, the fBuf runs in manual
+ * mode, so every full message comes back to us as FB_ERROR_EOM; we emit
+ * it (libfixbuf copies it into <msg>), hand it to the transport whole,
+ * and append again into a fresh message. This file owns the info model,
+ * the fBuf and, through it, the session and exporter; nobody else sees
+ * them.
+ *
+ * Templates come from the one IE registry (src/ie): the -T definition is
+ * derived per IP family (and RFC 5103 biflow with --biflow), every field
+ * looked up in libfixbuf's model by (PEN, id). Template ids are fixed, so
+ * they are stable across runs and reconnections of one observation
+ * domain:
+ *	256/257	flow records, IPv4/IPv6 (uniflow, the default)
+ *	258/259	biflow records (RFC 5103), IPv4/IPv6
+ *	260	RFC 5610 information element type (libfixbuf's template)
+ *	261	RFC 6759 application id -> name, description (category)
+ *	262	exporter statistics (RFC 7011 4.3 style, as YAF)
+ * The internal (in-memory) template of a flow record has the same
+ * elements at natural sizes, strings first as fbVarfield_t; libfixbuf
+ * transcodes to the wire sizes (reduced-size encoding) and order.
+ *
+ * When templates go: UDP before the first data record and again every
+ * template_refresh_s seconds and every template_refresh_pkts messages
+ * (RFC 7011 8.4); TCP first on every new connection (tr_connect_cb),
+ * ahead of the queued data; a file once. With them go the RFC 5610
+ * records of every enterprise element the templates use and the RFC 6759
+ * records of the applications seen so far; a new application gets its
+ * record just before its first flow record. An exporter statistics
+ * record goes every template_refresh_s seconds and at the end.
+ *
+ * Records: uniflow by default, one record per direction with packets
+ * (ie.h explains the orientation); --biflow: one RFC 5103 record. Strings
+ * are cut to 255 octets (one-octet length), and to 16 when a record
+ * would not fit an empty message otherwise.
+ *
+ * Errors: a UDP send that fails and a full TCP queue lose the message,
+ * counted by the transport and reported by print_stats/finish; they are
+ * not write errors, the probe goes on. A file that cannot be written is.
+ *
+ * Capture thread only. RFCs 7011, 5103, 5610, 5655, 6759.
+ */
+#include "export/exp_int.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <fixbuf/public.h>
+
+#include "ie/ie.h"
+#include "transport/transport.h"
+
+#define TID_FLOW_V4	256
+#define TID_FLOW_V6	257
+#define TID_BIFLOW_V4	258
+#define TID_BIFLOW_V6	259
+#define TID_IE_TYPE	260
+#define TID_APP		261
+#define TID_STATS	262
+
+#define IPFIX_PORT	4739
+#define MSG_TCP		8192		/* message size on TCP, bytes */
+#define MSG_FILE	32768		/* and in a file */
+#define STR_MAX		255		/* octets of a string value */
+#define STR_MIN		16		/* when a record fits no message */
+#define APP_MAX		1024		/* applications remembered */
+#define APP_ID_LEN	9		/* RFC 6759 applicationId, see ie.h */
+#define APP_NAME_LEN	64		/* struct dpi_info app_name */
+#define APP_DESC_LEN	48		/* and category_name */
+#define FINISH_MS	3000		/* TCP: wait for the queue at exit */
+
+/* One field of a flow template; <off> in the internal record. */
+struct fld {
+	const struct ie_def	*ie;
+	uint8_t			reverse;
+	uint16_t		wire_len;	/* IE_VARLEN = variable */
+	uint16_t		mem_len;	/* FB_IE_VARLEN: an fbVarfield_t */
+	size_t			off;
+};
+
+struct dtmpl {
+	uint16_t	tid;
+	struct fld	f[IE_TMPL_MAX];
+	size_t		n;
+	size_t		rec_len;	/* internal record, bytes */
+};
+
+struct app_ent {
+	uint32_t	key;		/* master_id << 16 | app_id */
+	char		name[64];
+	char		cat[48];
+};
+
+/* Internal layouts of the options records. */
+struct app_rec {
+	uint8_t		id[APP_ID_LEN];	/* applicationId (scope) */
+	char		name[APP_NAME_LEN]; /* applicationName */
+	char		cat[APP_DESC_LEN]; /* applicationDescription */
+};
+
+struct stats_rec {
+	uint64_t	init_ms;	/* systemInitTimeMilliseconds */
+	uint64_t	now_ms;		/* observationTimeMilliseconds */
+	uint64_t	msgs;		/* exportedMessageTotalCount */
+	uint64_t	octets;		/* exportedOctetTotalCount */
+	uint64_t	flows;		/* exportedFlowRecordTotalCount */
+	uint64_t	pkts;		/* packetTotalCount: frames read */
+	uint64_t	ignored;	/* ignoredPacketTotalCount */
+	uint64_t	dropped;	/* droppedPacketTotalCount: capture */
+	uint64_t	not_sent;	/* notSentFlowTotalCount: transport */
+	uint32_t	domain;		/* observationDomainId (scope) */
+	uint32_t	pad;		/* paddingOctets */
+};
+
+/* RFC 6759 options: the NBAR layout (id, name, description = the nDPI
+ * category) with fixed-length strings, NUL-padded, since nfdump and other
+ * NBAR readers take the record size from the template. */
+static fbInfoElementSpec_t app_int_spec[] = {
+	{ "applicationId",		APP_ID_LEN,	0 },
+	{ "applicationName",		APP_NAME_LEN,	0 },
+	{ "applicationDescription",	APP_DESC_LEN,	0 },
+	FB_IESPEC_NULL
+};
+
+static fbInfoElementSpec_t app_ext_spec[] = {
+	{ "applicationId",		APP_ID_LEN,	0 },
+	{ "applicationName",		APP_NAME_LEN,	0 },
+	{ "applicationDescription",	APP_DESC_LEN,	0 },
+	FB_IESPEC_NULL
+};
+
+static fbInfoElementSpec_t stats_int_spec[] = {
+	{ "systemInitTimeMilliseconds",		8, 0 },
+	{ "observationTimeMilliseconds",	8, 0 },
+	{ "exportedMessageTotalCount",		8, 0 },
+	{ "exportedOctetTotalCount",		8, 0 },
+	{ "exportedFlowRecordTotalCount",	8, 0 },
+	{ "packetTotalCount",			8, 0 },
+	{ "ignoredPacketTotalCount",		8, 0 },
+	{ "droppedPacketTotalCount",		8, 0 },
+	{ "notSentFlowTotalCount",		8, 0 },
+	{ "observationDomainId",		4, 0 },
+	{ "paddingOctets",			4, 0 },
+	FB_IESPEC_NULL
+};
+
+static fbInfoElementSpec_t stats_ext_spec[] = {
+	{ "observationDomainId",		4, 0 },
+	{ "systemInitTimeMilliseconds",		8, 0 },
+	{ "observationTimeMilliseconds",	8, 0 },
+	{ "exportedMessageTotalCount",		8, 0 },
+	{ "exportedOctetTotalCount",		8, 0 },
+	{ "exportedFlowRecordTotalCount",	8, 0 },
+	{ "packetTotalCount",			8, 0 },
+	{ "ignoredPacketTotalCount",		8, 0 },
+	{ "droppedPacketTotalCount",		8, 0 },
+	{ "notSentFlowTotalCount",		8, 0 },
+	FB_IESPEC_NULL
+};
+
+struct ipfix_priv {
+	enum tr_kind		kind;
+	const struct exp_conf	*conf;
+	const char		*uri;
+	fbInfoModel_t		*model;
+	fbSession_t		*session;	/* owned until the fBuf takes it */
+	fBuf_t			*fbuf;		/* owns session and exporter */
+	fbExporter_t		*fbex;		/* borrowed from fbuf */
+	uint8_t			*msg;		/* libfixbuf copies messages here */
+	size_t			msg_size;
+	struct transport	*tr;
+	struct dtmpl		dt[2];		/* [0] IPv4, [1] IPv6 */
+	uint8_t			*rec;		/* one internal record */
+	uint8_t			scratch[IE_TMPL_MAX][16];
+	struct app_ent		*apps;
+	size_t			n_apps;
+	uint16_t		*app_idx;	/* hash: index + 1, 0 = free */
+	struct {
+		const struct ie_def	*def;
+		int			reverse;
+	}			ent[IE_TMPL_MAX * 2];	/* for RFC 5610 */
+	size_t			n_ent;
+
+	/* The message being built. */
+	int			dirty;		/* something appended */
+	uint32_t		msg_records;	/* flow records in it */
+	int			first;		/* TCP: templates of a connection */
+	uint32_t		first_records;	/* data records in those */
+	int			have_q;		/* a queue waits behind them */
+	uint32_t		q_seq;		/* its first sequence number */
+	int			shift_set;
+	uint32_t		shift;		/* Q - libfixbuf's number */
+	int			in_tmpl;	/* writing templates */
+	int			tmpl_sent;
+	uint32_t		msgs_since_tmpl;
+	uint64_t		next_tmpl_us;	/* wall clock */
+	uint64_t		next_stats_us;
+	int			finished;
+	int			fatal;		/* file write error, kept */
+	int			warned;		/* libfixbuf error logged */
+	int			queue_warned;	/* TCP queue full logged */
+
+	uint64_t		flow_records;	/* handed to the transport */
+	uint64_t		too_big;	/* records that fit no message */
+	uint64_t		apps_unlisted;	/* beyond APP_MAX */
+};
+
+static uint64_t
+wall_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+/* Logs a libfixbuf error once per exporter; clears it. */
+static int
+fb_fail(struct ipfix_priv *xp, const char *what, GError **gerr)
+{
+	if (!xp->warned) {
+		log_err("collector '%s': %s: %s", xp->uri, what, *gerr != NULL ?
+		    (*gerr)->message : "libfixbuf error");
+		xp->warned = 1;
+	}
+	g_clear_error(gerr);
+	return -EIO;
+}
+
+/* Messages ------------------------------------------------------------ */
+
+/* The sequence number: octets 8-11 of the message header (RFC 7011 3.1). */
+#define SEQ_OFF	8
+
+static uint32_t
+get32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+	    (uint32_t)p[2] << 8 | p[3];
+}
+
+static void
+put32(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)(v >> 24);
+	p[1] = (uint8_t)(v >> 16);
+	p[2] = (uint8_t)(v >> 8);
+	p[3] = (uint8_t)v;
+}
+
+/* Hands the message being built to the transport. */
+static int
+emit(struct ipfix_priv *xp)
+{
+	GError *gerr = NULL;
+	size_t len;
+	uint32_t n;
+	int rc;
+
+	if (!xp->dirty)
+		return 0;
+	n = xp->msg_records;
+	xp->dirty = 0;
+	xp->msg_records = 0;
+	if (!fBufEmit(xp->fbuf, &gerr))
+		return fb_fail(xp, "cannot build a message", &gerr);
+	len = fbExporterGetMsgLen(xp->fbex);
+	if (len < 16)
+		return 0;
+	xp->msgs_since_tmpl++;
+	xp->flow_records += n;
+	if (xp->first) {
+		/* See on_connect: these go ahead of the queued data. */
+		if (xp->have_q) {
+			uint32_t seq = get32(xp->msg + SEQ_OFF);
+
+			if (!xp->shift_set) {
+				xp->shift = xp->q_seq - seq;
+				xp->shift_set = 1;
+			}
+			put32(xp->msg + SEQ_OFF, seq + xp->shift);
+		}
+		rc = tr_send_first(xp->tr, xp->msg, len);
+	} else
+		rc = tr_send(xp->tr, xp->msg, len, n);
+	if (rc != 0 && xp->kind == TR_FILE) {
+		xp->fatal = rc;
+		return rc;
+	}
+	if (rc == -ENOBUFS && !xp->queue_warned) {
+		xp->queue_warned = 1;
+		log_warn("collector '%s': export queue full (%" PRIu32
+		    " records): records are dropped until the collector takes "
+		    "them (--export-queue)", xp->uri, xp->conf->export_queue);
+	}
+	return 0;
+}
+
+static void write_templates(struct ipfix_priv *xp);
+
+static int
+templates_due(struct ipfix_priv *xp)
+{
+	switch (xp->kind) {
+	case TR_TCP:
+		return 0;		/* on every connection instead */
+	case TR_FILE:
+		return !xp->tmpl_sent;
+	case TR_UDP:
+		break;
+	}
+	return !xp->tmpl_sent ||
+	    xp->msgs_since_tmpl >= xp->conf->template_refresh_pkts ||
+	    wall_us() >= xp->next_tmpl_us;
+}
+
+/*
+ * Appends one record of template <tid> (internal and external) to the
+ * message, emitting the message first when it is full. A message begun
+ * here starts with the templates when they are due. <flow>: a flow
+ * record (counted per message for the transport). Returns 0, -EMSGSIZE
+ * when the record does not fit an empty message, -EIO on a libfixbuf
+ * error, or a file write error.
+ */
+static int
+append(struct ipfix_priv *xp, uint16_t tid, void *rec, size_t len, int flow)
+{
+	GError *gerr = NULL;
+	int tries, rc;
+
+	for (tries = 0; tries < 3; tries++) {
+		if (!xp->dirty && !xp->in_tmpl && templates_due(xp))
+			write_templates(xp);
+		if (xp->fatal)
+			return xp->fatal;
+		if (!fBufSetInternalTemplate(xp->fbuf, tid, &gerr) ||
+		    !fBufSetExportTemplate(xp->fbuf, tid, &gerr))
+			return fb_fail(xp, "cannot select a template", &gerr);
+		if (fBufAppend(xp->fbuf, rec, len, &gerr)) {
+			xp->dirty = 1;
+			if (flow)
+				xp->msg_records++;
+			if (xp->first)
+				xp->first_records++;
+			return 0;
+		}
+		if (!g_error_matches(gerr, FB_ERROR_DOMAIN, FB_ERROR_EOM))
+			return fb_fail(xp, "cannot append a record", &gerr);
+		g_clear_error(&gerr);
+		if (!xp->dirty)
+			break;
+		if ((rc = emit(xp)) != 0)
+			return rc;
+	}
+	/* Nothing of ours in the message: drop whatever libfixbuf began. */
+	if (!fBufEmit(xp->fbuf, &gerr))
+		g_clear_error(&gerr);
+	return -EMSGSIZE;
+}
+
+/* Exports one template. */
+static void
+put_template(struct ipfix_priv *xp, uint16_t tid)
+{
+	GError *gerr = NULL;
+	int tries;
+
+	/* EOM on an empty message is libfixbuf opening a template set (it
+	 * wants one more call); on a full one, the message is done. */
+	for (tries = 0; tries < 3 && !xp->fatal; tries++) {
+		if (fbSessionExportTemplate(xp->session, tid, &gerr)) {
+			xp->dirty = 1;
+			return;
+		}
+		if (!g_error_matches(gerr, FB_ERROR_DOMAIN, FB_ERROR_EOM))
+			break;
+		g_clear_error(&gerr);
+		emit(xp);
+	}
+	if (xp->fatal)
+		return;
+	fb_fail(xp, "cannot write templates", &gerr);
+}
+
+static void
+app_fill(struct app_rec *r, const struct app_ent *a)
+{
+	memset(r, 0, sizeof(*r));
+	memcpy(r->name, a->name, strnlen(a->name, sizeof(r->name)));
+	memcpy(r->cat, a->cat, strnlen(a->cat, sizeof(r->cat)));
+	/* As ie.h IE_V_APP_ID: engine 20 (PANA-L7-PEN), ntop's PEN, the
+	 * nDPI ids as selector; all network order. */
+	r->id[0] = 20;
+	r->id[1] = (uint8_t)(IE_PEN_NTOP >> 24);
+	r->id[2] = (uint8_t)(IE_PEN_NTOP >> 16);
+	r->id[3] = (uint8_t)(IE_PEN_NTOP >> 8);
+	r->id[4] = (uint8_t)IE_PEN_NTOP;
+	r->id[5] = (uint8_t)(a->key >> 24);
+	r->id[6] = (uint8_t)(a->key >> 16);
+	r->id[7] = (uint8_t)(a->key >> 8);
+	r->id[8] = (uint8_t)a->key;
+}
+
+/* The RFC 5610 record of an enterprise element, from the registry (its
+ * description too, which libfixbuf's XML reader does not keep). */
+static void
+put_type_record(struct ipfix_priv *xp, const struct ie_def *def, int reverse)
+{
+	fbInfoElementOptRec_t r;
+	char name[128];
+
+	memset(&r, 0, sizeof(r));
+	ie_name(def, reverse, name, sizeof(name));
+	r.ie_pen = ie_pen(def, reverse);
+	r.ie_id = ie_id(def, reverse);
+	r.ie_type = (uint8_t)def->type;
+	r.ie_semantic = def->semantics;
+	r.ie_units = def->units;
+	r.ie_name.buf = (uint8_t *)name;
+	r.ie_name.len = strlen(name);
+	r.ie_desc.buf = (uint8_t *)(uintptr_t)def->desc;
+	r.ie_desc.len = def->desc != NULL ? strlen(def->desc) : 0;
+	append(xp, TID_IE_TYPE, &r, sizeof(r), 0);
+}
+
+/* Templates, RFC 5610 type records and RFC 6759 application records. The
+ * type records go before the templates that use their elements, so a
+ * collector that learns elements from them (libfixbuf's automatic
+ * insert) knows every field when it reads the templates. */
+static void
+write_templates(struct ipfix_priv *xp)
+{
+	static const uint16_t meta_tids[] = { TID_APP, TID_STATS };
+	struct app_rec ar;
+	size_t i;
+
+	xp->in_tmpl = 1;
+	put_template(xp, TID_IE_TYPE);
+	for (i = 0; i < xp->n_ent && !xp->fatal; i++)
+		put_type_record(xp, xp->ent[i].def, xp->ent[i].reverse);
+	for (i = 0; i < 2; i++)
+		put_template(xp, xp->dt[i].tid);
+	for (i = 0; i < sizeof(meta_tids) / sizeof(meta_tids[0]); i++)
+		put_template(xp, meta_tids[i]);
+	for (i = 0; i < xp->n_apps && !xp->fatal; i++) {
+		app_fill(&ar, &xp->apps[i]);
+		append(xp, TID_APP, &ar, sizeof(ar), 0);
+	}
+	xp->in_tmpl = 0;
+	xp->tmpl_sent = 1;
+	xp->msgs_since_tmpl = 0;
+	xp->next_tmpl_us = wall_us() +
+	    (uint64_t)xp->conf->template_refresh_s * 1000000u;
+}
+
+static void
+note_first_seq(uint8_t *msg, size_t len, void *arg)
+{
+	struct ipfix_priv *xp = arg;
+
+	if (!xp->have_q && len >= 16) {
+		xp->q_seq = get32(msg + SEQ_OFF);
+		xp->have_q = 1;
+	}
+}
+
+static void
+shift_seq(uint8_t *msg, size_t len, void *arg)
+{
+	struct ipfix_priv *xp = arg;
+
+	if (len >= 16)
+		put32(msg + SEQ_OFF, get32(msg + SEQ_OFF) + xp->first_records);
+}
+
+/*
+ * TCP: a new connection is up; its first messages are our templates and
+ * options records, then the data queued while the collector was away
+ * (encoded earlier, with lower sequence numbers), then new messages.
+ * RFC 7011 wants the numbers of one connection to follow each other, so
+ * the first messages take the number of the first queued message (Q) and
+ * every queued message moves up by the options records put before it
+ * (k): then the queue ends where libfixbuf's numbering goes on (its
+ * session already counted the k records), and a gap left by a message
+ * the full queue dropped stays a gap, as it should.
+ */
+static void
+on_connect(struct transport *tr, void *arg)
+{
+	struct ipfix_priv *xp = arg;
+
+	xp->tr = tr;
+	/* Normally nothing is pending here; if it is, it is data and goes
+	 * behind the templates like the rest of the queue. */
+	emit(xp);
+	xp->have_q = 0;
+	xp->shift_set = 0;
+	xp->first_records = 0;
+	tr_foreach_queued(tr, note_first_seq, xp);
+	xp->first = 1;
+	write_templates(xp);
+	emit(xp);
+	xp->first = 0;
+	if (xp->have_q && xp->first_records > 0)
+		tr_foreach_queued(tr, shift_seq, xp);
+}
+
+static void
+put_stats(struct ipfix_priv *xp)
+{
+	struct exp_counters c;
+	struct stats_rec s;
+	struct tr_stats ts;
+
+	memset(&c, 0, sizeof(c));
+	if (xp->conf->counters != NULL)
+		xp->conf->counters(xp->conf->counters_arg, &c);
+	tr_get_stats(xp->tr, &ts);
+	memset(&s, 0, sizeof(s));
+	s.init_ms = xp->conf->start_us / 1000;
+	s.now_ms = wall_us() / 1000;
+	/* This message is not counted in itself. */
+	s.msgs = ts.msgs_sent;
+	s.octets = ts.bytes_sent;
+	s.flows = xp->flow_records + xp->msg_records - ts.records_dropped;
+	s.pkts = c.pkts_read;
+	s.ignored = c.pkts_ignored;
+	s.dropped = c.pkts_dropped;
+	s.not_sent = ts.records_dropped + xp->too_big;
+	s.domain = xp->conf->observation_domain;
+	append(xp, TID_STATS, &s, sizeof(s), 0);
+}
+
+/* Records --------------------------------------------------------------- */
+
+static int
+is_counter(const struct ie_def *def)
+{
+	return def->semantics == IE_S_QUANTITY ||
+	    def->semantics == IE_S_TOTAL_COUNTER ||
+	    def->semantics == IE_S_DELTA_COUNTER;
+}
+
+/* Writes an unsigned of <len> octets (1, 2, 4 or 8), host order. */
+static void
+put_host(uint8_t *out, uint64_t v, size_t len)
+{
+	uint8_t u8 = (uint8_t)v;
+	uint16_t u16 = (uint16_t)v;
+	uint32_t u32 = (uint32_t)v;
+
+	switch (len) {
+	case 1:	memcpy(out, &u8, 1); break;
+	case 2:	memcpy(out, &u16, 2); break;
+	case 4:	memcpy(out, &u32, 4); break;
+	default: memcpy(out, &v, 8); break;
+	}
+}
+
+/* Fills the internal record of <t> for <r>; strings cut at <str_max>. */
+static void
+fill(struct ipfix_priv *xp, const struct dtmpl *t, const struct ie_rec *r,
+    size_t str_max)
+{
+	const struct fld *f;
+	const uint8_t *p;
+	fbVarfield_t vf;
+	uint64_t v;
+	size_t i, n;
+
+	memset(xp->rec, 0, t->rec_len);
+	for (i = 0; i < t->n; i++) {
+		f = &t->f[i];
+		switch (f->ie->type) {
+		case IE_T_UNSIGNED8:
+		case IE_T_UNSIGNED16:
+		case IE_T_UNSIGNED32:
+		case IE_T_UNSIGNED64:
+		case IE_T_DATETIME_MS:
+			v = ie_get_uint(f->ie, r, f->reverse);
+			/* libfixbuf keeps the low octets of a reduced-size
+			 * field; a counter saturates instead (RFC 7011 6.2). */
+			if (f->wire_len < 8 && is_counter(f->ie) &&
+			    v >> (f->wire_len * 8) != 0)
+				v = (UINT64_C(1) << (f->wire_len * 8)) - 1;
+			put_host(xp->rec + f->off, v, f->mem_len);
+			break;
+		case IE_T_IPV4_ADDRESS:
+			/* An endian element: host order in memory. */
+			if (ie_get_bytes(f->ie, r, f->reverse, &p,
+			    xp->scratch[i]) == 4)
+				put_host(xp->rec + f->off,
+				    (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+				    (uint32_t)p[2] << 8 | p[3], 4);
+			break;
+		default:
+			n = ie_get_bytes(f->ie, r, f->reverse, &p,
+			    xp->scratch[i]);
+			if (f->mem_len == FB_IE_VARLEN) {
+				memset(&vf, 0, sizeof(vf));
+				vf.len = n < str_max ? n : str_max;
+				vf.buf = (uint8_t *)(uintptr_t)p;
+				memcpy(xp->rec + f->off, &vf, sizeof(vf));
+			} else
+				memcpy(xp->rec + f->off, p, n < f->mem_len ?
+				    n : f->mem_len);
+			break;
+		}
+	}
+}
+
+static int
+put_record(struct ipfix_priv *xp, const struct dtmpl *t,
+    const struct ie_rec *r)
+{
+	int rc;
+
+	fill(xp, t, r, STR_MAX);
+	if ((rc = append(xp, t->tid, xp->rec, t->rec_len, 1)) != -EMSGSIZE)
+		return rc;
+	fill(xp, t, r, STR_MIN);
+	if ((rc = append(xp, t->tid, xp->rec, t->rec_len, 1)) != -EMSGSIZE)
+		return rc;
+	if (xp->too_big++ == 0)
+		log_warn("collector '%s': a record does not fit a message of "
+		    "%zu bytes even with short strings; such records are "
+		    "dropped (raise --mtu or shorten the template)", xp->uri,
+		    xp->msg_size);
+	return 0;
+}
+
+/* The RFC 6759 record of a new application, before its first flow. */
+static int
+note_app(struct ipfix_priv *xp, const struct dpi_info *app)
+{
+	uint32_t key = (uint32_t)app->master_id << 16 | app->app_id;
+	size_t h, mask = APP_MAX * 2 - 1;
+	struct app_ent *a;
+	struct app_rec ar;
+	int rc;
+
+	for (h = (key * 2654435761u) & mask; xp->app_idx[h] != 0;
+	    h = (h + 1) & mask)
+		if (xp->apps[xp->app_idx[h] - 1].key == key)
+			return 0;
+	if (xp->n_apps == APP_MAX) {
+		xp->apps_unlisted++;
+		return 0;
+	}
+	a = &xp->apps[xp->n_apps];
+	a->key = key;
+	snprintf(a->name, sizeof(a->name), "%s", app->app_name);
+	snprintf(a->cat, sizeof(a->cat), "%s", app->category_name);
+	app_fill(&ar, a);
+	/* Listed after the append: templates written by it (a new message)
+	 * would carry the row already. */
+	rc = append(xp, TID_APP, &ar, sizeof(ar), 0);
+	xp->n_apps++;
+	xp->app_idx[h] = (uint16_t)xp->n_apps;
+	return rc;
+}
+
+static int
+ipfix_write(struct exporter *ex, const struct exp_record *rec)
+{
+	struct ipfix_priv *xp = exp_priv(ex);
+	const struct flow *f = rec->flow;
+	const struct dtmpl *t;
+	struct ie_rec r;
+	int rc, d;
+
+	if (xp->fatal)
+		return xp->fatal;
+	t = &xp->dt[f->key.ip_version == 6];
+	if ((rc = note_app(xp, rec->app)) != 0 && rc != -EMSGSIZE)
+		return xp->fatal;
+	r.rec = rec;
+	if (xp->conf->biflow) {
+		r.dir = FLOW_DIR_FWD;
+		r.biflow = 1;
+		rc = put_record(xp, t, &r);
+		return xp->fatal ? xp->fatal : 0;
+	}
+	r.biflow = 0;
+	for (d = FLOW_DIR_FWD; d <= FLOW_DIR_REV; d++) {
+		if (f->c[d].pkts == 0)
+			continue;
+		r.dir = (enum flow_dir)d;
+		if ((rc = put_record(xp, t, &r)) != 0 && xp->fatal)
+			return xp->fatal;
+	}
+	/* libfixbuf errors were logged once; the probe goes on. */
+	return xp->fatal;
+}
+
+static int
+ipfix_flush(struct exporter *ex)
+{
+	struct ipfix_priv *xp = exp_priv(ex);
+	uint64_t now = wall_us();
+
+	if (xp->fatal)
+		return xp->fatal;
+	emit(xp);
+	if (now >= xp->next_stats_us) {
+		/* On UDP, templates go with it when due (append). Not while
+		 * a TCP collector is away: the transport would drop it, and
+		 * its sequence number would look like a lost record. */
+		if (xp->kind != TR_TCP || tr_connected(xp->tr))
+			put_stats(xp);
+		emit(xp);
+		xp->next_stats_us = now +
+		    (uint64_t)xp->conf->template_refresh_s * 1000000u;
+	}
+	tr_poll(xp->tr, now);
+	return xp->fatal;
+}
+
+/* Setup ---------------------------------------------------------------- */
+
+/* Loads l7probe-ie.xml, with our elements moved to the run time PEN. */
+static int
+load_model(struct ipfix_priv *xp, struct perr *err)
+{
+	static const char tag[] =
+	    "<cert:enterpriseId>32473</cert:enterpriseId>";
+	const char *xml = ie_builtin("l7probe-ie.xml"), *p, *q;
+	GError *gerr = NULL;
+	char *copy = NULL, pen_tag[64];
+	size_t n = 0, len;
+	gboolean ok;
+
+	if (xml == NULL)
+		return perr_set(err, -ENOENT, "collector '%s': no built-in "
+		    "l7probe-ie.xml", xp->uri);
+	if ((xp->model = fbInfoModelAlloc()) == NULL)
+		return perr_set(err, -ENOMEM, "collector '%s': out of memory",
+		    xp->uri);
+	if (ie_local_pen() != IE_PEN_DEFAULT_LOCAL) {
+		snprintf(pen_tag, sizeof(pen_tag),
+		    "<cert:enterpriseId>%" PRIu32 "</cert:enterpriseId>",
+		    ie_local_pen());
+		for (p = xml; (p = strstr(p, tag)) != NULL; p += sizeof(tag))
+			n++;
+		len = strlen(xml) + n * strlen(pen_tag) + 1;
+		if ((copy = malloc(len)) == NULL)
+			return perr_set(err, -ENOMEM, "collector '%s': out of "
+			    "memory", xp->uri);
+		copy[0] = '\0';
+		for (p = xml, n = 0; (q = strstr(p, tag)) != NULL;
+		    p = q + sizeof(tag) - 1) {
+			memcpy(copy + n, p, (size_t)(q - p));
+			n += (size_t)(q - p);
+			memcpy(copy + n, pen_tag, strlen(pen_tag));
+			n += strlen(pen_tag);
+		}
+		memcpy(copy + n, p, strlen(p) + 1);
+		xml = copy;
+	}
+	ok = fbInfoModelReadXMLData(xp->model, xml, (gssize)strlen(xml), &gerr);
+	free(copy);
+	if (!ok) {
+		perr_set(err, -EINVAL, "collector '%s': l7probe-ie.xml: %s",
+		    xp->uri, gerr != NULL ? gerr->message : "unreadable");
+		g_clear_error(&gerr);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* Adds internal and external template <tid> to the session. */
+static int
+add_pair(struct ipfix_priv *xp, uint16_t tid, fbTemplate_t *in,
+    fbTemplate_t *ext, struct perr *err)
+{
+	GError *gerr = NULL;
+
+	if (fbSessionAddTemplate(xp->session, TRUE, tid, in, &gerr) == 0) {
+		fbTemplateFreeUnused(in);
+		fbTemplateFreeUnused(ext);
+		goto fail;
+	}
+	if (fbSessionAddTemplate(xp->session, FALSE, tid, ext, &gerr) == 0) {
+		fbTemplateFreeUnused(ext);
+		goto fail;
+	}
+	return 0;
+fail:
+	perr_set(err, -EINVAL, "collector '%s': template %u: %s", xp->uri, tid,
+	    gerr != NULL ? gerr->message : "refused");
+	g_clear_error(&gerr);
+	return -EINVAL;
+}
+
+static int
+add_spec_pair(struct ipfix_priv *xp, uint16_t tid, fbInfoElementSpec_t *in,
+    fbInfoElementSpec_t *ext, uint16_t scope, struct perr *err)
+{
+	fbTemplate_t *ti = fbTemplateAlloc(xp->model);
+	fbTemplate_t *te = fbTemplateAlloc(xp->model);
+	GError *gerr = NULL;
+
+	if (!fbTemplateAppendSpecArray(ti, in, 0, &gerr) ||
+	    !fbTemplateAppendSpecArray(te, ext, 0, &gerr)) {
+		perr_set(err, -EINVAL, "collector '%s': options template %u: "
+		    "%s", xp->uri, tid, gerr != NULL ? gerr->message :
+		    "refused");
+		g_clear_error(&gerr);
+		fbTemplateFreeUnused(ti);
+		fbTemplateFreeUnused(te);
+		return -EINVAL;
+	}
+	fbTemplateSetOptionsScope(te, scope);
+	return add_pair(xp, tid, ti, te, err);
+}
+
+/* Notes an enterprise element for the RFC 5610 records, once. */
+static void
+note_ent(struct ipfix_priv *xp, const struct ie_def *def, int reverse)
+{
+	uint32_t pen = ie_pen(def, reverse);
+	size_t i;
+
+	if (pen == 0 || pen == IE_REVERSE_PEN)
+		return;
+	for (i = 0; i < xp->n_ent; i++)
+		if (xp->ent[i].def == def && xp->ent[i].reverse == reverse)
+			return;
+	if (xp->n_ent < sizeof(xp->ent) / sizeof(xp->ent[0])) {
+		xp->ent[xp->n_ent].def = def;
+		xp->ent[xp->n_ent++].reverse = reverse;
+	}
+}
+
+/* Builds the flow template of one IP family from the derived <t>. */
+static int
+add_flow_template(struct ipfix_priv *xp, struct dtmpl *dt, uint16_t tid,
+    const struct tmpl *t, struct perr *err)
+{
+	fbTemplate_t *ti, *te;
+	const fbInfoElement_t *mie;
+	fbInfoElement_t ex;
+	GError *gerr = NULL;
+	char name[128];
+	size_t i, k, off = 0;
+	int pass;
+
+	dt->tid = tid;
+	dt->n = t->n;
+	ti = fbTemplateAlloc(xp->model);
+	te = fbTemplateAlloc(xp->model);
+	for (i = 0; i < t->n; i++) {
+		const struct tmpl_field *tf = &t->f[i];
+		struct fld *f = &dt->f[i];
+
+		f->ie = tf->ie;
+		f->reverse = tf->reverse;
+		f->wire_len = tf->len;
+		mie = fbInfoModelGetElementByID(xp->model,
+		    ie_id(tf->ie, tf->reverse), ie_pen(tf->ie, tf->reverse));
+		if (mie == NULL) {
+			ie_name(tf->ie, tf->reverse, name, sizeof(name));
+			perr_set(err, -EINVAL, "collector '%s': element '%s' "
+			    "(%" PRIu32 "/%u) is not in libfixbuf's model nor "
+			    "in l7probe-ie.xml", xp->uri, name,
+			    ie_pen(tf->ie, tf->reverse),
+			    ie_id(tf->ie, tf->reverse));
+			goto fail;
+		}
+		note_ent(xp, tf->ie, tf->reverse);
+		f->mem_len = tf->len == IE_VARLEN ? FB_IE_VARLEN :
+		    tf->ie->type == IE_T_STRING || tf->ie->type ==
+		    IE_T_OCTET_ARRAY ? tf->len : tf->ie->len;
+		memset(&ex, 0, sizeof(ex));
+		ex.ent = ie_pen(tf->ie, tf->reverse);
+		ex.num = ie_id(tf->ie, tf->reverse);
+		ex.len = tf->len == IE_VARLEN ? FB_IE_VARLEN : tf->len;
+		if (!fbTemplateAppend(te, &ex, &gerr))
+			goto gfail;
+	}
+	/* Internal order: variable-length fields first, so every
+	 * fbVarfield_t is aligned; then the rest as listed. */
+	for (pass = 0; pass < 2; pass++)
+		for (k = 0; k < dt->n; k++) {
+			struct fld *f = &dt->f[k];
+
+			if ((f->mem_len == FB_IE_VARLEN) != (pass == 0))
+				continue;
+			f->off = off;
+			off += f->mem_len == FB_IE_VARLEN ?
+			    sizeof(fbVarfield_t) : f->mem_len;
+			memset(&ex, 0, sizeof(ex));
+			ex.ent = ie_pen(f->ie, f->reverse);
+			ex.num = ie_id(f->ie, f->reverse);
+			ex.len = f->mem_len;
+			if (!fbTemplateAppend(ti, &ex, &gerr))
+				goto gfail;
+		}
+	dt->rec_len = off;
+	return add_pair(xp, tid, ti, te, err);
+gfail:
+	perr_set(err, -EINVAL, "collector '%s': template %u: %s", xp->uri, tid,
+	    gerr != NULL ? gerr->message : "refused");
+	g_clear_error(&gerr);
+fail:
+	fbTemplateFreeUnused(ti);
+	fbTemplateFreeUnused(te);
+	return -EINVAL;
+}
+
+static int
+ipfix_open_kind(struct exporter *ex, const char *where,
+    const struct exp_conf *conf, enum tr_kind kind, struct perr *err)
+{
+	struct ipfix_priv *xp = exp_priv(ex);
+	struct transport_conf tc;
+	struct tmpl def, t;
+	GError *gerr = NULL;
+	size_t msg_size, rec_max = sizeof(struct stats_rec);
+	int i, rc;
+
+	xp->kind = kind;
+	xp->conf = conf;
+	xp->uri = exp_uri(ex);
+	if (kind != TR_FILE) {
+		if (strncmp(where, "//", 2) != 0 || where[2] == '\0')
+			return perr_set(err, -EINVAL, "collector '%s': "
+			    "expected //HOST[:PORT]", xp->uri);
+		where += 2;
+	}
+	if ((rc = tmpl_load(conf->template != NULL ? conf->template :
+	    "default", &def, err)) != 0 || (rc = load_model(xp, err)) != 0)
+		return rc;
+	if ((xp->session = fbSessionAlloc(xp->model)) == NULL)
+		return perr_set(err, -ENOMEM, "collector '%s': out of memory",
+		    xp->uri);
+	/* The domain scopes external templates: set it before them. */
+	fbSessionSetDomain(xp->session, conf->observation_domain);
+	for (i = 0; i < 2; i++) {
+		if ((rc = tmpl_derive(&def, i == 0 ? 4 : 6, conf->biflow, 0, &t,
+		    err)) != 0)
+			return rc;
+		if ((rc = add_flow_template(xp, &xp->dt[i], (uint16_t)((conf->
+		    biflow ? TID_BIFLOW_V4 : TID_FLOW_V4) + i), &t, err)) != 0)
+			return rc;
+		if (xp->dt[i].rec_len > rec_max)
+			rec_max = xp->dt[i].rec_len;
+	}
+	/* RFC 5610: libfixbuf's type template (its internal layout is
+	 * fbInfoElementOptRec_t); records for the elements we use. */
+	if (fbSessionSetMetadataExportElements(xp->session, FALSE, TID_IE_TYPE,
+	    &gerr) == 0) {
+		perr_set(err, -EINVAL, "collector '%s': RFC 5610 template: %s",
+		    xp->uri, gerr != NULL ? gerr->message : "refused");
+		g_clear_error(&gerr);
+		return -EINVAL;
+	}
+	if ((rc = add_spec_pair(xp, TID_APP, app_int_spec, app_ext_spec, 1,
+	    err)) != 0 || (rc = add_spec_pair(xp, TID_STATS, stats_int_spec,
+	    stats_ext_spec, 1, err)) != 0)
+		return rc;
+
+	msg_size = kind == TR_UDP ? conf->mtu : kind == TR_TCP ? MSG_TCP :
+	    MSG_FILE;
+	if (msg_size > 65535)
+		msg_size = 65535;
+	xp->msg_size = msg_size;
+	xp->msg = malloc(msg_size);
+	xp->rec = calloc(1, rec_max);
+	xp->apps = calloc(APP_MAX, sizeof(*xp->apps));
+	xp->app_idx = calloc(APP_MAX * 2, sizeof(*xp->app_idx));
+	if (xp->msg == NULL || xp->rec == NULL || xp->apps == NULL ||
+	    xp->app_idx == NULL)
+		return perr_set(err, -ENOMEM, "collector '%s': out of memory",
+		    xp->uri);
+	xp->fbex = fbExporterAllocBuffer(xp->msg, (uint16_t)msg_size);
+	xp->fbuf = fBufAllocForExport(xp->session, xp->fbex);
+	xp->session = fBufGetSession(xp->fbuf);	/* now the fBuf's */
+	fBufSetAutomaticMode(xp->fbuf, FALSE);
+
+	/* Last: a TCP connection made here calls on_connect at once. */
+	memset(&tc, 0, sizeof(tc));
+	tc.kind = kind;
+	tc.target = where;
+	tc.default_port = IPFIX_PORT;
+	tc.queue_records = conf->export_queue;
+	tc.name = xp->uri;
+	if ((xp->tr = tr_open(&tc, kind == TR_TCP ? on_connect : NULL, xp,
+	    err)) == NULL)
+		return err != NULL && err->code != 0 ? err->code : -EIO;
+	return 0;
+}
+
+static int
+ipfix_open_udp(struct exporter *ex, const char *where,
+    const struct exp_conf *conf, struct perr *err)
+{
+	return ipfix_open_kind(ex, where, conf, TR_UDP, err);
+}
+
+static int
+ipfix_open_tcp(struct exporter *ex, const char *where,
+    const struct exp_conf *conf, struct perr *err)
+{
+	return ipfix_open_kind(ex, where, conf, TR_TCP, err);
+}
+
+static int
+ipfix_open_file(struct exporter *ex, const char *where,
+    const struct exp_conf *conf, struct perr *err)
+{
+	return ipfix_open_kind(ex, where, conf, TR_FILE, err);
+}
+
+static int
+ipfix_status(struct exporter *ex, struct perr *why)
+{
+	struct ipfix_priv *xp = exp_priv(ex);
+
+	return xp->tr != NULL ? tr_status(xp->tr, why) : 0;
+}
+
+static int
+ipfix_finish(struct exporter *ex)
+{
+	struct ipfix_priv *xp = exp_priv(ex);
+	struct tr_stats ts;
+
+	if (xp->tr == NULL || xp->finished)
+		return xp->fatal;
+	xp->finished = 1;
+	if (!xp->fatal) {
+		emit(xp);
+		if (xp->kind != TR_TCP || tr_connected(xp->tr))
+			put_stats(xp);	/* the final counts */
+		emit(xp);
+	}
+	tr_drain(xp->tr, FINISH_MS);
+	if (xp->fatal)
+		return xp->fatal;
+	tr_get_stats(xp->tr, &ts);
+	/* UDP offers no delivery: its losses are in the counters only.
+	 * TCP said why when it dropped (queue full, gone at exit). */
+	return xp->kind != TR_UDP && ts.records_dropped > 0 ? -ENOBUFS : 0;
+}
+
+static void
+ipfix_print_stats(struct exporter *ex, FILE *fp)
+{
+	struct ipfix_priv *xp = exp_priv(ex);
+	struct tr_stats ts;
+
+	if (xp->tr == NULL)
+		return;
+	tr_get_stats(xp->tr, &ts);
+	fprintf(fp, "l7probe: collector %s: ipfix records %" PRIu64
+	    ", messages sent %" PRIu64 ", bytes %" PRIu64 ", messages dropped %"
+	    PRIu64 ", records dropped %" PRIu64, xp->uri, xp->flow_records,
+	    ts.msgs_sent, ts.bytes_sent, ts.msgs_dropped,
+	    ts.records_dropped + xp->too_big);
+	if (xp->kind == TR_TCP)
+		fprintf(fp, ", reconnects %" PRIu64 ", queued %" PRIu32,
+		    ts.reconnects, ts.queued_records);
+	fputc('\n', fp);
+}
+
+static void
+ipfix_close(struct exporter *ex)
+{
+	struct ipfix_priv *xp = exp_priv(ex);
+
+	if (xp->tr != NULL && !xp->fatal && !xp->finished)
+		emit(xp);
+	tr_close(xp->tr);
+	if (xp->fbuf != NULL)
+		fBufFree(xp->fbuf);	/* and its session and exporter */
+	else if (xp->session != NULL)
+		fbSessionFree(xp->session);
+	if (xp->model != NULL)
+		fbInfoModelFree(xp->model);
+	free(xp->msg);
+	free(xp->rec);
+	free(xp->apps);
+	free(xp->app_idx);
+}
+
+#define IPFIX_OPS(sym, scheme_, open_)			\
+const struct exp_ops sym = {					\
+	.scheme = scheme_,					\
+	.priv_size = sizeof(struct ipfix_priv),			\
+	.open = open_,						\
+	.write = ipfix_write,					\
+	.flush = ipfix_flush,					\
+	.close = ipfix_close,					\
+	.status = ipfix_status,					\
+	.finish = ipfix_finish,					\
+	.print_stats = ipfix_print_stats,			\
+}
+
+IPFIX_OPS(exp_ipfix_ops, "ipfix", ipfix_open_udp);
+IPFIX_OPS(exp_ipfix_udp_ops, "ipfix+udp", ipfix_open_udp);
+IPFIX_OPS(exp_ipfix_tcp_ops, "ipfix+tcp", ipfix_open_tcp);
+IPFIX_OPS(exp_ipfix_file_ops, "ipfix-file", ipfix_open_file);

@@ -1,0 +1,153 @@
+/*
+ * exp_nfv9.c - the "nfv9" exporter: NetFlow v9 (RFC 3954) over UDP,
+ * "nfv9://HOST[:PORT]", port 2055 by default.
+ *
+ * Glue between the exporter table (export.h), the encoder (nfv9.c, see
+ * nfv9_int.h for what goes on the wire) and a UDP transport. The encoder
+ * gets the wall clock here: sysUptime counts from exp_conf.start_us, and
+ * templates are refreshed every --template-refresh seconds and
+ * --template-refresh-packets packets, also while no record comes (from
+ * flush), so a collector started late decodes within one period.
+ *
+ * A lost datagram is not an error of the exporter: UDP send failures
+ * (collector not listening yet: ECONNREFUSED) are counted and warned
+ * about once per kind by the transport, and records keep flowing. Only
+ * a record the template cannot carry (no element for its IP version)
+ * fails.
+ *
+ * Capture thread only, like every exporter.
+ */
+#include "export/exp_int.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "export/nfv9_int.h"
+#include "ie/ie.h"
+#include "transport/transport.h"
+
+#define NFV9_PORT	2055
+
+struct nfv9_priv {
+	struct nfv9		*enc;
+	struct transport	*tr;
+	char			name[300];	/* "nfv9://..." for messages */
+};
+
+static uint64_t
+clock_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+/* The transport counts a lost datagram and warns once per kind. */
+static int
+emit(const uint8_t *msg, size_t len, uint32_t n_data, void *arg)
+{
+	struct nfv9_priv *np = arg;
+
+	return tr_send(np->tr, msg, len, n_data);
+}
+
+static int
+nfv9_open(struct exporter *ex, const char *where, const struct exp_conf *conf,
+    struct perr *err)
+{
+	struct nfv9_priv *np = exp_priv(ex);
+	struct transport_conf tc;
+	struct nfv9_conf nc;
+	struct tmpl t;
+	int rc;
+
+	snprintf(np->name, sizeof(np->name), "nfv9:%s", where);
+	if (strncmp(where, "//", 2) != 0 || where[2] == '\0')
+		return perr_set(err, -EINVAL, "collector '%s': expected "
+		    "nfv9://HOST[:PORT]", np->name);
+	if ((rc = tmpl_load(conf->template != NULL ? conf->template :
+	    "default", &t, err)) != 0)
+		return rc;
+	if (conf->biflow)
+		log_info("collector '%s': netflow v9 has no biflow records: "
+		    "one record per direction", np->name);
+	memset(&nc, 0, sizeof(nc));
+	nc.tmpl = &t;
+	nc.source_id = conf->observation_domain;
+	nc.mtu = conf->mtu;
+	nc.refresh_s = conf->template_refresh_s;
+	nc.refresh_msgs = conf->template_refresh_pkts;
+	nc.start_us = conf->start_us;
+	if ((np->enc = nfv9_new(&nc, emit, np, err)) == NULL)
+		return err->code;
+	memset(&tc, 0, sizeof(tc));
+	tc.kind = TR_UDP;
+	tc.target = where + 2;
+	tc.default_port = NFV9_PORT;
+	tc.queue_records = conf->export_queue;
+	tc.name = np->name;
+	if ((np->tr = tr_open(&tc, NULL, NULL, err)) == NULL)
+		return err->code;
+	return 0;
+}
+
+static int
+nfv9_write(struct exporter *ex, const struct exp_record *rec)
+{
+	struct nfv9_priv *np = exp_priv(ex);
+
+	return nfv9_add(np->enc, rec, clock_us());
+}
+
+static int
+nfv9_flush_op(struct exporter *ex)
+{
+	struct nfv9_priv *np = exp_priv(ex);
+	uint64_t now = clock_us();
+
+	nfv9_flush(np->enc, now);
+	tr_poll(np->tr, now);
+	return 0;
+}
+
+static void
+nfv9_close(struct exporter *ex)
+{
+	struct nfv9_priv *np = exp_priv(ex);
+
+	if (np->enc != NULL && np->tr != NULL)
+		nfv9_flush(np->enc, clock_us());
+	nfv9_free(np->enc);
+	tr_close(np->tr);
+}
+
+static void
+nfv9_print_stats(struct exporter *ex, FILE *fp)
+{
+	struct nfv9_priv *np = exp_priv(ex);
+	struct nfv9_stats st;
+	struct tr_stats ts;
+
+	if (np->enc == NULL || np->tr == NULL)
+		return;
+	nfv9_get_stats(np->enc, &st);
+	tr_get_stats(np->tr, &ts);
+	fprintf(fp, "l7probe: collector %s: packets %" PRIu64 ", lost %"
+	    PRIu64 ", uniflow records %" PRIu64 ", templates sent %" PRIu64
+	    " times, applications %" PRIu32 "\n", exp_uri(ex), st.msgs,
+	    ts.msgs_dropped, st.data_records, st.tmpl_sends, st.apps);
+}
+
+const struct exp_ops exp_nfv9_ops = {
+	.scheme = "nfv9",
+	.priv_size = sizeof(struct nfv9_priv),
+	.open = nfv9_open,
+	.write = nfv9_write,
+	.flush = nfv9_flush_op,
+	.close = nfv9_close,
+	.print_stats = nfv9_print_stats,
+};

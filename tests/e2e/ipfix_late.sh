@@ -1,0 +1,82 @@
+#!/bin/sh
+# ipfix_late.sh - a UDP collector started after the probe decodes records
+# within one template refresh period.
+#
+# A pcap stream fed through a pipe (pcapfeed.py | l7probe -r -) makes
+# records all along; the probe exports over UDP with --template-refresh 2
+# (and a large --template-refresh-packets, so time alone drives the
+# refresh). ipfix_collector.py starts 3 s later: the data it receives
+# before the next template refresh cannot be decoded (no template yet),
+# and from the refresh on every data set decodes. The test checks that
+# the first decoded flow record came at most one refresh period (plus the
+# probe's one-second export tick) after the collector's first message.
+#
+# Exit: 0 pass, 1 fail, 77 skip (python3 missing), 99 hard error. About
+# 10 s.
+set -u
+. "$(dirname "$0")/lib.sh"
+
+skip_unless_cmd "$PYTHON" timeout
+[ -x "$L7PROBE" ] || { echo "ERROR: no probe binary at $L7PROBE"; exit 99; }
+if "$L7PROBE" -q -r "$srcdir/tests/data/instagram.pcap" \
+    -n "ipfix-file:$tmp/check.ipfix" 2>&1 | grep -q "without libfixbuf"; then
+	echo "SKIP: l7probe was built without libfixbuf"
+	exit 77
+fi
+e2edir=$(cd "$(dirname "$0")" && pwd)
+[ -f "$e2edir/ipfix_collector.py" ] || e2edir=$srcdir/tests/e2e
+cap=$srcdir/tests/data/instagram.pcap
+refresh=2
+
+port=$(free_port udp)
+( "$PYTHON" "$e2edir/pcapfeed.py" "$cap" --seconds 8 2>"$tmp/feed.err" |
+    timeout 30 "$L7PROBE" -r - --active-timeout 1 --idle-timeout 1 \
+    --template-refresh $refresh --template-refresh-packets 100000 \
+    -n "ipfix://127.0.0.1:$port" 2>"$tmp/probe.err"
+  echo $? >"$tmp/probe.rc" ) &
+run=$!
+at_exit "kill $run 2>/dev/null"
+sleep 3
+"$PYTHON" "$e2edir/ipfix_collector.py" --udp "$port" --out "$tmp/late.lines" \
+    >"$tmp/coll.stdout" 2>"$tmp/coll.stderr" &
+cpid=$!
+at_exit "kill -9 $cpid 2>/dev/null"
+wait $run
+sleep 0.5
+kill "$cpid"
+
+"$PYTHON" - "$tmp" "$refresh" <<'PYEOF'
+import json, sys
+
+tmp, refresh = sys.argv[1], float(sys.argv[2])
+failures = []
+
+def check(cond, what):
+    print(("ok: " if cond else "FAIL: ") + what)
+    if not cond:
+        failures.append(what)
+
+ms = [json.loads(l) for l in open(tmp + "/late.lines") if l.strip()]
+rc = int(open(tmp + "/probe.rc").read())
+print(open(tmp + "/feed.err").read().strip())
+check(rc == 0, "probe exit status 0 (%d)" % rc)
+check(len(ms) > 0, "the late collector got %d messages" % len(ms))
+if ms:
+    t0 = ms[0]["t"]
+    dec = [m for m in ms if m["flows"]]
+    lost = sum(m["undecoded_sets"] for m in ms)
+    check(len(dec) > 0, "it decoded flow records (%d messages)" % len(dec))
+    if dec:
+        dt = dec[0]["t"] - t0
+        check(dt <= refresh + 1.5, "first decoded flow record %.2f s after "
+              "its first message (refresh %g s)" % (dt, refresh))
+        after = [m for m in ms if m["t"] >= dec[0]["t"]]
+        check(all(m["undecoded_sets"] == 0 for m in after),
+              "every data set decodes from then on")
+    print("note: %d data set(s) arrived before the templates" % lost)
+if failures:
+    print(open(tmp + "/probe.err").read())
+    sys.exit(1)
+PYEOF
+# Not exec: the exit trap of lib.sh stops the helpers and removes $tmp.
+exit $?
