@@ -197,10 +197,11 @@ md(void)
 	    "-Units, -RangeBegin, -RangeEnd, -Name, -Description | with the "
 	    "templates, one record per enterprise element of the flow "
 	    "templates |");
-	puts("| 261 | RFC 6759 application | applicationId (9) | "
-	    "applicationName (64, NUL-padded), applicationDescription (48: "
-	    "the nDPI category) | with the templates, every application seen; "
-	    "a new one just before its first flow |");
+	puts("| 261 | RFC 6759 application | observationDomainId | "
+	    "applicationId (9), applicationName (64, NUL-padded), "
+	    "applicationDescription (64: the nDPI category) | with the "
+	    "templates, every application seen; a new one just before its "
+	    "first flow |");
 	puts("| 262 | exporter statistics | observationDomainId | "
 	    "systemInitTimeMilliseconds (probe start), "
 	    "observationTimeMilliseconds (now), exportedMessageTotalCount, "

@@ -74,7 +74,8 @@
 #define APP_MAX		1024		/* applications remembered */
 #define APP_ID_LEN	9		/* RFC 6759 applicationId, see ie.h */
 #define APP_NAME_LEN	64		/* struct dpi_info app_name */
-#define APP_DESC_LEN	48		/* and category_name */
+#define APP_DESC_LEN	64		/* category_name; as long as the
+					 * name, which nfdump 1.7 assumes */
 #define FINISH_MS	3000		/* TCP: wait for the queue at exit */
 
 /* One field of a flow template; <off> in the internal record. */
@@ -101,9 +102,11 @@ struct app_ent {
 
 /* Internal layouts of the options records. */
 struct app_rec {
-	uint8_t		id[APP_ID_LEN];	/* applicationId (scope) */
+	uint32_t	domain;		/* observationDomainId (scope) */
+	uint8_t		id[APP_ID_LEN];	/* applicationId */
 	char		name[APP_NAME_LEN]; /* applicationName */
 	char		cat[APP_DESC_LEN]; /* applicationDescription */
+	uint8_t		pad[3];		/* internal only: 4-byte size */
 };
 
 struct stats_rec {
@@ -122,15 +125,22 @@ struct stats_rec {
 
 /* RFC 6759 options: the NBAR layout (id, name, description = the nDPI
  * category) with fixed-length strings, NUL-padded, since nfdump and other
- * NBAR readers take the record size from the template. */
+ * NBAR readers take the record size from the template. The scope is the
+ * observation domain, as in the NetFlow v9 export (scope System): the
+ * mapping holds for the whole domain, and nfdump 1.7 sizes NBAR records
+ * as scope + id + name + description, so applicationId as the scope
+ * would be counted twice. */
 static fbInfoElementSpec_t app_int_spec[] = {
+	{ "observationDomainId",	4,		0 },
 	{ "applicationId",		APP_ID_LEN,	0 },
 	{ "applicationName",		APP_NAME_LEN,	0 },
 	{ "applicationDescription",	APP_DESC_LEN,	0 },
+	{ "paddingOctets",		3,		0 },
 	FB_IESPEC_NULL
 };
 
 static fbInfoElementSpec_t app_ext_spec[] = {
+	{ "observationDomainId",	4,		0 },
 	{ "applicationId",		APP_ID_LEN,	0 },
 	{ "applicationName",		APP_NAME_LEN,	0 },
 	{ "applicationDescription",	APP_DESC_LEN,	0 },
@@ -257,6 +267,31 @@ put32(uint8_t *p, uint32_t v)
 }
 
 /* Hands the message being built to the transport. */
+/*
+ * When a record of another template does not fit, libfixbuf has already
+ * opened the new set: the message would end in a set of no record, which
+ * collectors flag ("No flow information"). Drops it and returns the new
+ * message length.
+ */
+static size_t
+trim_empty_set(uint8_t *msg, size_t len)
+{
+	size_t off = 16, setlen;
+
+	while (off + 4 <= len) {
+		setlen = (size_t)msg[off + 2] << 8 | msg[off + 3];
+		if (setlen == 4 && off + 4 == len) {
+			msg[2] = (uint8_t)(off >> 8);
+			msg[3] = (uint8_t)off;
+			return off;
+		}
+		if (setlen < 4)
+			break;
+		off += setlen;
+	}
+	return len;
+}
+
 static int
 emit(struct ipfix_priv *xp)
 {
@@ -272,7 +307,7 @@ emit(struct ipfix_priv *xp)
 	xp->msg_records = 0;
 	if (!fBufEmit(xp->fbuf, &gerr))
 		return fb_fail(xp, "cannot build a message", &gerr);
-	len = fbExporterGetMsgLen(xp->fbex);
+	len = trim_empty_set(xp->msg, fbExporterGetMsgLen(xp->fbex));
 	if (len < 16)
 		return 0;
 	xp->msgs_since_tmpl++;
@@ -391,11 +426,12 @@ put_template(struct ipfix_priv *xp, uint16_t tid)
 }
 
 static void
-app_fill(struct app_rec *r, const struct app_ent *a)
+app_fill(struct app_rec *r, const struct app_ent *a, uint32_t domain)
 {
 	memset(r, 0, sizeof(*r));
-	memcpy(r->name, a->name, strnlen(a->name, sizeof(r->name)));
-	memcpy(r->cat, a->cat, strnlen(a->cat, sizeof(r->cat)));
+	r->domain = domain;
+	memcpy(r->name, a->name, strnlen(a->name, sizeof(a->name)));
+	memcpy(r->cat, a->cat, strnlen(a->cat, sizeof(a->cat)));
 	/* As ie.h IE_V_APP_ID: engine 20 (PANA-L7-PEN), ntop's PEN, the
 	 * nDPI ids as selector; all network order. */
 	r->id[0] = 20;
@@ -451,7 +487,7 @@ write_templates(struct ipfix_priv *xp)
 	for (i = 0; i < sizeof(meta_tids) / sizeof(meta_tids[0]); i++)
 		put_template(xp, meta_tids[i]);
 	for (i = 0; i < xp->n_apps && !xp->fatal; i++) {
-		app_fill(&ar, &xp->apps[i]);
+		app_fill(&ar, &xp->apps[i], xp->conf->observation_domain);
 		append(xp, TID_APP, &ar, sizeof(ar), 0);
 	}
 	xp->in_tmpl = 0;
@@ -659,7 +695,7 @@ note_app(struct ipfix_priv *xp, const struct dpi_info *app)
 	a->key = key;
 	snprintf(a->name, sizeof(a->name), "%s", app->app_name);
 	snprintf(a->cat, sizeof(a->cat), "%s", app->category_name);
-	app_fill(&ar, a);
+	app_fill(&ar, a, xp->conf->observation_domain);
 	/* Listed after the append: templates written by it (a new message)
 	 * would carry the row already. */
 	rc = append(xp, TID_APP, &ar, sizeof(ar), 0);

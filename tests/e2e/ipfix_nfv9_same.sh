@@ -48,7 +48,7 @@ for pcap in "$@"; do
 		cat "$tmp/probe$i.err"
 		st=1
 	fi
-	nfcapd_stop "ipfix$i" lenient
+	nfcapd_stop "ipfix$i" ipfix
 	nfcapd_stop "nfv9$i"
 	echo "$(basename "$pcap"): IPFIX, NetFlow v9:"
 	"$PYTHON" "$here/nfv9check.py" same "$tmp/ipfix$i" "$tmp/nfv9$i"
