@@ -123,4 +123,27 @@ if failures:
     sys.exit(1)
 PYEOF
 done
+
+# --pen: the probe's own elements (here in a template of the test's) go
+# under the operator's enterprise number, in the templates and in their
+# RFC 5610 descriptions.
+printf '%s\n' sourceIPv4Address destinationIPv4Address octetDeltaCount \
+    'ndpiProtocolIds 16' ndpiCategoryId >"$tmp/pen.tmpl"
+if ! timeout 60 "$L7PROBE" -q -r "$cap" -T "$tmp/pen.tmpl" --pen 4242 \
+    -n "ipfix-file:$tmp/pen.ipfix" 2>"$tmp/pen.err"; then
+	echo "FAIL: probe (--pen)"; cat "$tmp/pen.err"; exit 1
+fi
+timeout 60 ipfixDump --in "$tmp/pen.ipfix" --rfc5610 >"$tmp/pen.dump" \
+    2>&1 || fail=1
+# Each RFC 5610 record: privateEnterpriseNumber, then (a few lines on)
+# the element's name.
+n=$(grep -A8 "privateEnterpriseNumber : 4242" "$tmp/pen.dump" |
+    grep -c -E "informationElementName : \(len: [0-9]+\) (ndpiProtocolIds|ndpiCategoryId)")
+if [ "$n" -ne 2 ] || grep -q "privateEnterpriseNumber : 32473" "$tmp/pen.dump"; then
+	echo "FAIL: --pen 4242: our elements are not under PEN 4242"
+	grep -B1 -A2 privateEnterpriseNumber "$tmp/pen.dump" | head -20
+	fail=1
+else
+	echo "ok: --pen 4242: ndpiProtocolIds and ndpiCategoryId under PEN 4242"
+fi
 exit $fail
