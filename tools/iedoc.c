@@ -301,8 +301,18 @@ pmacct(void)
 	    "doc/collectors/pmacct.md.");
 	puts("! Our own elements (PEN 32473) move with l7probe --pen: edit "
 	    "field_type.");
-	puts("! Older pmacct without len=vlen: give the maximum length, e.g. "
-	    "len=64.");
+	puts("! For IPFIX (field_type PEN:id), checked with nfacctd 1.7.7 by");
+	puts("! tests/e2e/ipfix_nfacctd.sh. l7probe sends IPFIX strings "
+	    "variable-length:");
+	puts("! they need len=vlen, a fixed len reads nothing.");
+	puts("! nfacctd 1.7 reads IANA-numbered strings at a fixed length only: "
+	    "from IPFIX");
+	puts("! application_name and application_category_name come out empty, "
+	    "use");
+	puts("! l7_proto_name and l7_proto_category. From NetFlow v9, whose "
+	    "strings have");
+	puts("! the template's fixed length (32 in default.tmpl), uncomment "
+	    "them.");
 	puts("!");
 	for (i = 0; (d = ie_at(i)) != NULL; i++) {
 		if (!for_collectors(d))
@@ -317,10 +327,14 @@ pmacct(void)
 			    "semantics=%s\n", name, d->pen, d->id, len,
 			    d->type == IE_T_STRING ? "str" : is_uint(d->type) ?
 			    "u_int" : "raw");
+		else if (d->type == IE_T_STRING)
+			/* See above: only usable from NetFlow v9. */
+			printf("!name=%s field_type=%u len=%u semantics=str\n",
+			    name, d->id, d->v9_len);
 		else
 			printf("name=%s field_type=%u len=%s semantics=%s\n",
-			    name, d->id, len, d->type == IE_T_STRING ? "str" :
-			    is_uint(d->type) ? "u_int" : "raw");
+			    name, d->id, len, is_uint(d->type) ? "u_int" :
+			    "raw");
 	}
 }
 
