@@ -17,12 +17,7 @@ set -u
 . "$(dirname "$0")/lib.sh"
 
 skip_unless_cmd "$PYTHON" timeout
-[ -x "$L7PROBE" ] || { echo "ERROR: no probe binary at $L7PROBE"; exit 99; }
-if "$L7PROBE" -q -r "$srcdir/tests/data/instagram.pcap" \
-    -n "ipfix-file:$tmp/check.ipfix" 2>&1 | grep -q "without libfixbuf"; then
-	echo "SKIP: l7probe was built without libfixbuf"
-	exit 77
-fi
+skip_unless_ipfix
 e2edir=$(cd "$(dirname "$0")" && pwd)
 [ -f "$e2edir/ipfix_collector.py" ] || e2edir=$srcdir/tests/e2e
 cap=$srcdir/tests/data/instagram.pcap

@@ -39,12 +39,7 @@ if [ -z "${NFACCTD:-}" ]; then
 	fi
 fi
 skip_unless_cmd "$NFACCTD" timeout "$PYTHON"
-[ -x "$L7PROBE" ] || { echo "ERROR: no probe binary at $L7PROBE"; exit 99; }
-if "$L7PROBE" -q -r "$srcdir/tests/data/instagram.pcap" \
-    -n "ipfix-file:$tmp/check.ipfix" 2>&1 | grep -q "without libfixbuf"; then
-	echo "SKIP: l7probe was built without libfixbuf"
-	exit 77
-fi
+skip_unless_ipfix
 prims=$(cd "$srcdir" && pwd)/templates/nfacctd-primitives.lst
 [ -f "$prims" ] || { echo "ERROR: no $prims"; exit 99; }
 

@@ -18,12 +18,7 @@ set -u
 . "$(dirname "$0")/lib.sh"
 
 skip_unless_cmd tshark "$PYTHON"
-[ -x "$L7PROBE" ] || { echo "ERROR: no probe binary at $L7PROBE"; exit 99; }
-if "$L7PROBE" -q -r "$srcdir/tests/data/instagram.pcap" \
-    -n "ipfix-file:$tmp/check.ipfix" 2>&1 | grep -q "without libfixbuf"; then
-	echo "SKIP: l7probe was built without libfixbuf"
-	exit 77
-fi
+skip_unless_ipfix
 
 set -- "$srcdir/tests/data/instagram.pcap"
 for f in ndpi/http_ipv6.pcap ndpi/dns_doh.pcap; do

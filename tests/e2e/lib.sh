@@ -72,3 +72,15 @@ print(s.getsockname()[1])
 s.close()
 PYEOF
 }
+
+# skip_unless_ipfix: exits 99 without a probe binary, 77 when the probe was
+# built without libfixbuf (no IPFIX export).
+skip_unless_ipfix() {
+	[ -x "$L7PROBE" ] || { echo "ERROR: no probe binary at $L7PROBE"; exit 99; }
+	if "$L7PROBE" -q -r "$srcdir/tests/data/instagram.pcap" \
+	    -n "ipfix-file:$tmp/check.ipfix" 2>&1 |
+	    grep -q "without libfixbuf"; then
+		echo "SKIP: l7probe was built without libfixbuf"
+		exit 77
+	fi
+}
