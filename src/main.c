@@ -16,6 +16,8 @@
 #include <string.h>
 
 #include "conf/conf.h"
+#include "dpi/dpi.h"
+#include "export/export.h"
 #include "ie/ie.h"
 #include "log/log.h"
 #include "probe/probe.h"
@@ -66,7 +68,9 @@ main(int argc, char **argv)
 		return 0;
 	}
 	if (action == CONF_VERSION) {
-		printf("l7probe %s\n", PACKAGE_VERSION);
+		printf("l7probe %s\nclassification: %s\nIPFIX: %s\n",
+		    PACKAGE_VERSION, dpi_backend_version(),
+		    exp_ipfix_backend() != NULL ? exp_ipfix_backend() : "none");
 		return 0;
 	}
 	log_set_level(conf.verbose >= 2 ? LOG_LVL_DEBUG :

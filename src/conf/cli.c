@@ -112,7 +112,7 @@ static const char usage_text[] =
 "  -q, --quiet              do not print statistics at exit\n"
 "  -v, --verbose            more messages on standard error (repeatable)\n"
 "  -h, --help               print this help and exit\n"
-"  -V, --version            print the version and exit\n"
+"  -V, --version            print the version and the libraries built in\n"
 "\n"
 "Counters of packets read, accounted and ignored are printed on standard\n"
 "error at exit. SIGINT or SIGTERM exports every flow and exits.\n"

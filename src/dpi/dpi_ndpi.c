@@ -30,6 +30,7 @@
 #include "dpi/dpi.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -424,9 +425,11 @@ dpi_stats(const struct dpi *d, struct dpi_stats *s)
 const char *
 dpi_backend_version(void)
 {
-#ifdef NDPI_GIT_RELEASE
-	return "nDPI " NDPI_GIT_RELEASE;
-#else
-	return "nDPI";
-#endif
+	/* Filled once, read-only after: the version of the library loaded,
+	 * which may differ from the headers built against. */
+	static char buf[48];
+
+	if (buf[0] == '\0')
+		snprintf(buf, sizeof(buf), "nDPI %s", ndpi_revision());
+	return buf;
 }

@@ -54,6 +54,7 @@
 #include <time.h>
 
 #include <fixbuf/public.h>
+#include <fixbuf/version.h>
 
 #include "ie/ie.h"
 #include "transport/transport.h"
@@ -1145,3 +1146,14 @@ IPFIX_OPS(exp_ipfix_ops, "ipfix", ipfix_open_udp);
 IPFIX_OPS(exp_ipfix_udp_ops, "ipfix+udp", ipfix_open_udp);
 IPFIX_OPS(exp_ipfix_tcp_ops, "ipfix+tcp", ipfix_open_tcp);
 IPFIX_OPS(exp_ipfix_file_ops, "ipfix-file", ipfix_open_file);
+
+const char *
+exp_ipfix_backend(void)
+{
+#define STR_(x)	#x
+#define STR(x)	STR_(x)
+	return "libfixbuf " STR(FIXBUF_VERSION_MAJOR) "."
+	    STR(FIXBUF_VERSION_MINOR) "." STR(FIXBUF_VERSION_RELEASE);
+#undef STR
+#undef STR_
+}

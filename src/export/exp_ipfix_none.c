@@ -53,3 +53,9 @@ NONE_OPS(exp_ipfix_ops, "ipfix");
 NONE_OPS(exp_ipfix_udp_ops, "ipfix+udp");
 NONE_OPS(exp_ipfix_tcp_ops, "ipfix+tcp");
 NONE_OPS(exp_ipfix_file_ops, "ipfix-file");
+
+const char *
+exp_ipfix_backend(void)
+{
+	return NULL;
+}

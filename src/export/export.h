@@ -104,6 +104,9 @@ void	exp_print_stats(struct exporter *ex, FILE *fp);
 const char *exp_uri(const struct exporter *ex);
 void	exp_get_stats(const struct exporter *ex, struct exp_stats *s);
 
+/* What encodes IPFIX ("libfixbuf 2.4.1"), NULL in a build without it. */
+const char *exp_ipfix_backend(void);
+
 /* For the ops: the private area, and the URI. */
 void	*exp_priv(struct exporter *ex);
 

@@ -54,7 +54,7 @@ expect 1 "No space left on device" -- -q -r "$cap" -n json:/dev/full
 expect 0 "" -- --help
 grep -q -- "--collector" "$tmp/out" || { echo "FAIL: --help lacks --collector"; fails=$((fails + 1)); }
 expect 0 "" -- -V
-grep -q "^l7probe [0-9]" "$tmp/out" || { echo "FAIL: -V output"; fails=$((fails + 1)); }
+grep -q "^l7probe [0-9]" "$tmp/out" && grep -q "^classification: " "$tmp/out" && grep -q "^IPFIX: " "$tmp/out" || { echo "FAIL: -V output"; fails=$((fails + 1)); }
 
 # Permission: an unprivileged user may not capture.
 if [ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null 2>&1; then

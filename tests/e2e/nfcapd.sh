@@ -42,6 +42,9 @@ nfcapd_start() {
 # nfcapd_stop NAME [ipfix]
 nfcapd_stop() {
 	eval "_nfc_pid=\$_nfc_pid_$1"
+	# nfcapd stops reading at SIGTERM: datagrams still in its socket
+	# buffer would be lost. Let it take what the probe sent.
+	sleep 0.5
 	kill -TERM "$_nfc_pid" 2>/dev/null
 	wait "$_nfc_pid"
 	# The last line of nfcapd 1.7 sums up the run:
