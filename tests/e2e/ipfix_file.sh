@@ -141,4 +141,30 @@ if [ "$n" -ne 2 ] || grep -q "privateEnterpriseNumber : 32473" "$tmp/pen.dump"; 
 else
 	echo "ok: --pen 4242: ndpiProtocolIds and ndpiCategoryId under PEN 4242"
 fi
+# The tunnel id travels with the flow: each record's UPSTREAM_TUNNEL_ID
+# equals the JSON output's tunnel_id, per protocol (the VXLAN capture has
+# ICMP inside VNI 100, and UDP to 4789 the probe keeps as outer flows).
+vx=$srcdir/tests/data/vxlan.pcap
+if ! timeout 60 "$L7PROBE" -q -r "$vx" -n "ipfix-file:$tmp/vx.ipfix" \
+    -n "json:$tmp/vx.json" 2>"$tmp/vx.err"; then
+	echo "FAIL: probe (vxlan)"; cat "$tmp/vx.err"; exit 1
+fi
+timeout 60 ipfixDump --in "$tmp/vx.ipfix" \
+    -e "$srcdir/templates/l7probe-ie.xml" >"$tmp/vx.dump" 2>&1 || fail=1
+"$PYTHON" - "$tmp" <<'PYEOF' || fail=1
+import json, re, sys
+tmp = sys.argv[1]
+want = sorted((r["ip_protocol"], r["tunnel_id"])
+              for l in open(tmp + "/vx.json")
+              for r in [json.loads(l)]
+              for n in (r["src_to_dst_pkts"], r["dst_to_src_pkts"]) if n)
+dump = open(tmp + "/vx.dump").read()
+got = sorted((int(p), int(t)) for p, t in re.findall(
+    r"protocolIdentifier : (\d+)\n(?:.*\n)*?.*UPSTREAM_TUNNEL_ID : (\d+)",
+    dump))
+ok = got == want and (1, 100) in got
+print(("ok" if ok else "FAIL") + ": tunnel ids by protocol: %s (JSON %s)"
+      % (got, want))
+sys.exit(0 if ok else 1)
+PYEOF
 exit $fail

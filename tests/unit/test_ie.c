@@ -228,7 +228,8 @@ test_builtin_templates(void **unused)
 		"sourceIPv6Address", "destinationIPv6Address",
 		"sourceTransportPort", "destinationTransportPort",
 		"protocolIdentifier", "icmpTypeCodeIPv4", "icmpTypeCodeIPv6",
-		"vlanId", "flowStartMilliseconds", "flowEndMilliseconds",
+		"vlanId", "UPSTREAM_TUNNEL_ID",
+		"flowStartMilliseconds", "flowEndMilliseconds",
 		"packetDeltaCount", "octetDeltaCount", "tcpControlBits",
 		"flowEndReason", "biflowDirection", "applicationId",
 		"applicationName", "applicationCategoryName", "L7_PROTO",
@@ -246,7 +247,7 @@ test_builtin_templates(void **unused)
 		assert_string_equal(t.f[i].ie->name, want[i]);
 		assert_int_equal(t.f[i].reverse, 0);
 	}
-	assert_int_equal(t.f[18].len, 32);	/* applicationName 32 */
+	assert_int_equal(t.f[19].len, 32);	/* applicationName 32 */
 	assert_int_equal(t.f[0].len, 0);
 
 	assert_int_equal(tmpl_load("minimal", &t, &err), 0);
@@ -463,8 +464,8 @@ test_tmpl_derive_default(void **unused)
 	(void)unused;
 	assert_int_equal(tmpl_load("default", &def, &err), 0);
 	assert_int_equal(tmpl_derive(&def, 4, 0, 1, &out, &err), 0);
-	/* 27 minus the two IPv6 addresses and icmpTypeCodeIPv6. */
-	assert_int_equal(out.n, 24);
+	/* 28 minus the two IPv6 addresses and icmpTypeCodeIPv6. */
+	assert_int_equal(out.n, 25);
 	for (i = 0; i < out.n; i++) {
 		assert_true(out.f[i].len != IE_VARLEN);
 		assert_true(out.f[i].ie->v9_id != 0);
@@ -474,7 +475,7 @@ test_tmpl_derive_default(void **unused)
 		nrev += out.f[i].reverse;
 	/* icmpTypeCodeIPv6, 2 times, 2 counters, tcpControlBits. */
 	assert_int_equal(nrev, 6);
-	assert_int_equal(out.n, 24 + 6);
+	assert_int_equal(out.n, 25 + 6);
 }
 
 /* Values ------------------------------------------------------------- */
