@@ -18,7 +18,6 @@
 #include "conf/conf.h"
 #include "dpi/dpi.h"
 #include "export/export.h"
-#include "ie/ie.h"
 #include "log/log.h"
 #include "probe/probe.h"
 
@@ -76,9 +75,6 @@ main(int argc, char **argv)
 	log_set_level(conf.verbose >= 2 ? LOG_LVL_DEBUG :
 	    conf.verbose == 1 ? LOG_LVL_INFO : LOG_LVL_WARN);
 
-	/* The PEN of the probe's own elements, before any template is
-	 * derived (ie.h). */
-	ie_set_local_pen(conf.pen);
 	set_signals();
 	if ((p = probe_new(&conf, &err)) == NULL) {
 		fprintf(stderr, "l7probe: %s\n", err.msg);

@@ -170,7 +170,7 @@ md(void)
 			continue;
 		ie_name(d, 1, rname, sizeof(rname));
 		printf("| `%s` | %" PRIu32 " | %u | `%s` |\n", rname,
-		    ie_pen(d, 1), ie_id(d, 1), d->name);
+		    ie_pen(d, 1, 0), ie_id(d, 1), d->name);
 	}
 	puts("\nBy default (uniflow) each direction with packets is its own "
 	    "record, with\nsource and destination as seen in that direction "

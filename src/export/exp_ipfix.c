@@ -180,6 +180,7 @@ static fbInfoElementSpec_t stats_ext_spec[] = {
 struct ipfix_priv {
 	enum tr_kind		kind;
 	const struct exp_conf	*conf;
+	uint32_t		pen;		/* of our own elements (--pen) */
 	const char		*uri;
 	fbInfoModel_t		*model;
 	fbSession_t		*session;	/* owned until the fBuf takes it */
@@ -456,7 +457,7 @@ put_type_record(struct ipfix_priv *xp, const struct ie_def *def, int reverse)
 
 	memset(&r, 0, sizeof(r));
 	ie_name(def, reverse, name, sizeof(name));
-	r.ie_pen = ie_pen(def, reverse);
+	r.ie_pen = ie_pen(def, reverse, xp->pen);
 	r.ie_id = ie_id(def, reverse);
 	r.ie_type = (uint8_t)def->type;
 	r.ie_semantic = def->semantics;
@@ -781,10 +782,10 @@ load_model(struct ipfix_priv *xp, struct perr *err)
 	if ((xp->model = fbInfoModelAlloc()) == NULL)
 		return perr_set(err, -ENOMEM, "collector '%s': out of memory",
 		    xp->uri);
-	if (ie_local_pen() != IE_PEN_DEFAULT_LOCAL) {
+	if (xp->pen != IE_PEN_DEFAULT_LOCAL) {
 		snprintf(pen_tag, sizeof(pen_tag),
 		    "<cert:enterpriseId>%" PRIu32 "</cert:enterpriseId>",
-		    ie_local_pen());
+		    xp->pen);
 		for (p = xml; (p = strstr(p, tag)) != NULL; p += sizeof(tag))
 			n++;
 		len = strlen(xml) + n * strlen(pen_tag) + 1;
@@ -863,7 +864,7 @@ add_spec_pair(struct ipfix_priv *xp, uint16_t tid, fbInfoElementSpec_t *in,
 static void
 note_ent(struct ipfix_priv *xp, const struct ie_def *def, int reverse)
 {
-	uint32_t pen = ie_pen(def, reverse);
+	uint32_t pen = ie_pen(def, reverse, xp->pen);
 	size_t i;
 
 	if (pen == 0 || pen == IE_REVERSE_PEN)
@@ -902,13 +903,14 @@ add_flow_template(struct ipfix_priv *xp, struct dtmpl *dt, uint16_t tid,
 		f->reverse = tf->reverse;
 		f->wire_len = tf->len;
 		mie = fbInfoModelGetElementByID(xp->model,
-		    ie_id(tf->ie, tf->reverse), ie_pen(tf->ie, tf->reverse));
+		    ie_id(tf->ie, tf->reverse),
+		    ie_pen(tf->ie, tf->reverse, xp->pen));
 		if (mie == NULL) {
 			ie_name(tf->ie, tf->reverse, name, sizeof(name));
 			perr_set(err, -EINVAL, "collector '%s': element '%s' "
 			    "(%" PRIu32 "/%u) is not in libfixbuf's model nor "
 			    "in l7probe-ie.xml", xp->uri, name,
-			    ie_pen(tf->ie, tf->reverse),
+			    ie_pen(tf->ie, tf->reverse, xp->pen),
 			    ie_id(tf->ie, tf->reverse));
 			goto fail;
 		}
@@ -917,7 +919,7 @@ add_flow_template(struct ipfix_priv *xp, struct dtmpl *dt, uint16_t tid,
 		    tf->ie->type == IE_T_STRING || tf->ie->type ==
 		    IE_T_OCTET_ARRAY ? tf->len : tf->ie->len;
 		memset(&ex, 0, sizeof(ex));
-		ex.ent = ie_pen(tf->ie, tf->reverse);
+		ex.ent = ie_pen(tf->ie, tf->reverse, xp->pen);
 		ex.num = ie_id(tf->ie, tf->reverse);
 		ex.len = tf->len == IE_VARLEN ? FB_IE_VARLEN : tf->len;
 		if (!fbTemplateAppend(te, &ex, &gerr))
@@ -935,7 +937,7 @@ add_flow_template(struct ipfix_priv *xp, struct dtmpl *dt, uint16_t tid,
 			off += f->mem_len == FB_IE_VARLEN ?
 			    sizeof(fbVarfield_t) : f->mem_len;
 			memset(&ex, 0, sizeof(ex));
-			ex.ent = ie_pen(f->ie, f->reverse);
+			ex.ent = ie_pen(f->ie, f->reverse, xp->pen);
 			ex.num = ie_id(f->ie, f->reverse);
 			ex.len = f->mem_len;
 			if (!fbTemplateAppend(ti, &ex, &gerr))
@@ -966,6 +968,7 @@ ipfix_open_kind(struct exporter *ex, const char *where,
 
 	xp->kind = kind;
 	xp->conf = conf;
+	xp->pen = conf->pen != 0 ? conf->pen : IE_PEN_DEFAULT_LOCAL;
 	xp->uri = exp_uri(ex);
 	if (kind != TR_FILE) {
 		if (strncmp(where, "//", 2) != 0 || where[2] == '\0')

@@ -150,7 +150,6 @@ static const struct ie_def registry[] = {
 #define NREG	(sizeof(registry) / sizeof(registry[0]))
 
 /* The one mutable setting, written by main.c before any reader runs. */
-static uint32_t local_pen = IE_PEN_DEFAULT_LOCAL;
 
 size_t
 ie_count(void)
@@ -180,12 +179,13 @@ ie_find(const char *name)
 }
 
 const struct ie_def *
-ie_find_id(uint32_t pen, uint16_t id)
+ie_find_id(uint32_t pen, uint16_t id, uint32_t local_pen)
 {
 	size_t i;
 
 	for (i = 0; i < NREG; i++)
-		if (ie_pen(&registry[i], 0) == pen && registry[i].id == id)
+		if (ie_pen(&registry[i], 0, local_pen) == pen &&
+		    registry[i].id == id)
 			return &registry[i];
 	return NULL;
 }
@@ -222,22 +222,13 @@ ie_reverse_pen(void)
 	return IE_REVERSE_PEN;
 }
 
-void
-ie_set_local_pen(uint32_t pen)
-{
-	local_pen = pen != 0 ? pen : IE_PEN_DEFAULT_LOCAL;
-}
-
 uint32_t
-ie_local_pen(void)
+ie_pen(const struct ie_def *def, int reverse, uint32_t local_pen)
 {
-	return local_pen;
-}
+	uint32_t pen = def->pen;
 
-uint32_t
-ie_pen(const struct ie_def *def, int reverse)
-{
-	uint32_t pen = (def->flags & IE_F_LOCAL_PEN) ? local_pen : def->pen;
+	if (def->flags & IE_F_LOCAL_PEN)
+		pen = local_pen != 0 ? local_pen : IE_PEN_DEFAULT_LOCAL;
 
 	/* RFC 5103 6.1: IANA elements reverse into PEN 29305; enterprise
 	 * ones stay in their PEN with bit 0x4000 set in the id. */
@@ -249,9 +240,10 @@ ie_pen(const struct ie_def *def, int reverse)
 uint16_t
 ie_id(const struct ie_def *def, int reverse)
 {
-	uint32_t pen = (def->flags & IE_F_LOCAL_PEN) ? local_pen : def->pen;
+	/* Our elements always have a PEN, whichever. */
+	int ent = def->pen != 0 || (def->flags & IE_F_LOCAL_PEN);
 
-	if (reverse && pen != 0)
+	if (reverse && ent)
 		return (uint16_t)(def->id | IE_REVERSE_BIT);
 	return def->id;
 }

@@ -22,9 +22,9 @@
  * stay below 0x4000). Use ie_pen(), ie_id(), ie_name() with reverse=1.
  *
  * Our own enterprise elements (flag IE_F_LOCAL_PEN) are numbered under a
- * PEN set at run time by ie_set_local_pen() (--pen), by default 32473, the
- * documentation PEN of RFC 5612. Always read a PEN with ie_pen(), never
- * def->pen. templates/l7probe-ie.xml describes every enterprise element
+ * PEN chosen at run time (--pen, exp_conf.pen), by default 32473, the
+ * documentation PEN of RFC 5612, which every caller passes to ie_pen()
+ * and ie_find_id(). Always read a PEN with ie_pen(), never def->pen. templates/l7probe-ie.xml describes every enterprise element
  * (ntop's and ours, at the default PEN) as an IANA-registry-style XML model
  * that fbInfoModelReadXMLData() loads; it is embedded in the binary
  * (ie_builtin()) and checked against this table by tests/unit/test_ie.c.
@@ -47,9 +47,8 @@
  * biflow record (RFC 5103) both. Values come from ie_get_uint(),
  * ie_get_bytes() (libfixbuf encoder) or ie_encode_fixed() (v9 encoder).
  *
- * Thread safety: everything here is read-only after ie_set_local_pen(),
- * which main.c calls once before any exporter opens; the rest is safe from
- * any thread. Nothing here allocates.
+ * Thread safety: the registry is constant and the module has no state:
+ * safe from any thread. Nothing here allocates.
  *
  * RFCs: 7011/7012 (IPFIX, information model, reduced-size encoding),
  * 5103 (biflow), 5610 (type and semantics numbers), 6759 (applicationId),
@@ -108,7 +107,7 @@ enum ie_units {
 #define IE_F_V4		0x0001	/* only in IPv4 templates */
 #define IE_F_V6		0x0002	/* only in IPv6 templates */
 #define IE_F_DIRECTIONAL 0x0004	/* has an RFC 5103 reverse counterpart */
-#define IE_F_LOCAL_PEN	0x0008	/* PEN is ie_set_local_pen()'s, not ->pen */
+#define IE_F_LOCAL_PEN	0x0008	/* PEN is the run-time one, not ->pen */
 
 /*
  * What value of a record an element carries. "The direction" below is the
@@ -182,9 +181,11 @@ const struct ie_def *ie_at(size_t i);	/* NULL when out of range */
 /* Finds a row by exact registry name, or NULL. Reverse names are not
  * rows: use tmpl_derive(), or ie_find_any() below. */
 const struct ie_def *ie_find(const char *name);
-/* Finds a row by (pen, id) as seen on the wire, or NULL; honours the run
- * time local PEN. A reverse (pen, id) gives NULL: see ie_find_any(). */
-const struct ie_def *ie_find_id(uint32_t pen, uint16_t id);
+/* Finds a row by (pen, id) as seen on the wire, or NULL; our elements
+ * are under <local_pen> (0 = the default). A reverse (pen, id) gives NULL:
+ * see ie_find_any(). */
+const struct ie_def *ie_find_id(uint32_t pen, uint16_t id,
+	    uint32_t local_pen);
 /* Like ie_find() but also accepts a derived reverse name
  * ("reverseOctetDeltaCount"), setting *<reverse> (may be NULL). */
 const struct ie_def *ie_find_any(const char *name, int *reverse);
@@ -192,15 +193,11 @@ const struct ie_def *ie_find_any(const char *name, int *reverse);
 /* The RFC 5103 reverse PEN, 29305 (for IANA elements). */
 uint32_t ie_reverse_pen(void);
 
-/* Sets the PEN of IE_F_LOCAL_PEN elements (--pen); 0 restores the default
- * 32473. main.c only, once, before any exporter opens or template
- * derives: the one mutable setting of this module. */
-void	ie_set_local_pen(uint32_t pen);
-uint32_t ie_local_pen(void);
-
 /* Wire identity of <def>, forward (reverse=0) or its RFC 5103 reverse
- * counterpart (reverse=1, only for IE_F_DIRECTIONAL rows). */
-uint32_t ie_pen(const struct ie_def *def, int reverse);
+ * counterpart (reverse=1, only for IE_F_DIRECTIONAL rows). <local_pen> is
+ * the PEN of IE_F_LOCAL_PEN elements (--pen, exp_conf.pen); 0 means the
+ * default, IE_PEN_DEFAULT_LOCAL. */
+uint32_t ie_pen(const struct ie_def *def, int reverse, uint32_t local_pen);
 uint16_t ie_id(const struct ie_def *def, int reverse);
 /* Writes the (reverse) name into <buf> of <size> bytes, NUL-terminated,
  * cut if needed; returns the full length, as snprintf. */

@@ -47,7 +47,7 @@ test_registry_unique(void **unused)
 		assert_non_null(a->name);
 		assert_non_null(a->desc);
 		assert_ptr_equal(ie_find(a->name), a);
-		assert_ptr_equal(ie_find_id(ie_pen(a, 0), a->id), a);
+		assert_ptr_equal(ie_find_id(ie_pen(a, 0, 0), a->id, 0), a);
 		assert_true(a->id < 0x8000);
 		assert_true(a->val != IE_V_NONE);
 		assert_true(a->v9_len != 0);
@@ -66,7 +66,7 @@ test_registry_unique(void **unused)
 		}
 	}
 	assert_null(ie_find("octetDeltaCont"));
-	assert_null(ie_find_id(0, 0));
+	assert_null(ie_find_id(0, 0, 0));
 }
 
 static void
@@ -124,7 +124,7 @@ test_registry_reverse_and_pen(void **unused)
 	(void)unused;
 	assert_int_equal(ie_reverse_pen(), 29305);
 	d = ie_find("octetDeltaCount");
-	assert_int_equal(ie_pen(d, 1), 29305);
+	assert_int_equal(ie_pen(d, 1, 0), 29305);
 	assert_int_equal(ie_id(d, 1), 1);
 	assert_int_equal(ie_name(d, 1, buf, sizeof(buf)),
 	    strlen("reverseOctetDeltaCount"));
@@ -142,14 +142,11 @@ test_registry_reverse_and_pen(void **unused)
 	d = ie_find("ndpiCategoryId");
 	assert_non_null(d);
 	assert_true(d->flags & IE_F_LOCAL_PEN);
-	assert_int_equal(ie_pen(d, 0), 32473);
-	ie_set_local_pen(6871);
-	assert_int_equal(ie_local_pen(), 6871);
-	assert_int_equal(ie_pen(d, 0), 6871);
-	assert_ptr_equal(ie_find_id(6871, 2), d);
-	assert_null(ie_find_id(32473, 2));
-	ie_set_local_pen(0);
-	assert_int_equal(ie_pen(d, 0), 32473);
+	assert_int_equal(ie_pen(d, 0, 0), 32473);
+	assert_int_equal(ie_pen(d, 0, 6871), 6871);
+	assert_ptr_equal(ie_find_id(6871, 2, 6871), d);
+	assert_null(ie_find_id(32473, 2, 6871));
+	assert_int_equal(ie_pen(d, 0, 32473), 32473);
 	assert_string_equal(ie_type_name(IE_T_DATETIME_MS),
 	    "dateTimeMilliseconds");
 }
@@ -184,7 +181,7 @@ test_registry_libfixbuf(void **unused)
 		if (fe == NULL)
 			print_error("'%s' not in the model\n", d->name);
 		assert_non_null(fe);
-		assert_int_equal(fe->ent, ie_pen(d, 0));
+		assert_int_equal(fe->ent, ie_pen(d, 0, 0));
 		assert_int_equal(fe->num, d->id);
 		assert_int_equal(fe->type, d->type);
 		/* applicationId is variable in IANA's model; we always send
@@ -203,7 +200,7 @@ test_registry_libfixbuf(void **unused)
 			if (fe == NULL)
 				print_error("'%s' not in the model\n", rname);
 			assert_non_null(fe);
-			assert_int_equal(fe->ent, ie_pen(d, 1));
+			assert_int_equal(fe->ent, ie_pen(d, 1, 0));
 			assert_int_equal(fe->num, ie_id(d, 1));
 		}
 	}

@@ -449,7 +449,6 @@ test_local_pen(void **unused)
 	fp = fdopen(fd, "w");
 	fputs("sourceIPv4Address\nndpiProtocolIds\nL7_PROTO\n", fp);
 	fclose(fp);
-	ie_set_local_pen(4242);
 	fill_app();
 	conf_init(&conf);
 	conf.template = tpath;
@@ -461,7 +460,6 @@ test_local_pen(void **unused)
 	rec.flow = &f;
 	assert_int_equal(exp_write(ex, &rec), 0);
 	exp_close(ex);
-	ie_set_local_pen(0);
 	unlink(tpath);
 
 	read_file(path, &rb);
