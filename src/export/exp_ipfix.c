@@ -46,12 +46,12 @@
  * Capture thread only. RFCs 7011, 5103, 5610, 5655, 6759.
  */
 #include "export/exp_int.h"
+#include "log/clock.h"
 
 #include <errno.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <fixbuf/public.h>
 #include <fixbuf/version.h>
@@ -225,15 +225,6 @@ struct ipfix_priv {
 	uint64_t		apps_unlisted;	/* beyond APP_MAX */
 };
 
-static uint64_t
-wall_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
-}
-
 /* Logs a libfixbuf error once per exporter; clears it. */
 static int
 fb_fail(struct ipfix_priv *xp, const char *what, GError **gerr)
@@ -356,7 +347,7 @@ templates_due(struct ipfix_priv *xp)
 	}
 	return !xp->tmpl_sent ||
 	    xp->msgs_since_tmpl >= xp->conf->template_refresh_pkts ||
-	    wall_us() >= xp->next_tmpl_us;
+	    clock_wall_us() >= xp->next_tmpl_us;
 }
 
 /*
@@ -495,7 +486,7 @@ write_templates(struct ipfix_priv *xp)
 	xp->in_tmpl = 0;
 	xp->tmpl_sent = 1;
 	xp->msgs_since_tmpl = 0;
-	xp->next_tmpl_us = wall_us() +
+	xp->next_tmpl_us = clock_wall_us() +
 	    (uint64_t)xp->conf->template_refresh_s * 1000000u;
 }
 
@@ -564,7 +555,7 @@ put_stats(struct ipfix_priv *xp)
 	tr_get_stats(xp->tr, &ts);
 	memset(&s, 0, sizeof(s));
 	s.init_ms = xp->conf->start_us / 1000;
-	s.now_ms = wall_us() / 1000;
+	s.now_ms = clock_wall_us() / 1000;
 	/* This message is not counted in itself. */
 	s.msgs = ts.msgs_sent;
 	s.octets = ts.bytes_sent;
@@ -743,7 +734,7 @@ static int
 ipfix_flush(struct exporter *ex)
 {
 	struct ipfix_priv *xp = exp_priv(ex);
-	uint64_t now = wall_us();
+	uint64_t now = clock_wall_us();
 
 	if (xp->fatal)
 		return xp->fatal;

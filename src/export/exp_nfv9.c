@@ -18,12 +18,12 @@
  * Capture thread only, like every exporter.
  */
 #include "export/exp_int.h"
+#include "log/clock.h"
 
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
 #include "export/nfv9_int.h"
 #include "ie/ie.h"
@@ -36,15 +36,6 @@ struct nfv9_priv {
 	struct transport	*tr;
 	char			name[300];	/* "nfv9://..." for messages */
 };
-
-static uint64_t
-clock_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
-}
 
 /* The transport counts a lost datagram and warns once per kind. */
 static int
@@ -100,14 +91,14 @@ nfv9_write(struct exporter *ex, const struct exp_record *rec)
 {
 	struct nfv9_priv *np = exp_priv(ex);
 
-	return nfv9_add(np->enc, rec, clock_us());
+	return nfv9_add(np->enc, rec, clock_wall_us());
 }
 
 static int
 nfv9_flush_op(struct exporter *ex)
 {
 	struct nfv9_priv *np = exp_priv(ex);
-	uint64_t now = clock_us();
+	uint64_t now = clock_wall_us();
 
 	nfv9_flush(np->enc, now);
 	tr_poll(np->tr, now);
@@ -120,7 +111,7 @@ nfv9_close(struct exporter *ex)
 	struct nfv9_priv *np = exp_priv(ex);
 
 	if (np->enc != NULL && np->tr != NULL)
-		nfv9_flush(np->enc, clock_us());
+		nfv9_flush(np->enc, clock_wall_us());
 	nfv9_free(np->enc);
 	tr_close(np->tr);
 }

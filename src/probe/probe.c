@@ -12,12 +12,12 @@
  * buffered records out.
  */
 #include "probe/probe.h"
+#include "log/clock.h"
 
 #include <errno.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "capture/capture.h"
 #include "decode/decode.h"
@@ -135,15 +135,6 @@ probe_counters(void *arg, struct exp_counters *c)
 	c->pkts_dropped = cs.kernel_drops + cs.if_drops;
 }
 
-static uint64_t
-clock_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
-}
-
 struct probe *
 probe_new(const struct conf *conf, struct perr *err)
 {
@@ -170,7 +161,7 @@ probe_new(const struct conf *conf, struct perr *err)
 	xc->template_refresh_pkts = conf->template_refresh_pkts;
 	xc->export_queue = conf->export_queue;
 	xc->biflow = conf->biflow;
-	xc->start_us = clock_us();
+	xc->start_us = clock_wall_us();
 	xc->counters = probe_counters;
 	xc->counters_arg = p;
 
@@ -295,7 +286,7 @@ probe_run(struct probe *p, volatile sig_atomic_t *stop, struct perr *err)
 		}
 		/* The tick: live, the clock expires flows while no packet
 		 * comes; in both modes exporters get their timed work. */
-		if ((now = clock_us()) >= next_tick) {
+		if ((now = clock_wall_us()) >= next_tick) {
 			if (live)
 				flow_table_expire(p->ft, now);
 			flush_exporters(p);
