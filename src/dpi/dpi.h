@@ -59,7 +59,13 @@ struct dpi_info {
 struct dpi;
 
 /* Fills <conf> with the defaults above. */
-void	dpi_conf_defaults(struct dpi_conf *conf);
+static inline void
+dpi_conf_defaults(struct dpi_conf *conf)
+{
+	/* The same with nDPI or without: one place for them. */
+	conf->enabled = 1;
+	conf->max_pkts = 20;
+}
 
 /* Returns owned (dpi_free), or NULL with <err> filled: -EINVAL for a
  * max_pkts out of range, -ENOMEM when nDPI cannot start. One per thread

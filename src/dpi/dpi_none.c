@@ -21,13 +21,6 @@ struct dpi {
 	int	unused;
 };
 
-void
-dpi_conf_defaults(struct dpi_conf *conf)
-{
-	conf->enabled = 1;
-	conf->max_pkts = 20;
-}
-
 struct dpi *
 dpi_new(const struct dpi_conf *conf, struct perr *err)
 {
