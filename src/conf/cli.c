@@ -28,6 +28,12 @@ enum {
 	OPT_TMPL_REFRESH_PKTS,
 	OPT_EXPORT_QUEUE,
 	OPT_BIFLOW,
+	OPT_BUFFER_SIZE,
+	OPT_MERGE_IFACES,
+	OPT_STATS_INTERVAL,
+	OPT_PLUGIN,
+	OPT_PROBE_ID,
+	OPT_KAFKA_FLUSH_TIMEOUT,
 };
 
 static const struct option long_opts[] = {
@@ -52,6 +58,13 @@ static const struct option long_opts[] = {
 	    OPT_TMPL_REFRESH_PKTS },
 	{ "export-queue",	required_argument, NULL, OPT_EXPORT_QUEUE },
 	{ "biflow",		no_argument,	   NULL, OPT_BIFLOW },
+	{ "buffer-size",	required_argument, NULL, OPT_BUFFER_SIZE },
+	{ "merge-interfaces",	no_argument,	   NULL, OPT_MERGE_IFACES },
+	{ "stats-interval",	required_argument, NULL, OPT_STATS_INTERVAL },
+	{ "plugin",		required_argument, NULL, OPT_PLUGIN },
+	{ "probe-id",		required_argument, NULL, OPT_PROBE_ID },
+	{ "kafka-flush-timeout", required_argument, NULL,
+	    OPT_KAFKA_FLUSH_TIMEOUT },
 	{ "verbose",		no_argument,	   NULL, 'v' },
 	{ "quiet",		no_argument,	   NULL, 'q' },
 	{ "help",		no_argument,	   NULL, 'h' },
@@ -143,6 +156,8 @@ conf_defaults(struct conf *c)
 	c->template_refresh_s = 60;
 	c->template_refresh_pkts = 20;
 	c->export_queue = 65536;
+	c->buffer_size_mb = 64;
+	c->kafka_flush_timeout_ms = 5000;
 }
 
 /* Reads a decimal number in [min, max] for option <name>. */
@@ -218,7 +233,11 @@ conf_parse(struct conf *c, int argc, char **argv, enum conf_action *action,
 			c->read_file = optarg;
 			break;
 		case 'i':
-			c->iface = optarg;
+			if (c->n_ifaces == CONF_MAX_IFACES)
+				return perr_set(err, -E2BIG,
+				    "too many interfaces (at most %d)",
+				    CONF_MAX_IFACES);
+			c->ifaces[c->n_ifaces++] = optarg;
 			break;
 		case 'f':
 			c->filter = optarg;
@@ -292,6 +311,31 @@ conf_parse(struct conf *c, int argc, char **argv, enum conf_action *action,
 		case OPT_BIFLOW:
 			c->biflow = 1;
 			break;
+		case OPT_BUFFER_SIZE:
+			rc = parse_u32("--buffer-size", optarg, 1, 4096,
+			    &c->buffer_size_mb, err);
+			break;
+		case OPT_MERGE_IFACES:
+			c->merge_interfaces = 1;
+			break;
+		case OPT_STATS_INTERVAL:
+			rc = parse_u32("--stats-interval", optarg, 0, 86400,
+			    &c->stats_interval_s, err);
+			break;
+		case OPT_PLUGIN:
+			if (c->n_plugins == CONF_MAX_PLUGINS)
+				return perr_set(err, -E2BIG,
+				    "too many plugins (at most %d)",
+				    CONF_MAX_PLUGINS);
+			c->plugins[c->n_plugins++] = optarg;
+			break;
+		case OPT_PROBE_ID:
+			c->probe_id = optarg;
+			break;
+		case OPT_KAFKA_FLUSH_TIMEOUT:
+			rc = parse_u32("--kafka-flush-timeout", optarg, 0,
+			    600000, &c->kafka_flush_timeout_ms, err);
+			break;
 		case 'q':
 			c->quiet = 1;
 			break;
@@ -323,10 +367,10 @@ conf_parse(struct conf *c, int argc, char **argv, enum conf_action *action,
 		return perr_set(err, -EINVAL,
 		    "unexpected argument '%s' (a filter goes after -f)",
 		    argv[optind]);
-	if (c->read_file == NULL && c->iface == NULL)
+	if (c->read_file == NULL && c->n_ifaces == 0)
 		return perr_set(err, -EINVAL,
 		    "no input: give -r FILE or -i IFACE (see --help)");
-	if (c->read_file != NULL && c->iface != NULL)
+	if (c->read_file != NULL && c->n_ifaces > 0)
 		return perr_set(err, -EINVAL,
 		    "-r and -i are exclusive: read a file or capture live");
 	return 0;

@@ -13,10 +13,16 @@
 #include "log/log.h"
 
 #define CONF_MAX_COLLECTORS	16
+#define CONF_MAX_IFACES		16
+#define CONF_MAX_PLUGINS	16
 
 struct conf {
 	const char	*read_file;		/* -r: pcap/pcapng, "-" = stdin */
-	const char	*iface;			/* -i: live interface */
+	const char	*ifaces[CONF_MAX_IFACES]; /* -i: live interfaces */
+	int		n_ifaces;		/* 0 = read a file */
+	int		merge_interfaces;	/* 1: one flow across ifaces */
+	uint32_t	buffer_size_mb;		/* libpcap ring, MiB; default 64 */
+	uint32_t	stats_interval_s;	/* counters to the log, 0 = off */
 	const char	*filter;		/* -f: BPF expression, NULL = all */
 	uint32_t	snaplen;		/* -s: bytes, default 65535 */
 	int		promisc;		/* 1 unless --no-promisc */
@@ -40,6 +46,14 @@ struct conf {
 	uint32_t	template_refresh_pkts;	/* UDP: and every N messages, 20 */
 	uint32_t	export_queue;		/* TCP: records held, 65536 */
 	int		biflow;			/* 1 = RFC 5103 biflow records */
+
+	/* Plugins: --plugin NAME|PATH.so[:ARGS], in load order */
+	const char	*plugins[CONF_MAX_PLUGINS];
+	int		n_plugins;
+
+	/* Kafka */
+	const char	*probe_id;		/* --probe-id, NULL = host name */
+	uint32_t	kafka_flush_timeout_ms;	/* wait at exit, default 5000 */
 };
 
 enum conf_action {

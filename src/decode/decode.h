@@ -70,6 +70,8 @@ struct dec_conf {
  * frame given to dec_frame(). */
 struct dec_pkt {
 	uint64_t	ts_us;		/* set by the caller, not the decoder */
+	uint32_t	ifindex;	/* set by the caller: ingress interface
+					 * (ifIndex), 0 = unknown or merged */
 	const uint8_t	*l3;		/* (inner) IP header */
 	uint32_t	l3_caplen;	/* bytes of it captured */
 	const uint8_t	*l4;		/* L4 header, NULL if absent/later frag */

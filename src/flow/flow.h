@@ -51,6 +51,7 @@ struct flow_key {
 	uint8_t		src[16];	/* network order, IPv4 in 4 bytes */
 	uint8_t		dst[16];
 	uint32_t	tunnel_id;	/* 0 = none */
+	uint32_t	ifindex;	/* ingress interface, 0 = unknown/merged */
 	uint16_t	sport;		/* 0 for protocols without ports */
 	uint16_t	dport;
 	uint16_t	vlan_id;	/* 0 = untagged */

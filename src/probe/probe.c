@@ -210,7 +210,7 @@ probe_new(const struct conf *conf, struct perr *err)
 
 	memset(&cconf, 0, sizeof(cconf));
 	cconf.file = conf->read_file;
-	cconf.iface = conf->iface;
+	cconf.iface = conf->n_ifaces > 0 ? conf->ifaces[0] : NULL;
 	cconf.filter = conf->filter;
 	cconf.snaplen = conf->snaplen;
 	cconf.promisc = conf->promisc;
@@ -221,7 +221,7 @@ probe_new(const struct conf *conf, struct perr *err)
 	if (!dec_linktype_supported(p->linktype)) {
 		perr_set(err, -ENOTSUP, "%s '%s': link type %s (%d) is not "
 		    "supported", conf->read_file ? "capture file" : "interface",
-		    conf->read_file ? conf->read_file : conf->iface,
+		    conf->read_file ? conf->read_file : conf->ifaces[0],
 		    cap_linktype_name(p->cap), p->linktype);
 		goto fail;
 	}

@@ -34,7 +34,7 @@ test_defaults(void **unused)
 	assert_int_equal(parse(argv, ARGC(argv), &c, &act, &err), 0);
 	assert_int_equal(act, CONF_RUN);
 	assert_string_equal(c.read_file, "x.pcap");
-	assert_null(c.iface);
+	assert_int_equal(c.n_ifaces, 0);
 	assert_int_equal(c.snaplen, 65535);
 	assert_int_equal(c.active_timeout_s, 120);
 	assert_int_equal(c.idle_timeout_s, 120);
@@ -60,7 +60,8 @@ test_all_options(void **unused)
 
 	(void)unused;
 	assert_int_equal(parse(argv, ARGC(argv), &c, &act, &err), 0);
-	assert_string_equal(c.iface, "eth0");
+	assert_int_equal(c.n_ifaces, 1);
+	assert_string_equal(c.ifaces[0], "eth0");
 	assert_int_equal(c.promisc, 0);
 	assert_string_equal(c.filter, "tcp port 80");
 	assert_int_equal(c.snaplen, 1500);
