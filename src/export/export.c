@@ -107,6 +107,12 @@ exp_status(struct exporter *ex, struct perr *why)
 }
 
 int
+exp_reopen(struct exporter *ex)
+{
+	return ex->ops->reopen != NULL ? ex->ops->reopen(ex) : 0;
+}
+
+int
 exp_finish(struct exporter *ex)
 {
 	return ex->ops->finish != NULL ? ex->ops->finish(ex) : 0;

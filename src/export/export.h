@@ -79,6 +79,10 @@ struct exp_ops {
 	 * 3 s). Returns 0, or a negative errno when records were dropped
 	 * during the run (queue full, collector gone at exit). */
 	int	(*finish)(struct exporter *ex);
+	/* On SIGHUP (log rotation): closes and reopens output files by
+	 * their name, without losing a buffered record. Returns 0 or a
+	 * negative errno (the exporter then keeps its old file). */
+	int	(*reopen)(struct exporter *ex);
 	/* Prints its own counters (messages, drops, reconnects), whole
 	 * lines starting with "l7probe: collector URI: ". */
 	void	(*print_stats)(struct exporter *ex, FILE *fp);
@@ -97,9 +101,10 @@ void	exp_close(struct exporter *ex);		/* NULL is fine */
 
 int	exp_write(struct exporter *ex, const struct exp_record *rec);
 int	exp_flush(struct exporter *ex);
-/* The optional hooks above; without one: 0, 0 and nothing printed. */
+/* The optional hooks above; without one: 0, 0, 0 and nothing printed. */
 int	exp_status(struct exporter *ex, struct perr *why);
 int	exp_finish(struct exporter *ex);
+int	exp_reopen(struct exporter *ex);
 void	exp_print_stats(struct exporter *ex, FILE *fp);
 const char *exp_uri(const struct exporter *ex);
 void	exp_get_stats(const struct exporter *ex, struct exp_stats *s);

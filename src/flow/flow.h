@@ -39,6 +39,9 @@ enum flow_end_reason {
 	FLOW_END_DETECTED = 3,		/* TCP RST, or FIN from both sides */
 	FLOW_END_FORCED = 4,		/* end of capture, shutdown */
 	FLOW_END_RESOURCES = 5,		/* table full: LRU flow evicted */
+	FLOW_END_PLUGIN = 6,		/* a packet hook asked to export now
+					 * (IPFIX flowEndReason 4, forced) */
+	FLOW_END_MAX
 };
 
 enum flow_dir {
@@ -132,8 +135,15 @@ typedef void (*flow_end_cb)(struct flow *f, enum flow_end_reason reason,
 
 /* Called for each packet once it is counted in <f>, with its direction.
  * <pkt> and <f> are borrowed for the call. Not called for packets whose
- * counts wait in the fragment cache. */
-typedef void (*flow_pkt_cb)(struct flow *f, enum flow_dir dir,
+ * counts wait in the fragment cache. Returns 0, or FLOW_PKT_EXPORT to end
+ * the flow now: the table ends its record with FLOW_END_PLUGIN before
+ * flow_table_add() returns (the flow is then freed; a later packet of the
+ * same key starts a new flow). */
+enum {
+	FLOW_PKT_CONTINUE = 0,
+	FLOW_PKT_EXPORT = 1,
+};
+typedef int (*flow_pkt_cb)(struct flow *f, enum flow_dir dir,
 	    const struct dec_pkt *pkt, void *arg);
 
 struct flow_table;
@@ -173,7 +183,7 @@ size_t	flow_table_flush(struct flow_table *t, enum flow_end_reason reason);
 /* Table statistics. */
 struct flow_table_stats {
 	uint64_t	flows_created;
-	uint64_t	records_ended[6];	/* [enum flow_end_reason] */
+	uint64_t	records_ended[FLOW_END_MAX]; /* [enum flow_end_reason] */
 	uint64_t	frags_matched;		/* later fragments (packets) credited
 						 * to their first's flow */
 	uint64_t	frags_orphaned;		/* later fragments (packets)

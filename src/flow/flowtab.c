@@ -80,6 +80,7 @@ struct flow_table {
 	struct flow_table_conf	conf;
 	flow_end_cb		end_cb;
 	flow_pkt_cb		pkt_cb;
+	struct flow		*export_now;	/* pkt_cb asked to end it */
 	void			*cb_arg;
 	int			in_cb;
 
@@ -552,7 +553,8 @@ call_pkt_cb(struct flow_table *t, struct flow *f, enum flow_dir dir,
 	if (t->pkt_cb == NULL)
 		return;
 	t->in_cb = 1;
-	t->pkt_cb(f, dir, pkt, t->cb_arg);
+	if (t->pkt_cb(f, dir, pkt, t->cb_arg) == FLOW_PKT_EXPORT)
+		t->export_now = f;
 	t->in_cb = 0;
 }
 
@@ -654,6 +656,13 @@ flow_table_add(struct flow_table *t, const struct dec_pkt *pkt)
 	default:
 		(void)account(t, pkt, pkt->sport, pkt->dport, 1, &dir);
 		break;
+	}
+	/* Ended here, not in the callback: the fragment case above still
+	 * held the flow after it. */
+	if (t->export_now != NULL) {
+		f = t->export_now;
+		t->export_now = NULL;
+		end_flow(t, f, FLOW_END_PLUGIN);
 	}
 	/* Only an exhausted allocator loses packets (this one, or old
 	 * fragments dropped from the cache on the way). */

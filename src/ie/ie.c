@@ -365,7 +365,9 @@ uint_value(const struct ie_def *def, const struct ie_rec *r, int reverse)
 	case IE_V_TCP_FLAGS:
 		return c->tcp_flags;
 	case IE_V_END_REASON:
-		return (uint64_t)r->rec->reason;
+		/* A hook's "export now" is a forced end for IPFIX. */
+		return r->rec->reason == FLOW_END_PLUGIN ? FLOW_END_FORCED :
+		    (uint64_t)r->rec->reason;
 	case IE_V_BIFLOW_DIR:
 		return d == FLOW_DIR_FWD ? 1 : 2;
 	case IE_V_L7_PROTO:

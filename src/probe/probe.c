@@ -67,13 +67,14 @@ probe_free(struct probe *p)
 	free(p);
 }
 
-static void
+static int
 on_flow_pkt(struct flow *f, enum flow_dir dir, const struct dec_pkt *pkt,
     void *arg)
 {
 	struct probe *p = arg;
 
 	dpi_packet(p->dpi, f, dir, pkt);
+	return FLOW_PKT_CONTINUE;
 }
 
 static void

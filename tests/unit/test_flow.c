@@ -47,6 +47,8 @@ struct env {
 	enum flow_dir		dirs[MAX_RECS];
 	int			reenter;	/* end_cb tries the table */
 	int			reenter_rc;
+	uint64_t		export_at;	/* on_pkt: FLOW_PKT_EXPORT on
+						 * this packet (1-based) */
 };
 
 static void
@@ -83,7 +85,7 @@ on_end(struct flow *f, enum flow_end_reason reason, void *arg)
 }
 
 /* Counts packets in ext[0..7] when the table has an ext area. */
-static void
+static int
 on_pkt(struct flow *f, enum flow_dir dir, const struct dec_pkt *pkt,
     void *arg)
 {
@@ -99,6 +101,8 @@ on_pkt(struct flow *f, enum flow_dir dir, const struct dec_pkt *pkt,
 		n++;
 		memcpy(f->ext, &n, 8);
 	}
+	return env->ncb_pkts == env->export_at ? FLOW_PKT_EXPORT :
+	    FLOW_PKT_CONTINUE;
 }
 
 static void
@@ -428,6 +432,32 @@ test_many_flows(void **unused)
 }
 
 /* --- end reasons --- */
+
+/* A packet hook that asks for export ends the flow at once; the next
+ * packet of the same key starts a new flow. */
+static void
+test_pkt_export(void **unused)
+{
+	struct env env;
+
+	(void)unused;
+	env_open(&env, NULL);
+	env.export_at = 2;
+	tcp(&env, T0, A, 1000, B, 80, SYN, 40);
+	assert_int_equal(env.nrec, 0);
+	tcp(&env, T0 + 1, B, 80, A, 1000, SYN | ACK, 40);
+	assert_int_equal(env.nrec, 1);
+	assert_int_equal(env.recs[0].reason, FLOW_END_PLUGIN);
+	assert_int_equal(env.recs[0].c[FLOW_DIR_FWD].pkts, 1);
+	assert_int_equal(env.recs[0].c[FLOW_DIR_REV].pkts, 1);
+	assert_int_equal(stats(&env).records_ended[FLOW_END_PLUGIN], 1);
+	assert_int_equal(stats(&env).active_flows, 0);
+	tcp(&env, T0 + 2, A, 1000, B, 80, ACK, 40);
+	assert_int_equal(stats(&env).active_flows, 1);
+	assert_int_equal(flow_table_flush(env.t, FLOW_END_FORCED), 1);
+	assert_int_equal(env.sum_pkts, 3);
+	env_close(&env);
+}
 
 static void
 test_idle(void **unused)
@@ -1064,6 +1094,7 @@ main(void)
 		cmocka_unit_test(test_frag_orphan_flush),
 		cmocka_unit_test(test_frag_cache_full),
 		cmocka_unit_test(test_random_accounting),
+		cmocka_unit_test(test_pkt_export),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
