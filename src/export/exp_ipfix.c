@@ -613,7 +613,11 @@ fill(struct ipfix_priv *xp, const struct dtmpl *t, const struct ie_rec *r,
 		case IE_T_UNSIGNED16:
 		case IE_T_UNSIGNED32:
 		case IE_T_UNSIGNED64:
+		case IE_T_SIGNED64:
+		case IE_T_FLOAT64:
 		case IE_T_DATETIME_MS:
+			/* signed64 and float64 come as their 64 bits, which
+			 * in host order are the value libfixbuf expects. */
 			v = ie_get_uint(f->ie, r, f->reverse);
 			/* libfixbuf keeps the low octets of a reduced-size
 			 * field; a counter saturates instead (RFC 7011 6.2). */
@@ -755,6 +759,36 @@ ipfix_flush(struct exporter *ex)
 
 /* Setup ---------------------------------------------------------------- */
 
+/* The registered rows (plugin fields) into the model, under the run-time
+ * PEN; libfixbuf copies the element. */
+static void
+add_registered(struct ipfix_priv *xp)
+{
+	const struct ie_def *def;
+	fbInfoElement_t ie;
+	uint32_t flags;
+	size_t i;
+
+	for (i = 0; i < ie_count(); i++) {
+		def = ie_at(i);
+		if (!(def->flags & IE_F_EXT))
+			continue;
+		flags = (uint32_t)def->semantics << 8 | (uint32_t)def->units << 16;
+		if (def->type != IE_T_STRING && def->type != IE_T_OCTET_ARRAY &&
+		    def->type != IE_T_IPV6_ADDRESS)
+			flags |= FB_IE_F_ENDIAN;
+		memset(&ie, 0, sizeof(ie));
+		ie.ref.name = def->name;
+		ie.ent = ie_pen(def, 0, xp->pen);
+		ie.num = def->id;
+		ie.len = def->len == IE_VARLEN ? FB_IE_VARLEN : def->len;
+		ie.flags = flags;
+		ie.type = (uint8_t)def->type;
+		ie.description = def->desc;
+		fbInfoModelAddElement(xp->model, &ie);
+	}
+}
+
 /* Loads l7probe-ie.xml, with our elements moved to the run time PEN. */
 static int
 load_model(struct ipfix_priv *xp, struct perr *err)
@@ -802,6 +836,7 @@ load_model(struct ipfix_priv *xp, struct perr *err)
 		g_clear_error(&gerr);
 		return -EINVAL;
 	}
+	add_registered(xp);
 	return 0;
 }
 

@@ -3,14 +3,18 @@
  *
  * For people and pipes ("json:-" is standard output). Field names follow
  * the nfstream Streamer example; times are milliseconds since the epoch;
- * export_reason is the IPFIX flowEndReason number (RFC 7011, IANA
- * "flowEndReason" registry). Strings from the wire (server names, user
+ * export_reason means what nfstream documents (0 idle timeout, 1 active
+ * timeout, 2 end of the flow: FIN/RST, end of capture, eviction, 3 forced
+ * by a plugin), flow_end_reason is the IPFIX flowEndReason number (RFC
+ * 7011, IANA "flowEndReason" registry). Strings from the wire (server names, user
  * agents) are escaped so every line is valid JSON whatever they hold.
  */
 #include "export/exp_int.h"
+#include "ie/ie.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -111,6 +115,89 @@ put_addr(struct line *l, const char *name, int version, const uint8_t *a)
 	put_lit(l, "\"", 1);
 }
 
+/* Appends "name":<v> for numbers of the registry's 64-bit form. */
+static void
+put_key(struct line *l, const char *name)
+{
+	put_lit(l, ",\"", 2);
+	put_lit(l, name, strlen(name));
+	put_lit(l, "\":", 2);
+}
+
+/*
+ * The registered fields (plugins), by the registry: each under its name.
+ * Numbers as JSON numbers (float64 with 17 significant digits, so it reads
+ * back exactly), strings escaped, octet arrays as hex strings, addresses
+ * as text.
+ */
+static void
+put_registered(struct line *l, const struct exp_record *rec)
+{
+	static const char hex[] = "0123456789abcdef";
+	struct ie_rec ir = { rec, FLOW_DIR_FWD, 0 };
+	const struct ie_def *def;
+	uint8_t scratch[16];
+	const uint8_t *p;
+	char buf[40], str[1025];
+	uint64_t v;
+	int64_t sv;
+	double dv;
+	size_t i, k, n;
+
+	for (i = 0; i < ie_count(); i++) {
+		def = ie_at(i);
+		if (!(def->flags & IE_F_EXT))
+			continue;
+		switch (def->type) {
+		case IE_T_SIGNED64:
+			v = ie_get_uint(def, &ir, 0);
+			memcpy(&sv, &v, sizeof(sv));
+			snprintf(buf, sizeof(buf), "%" PRId64, sv);
+			put_key(l, def->name);
+			put_lit(l, buf, strlen(buf));
+			break;
+		case IE_T_FLOAT64:
+			v = ie_get_uint(def, &ir, 0);
+			memcpy(&dv, &v, sizeof(dv));
+			/* JSON has no NaN or infinity. */
+			if (dv != dv || dv > 1.7976931348623157e308 ||
+			    dv < -1.7976931348623157e308)
+				snprintf(buf, sizeof(buf), "null");
+			else
+				snprintf(buf, sizeof(buf), "%.17g", dv);
+			put_key(l, def->name);
+			put_lit(l, buf, strlen(buf));
+			break;
+		case IE_T_STRING:
+			n = ie_get_bytes(def, &ir, 0, &p, scratch);
+			n = n < sizeof(str) - 1 ? n : sizeof(str) - 1;
+			memcpy(str, p, n);
+			str[n] = '\0';
+			put_str(l, def->name, str);
+			break;
+		case IE_T_OCTET_ARRAY:
+			n = ie_get_bytes(def, &ir, 0, &p, scratch);
+			for (k = 0; k < n && 2 * k + 1 < sizeof(str); k++) {
+				str[2 * k] = hex[p[k] >> 4];
+				str[2 * k + 1] = hex[p[k] & 15];
+			}
+			str[2 * k] = '\0';
+			put_str(l, def->name, str);
+			break;
+		case IE_T_IPV4_ADDRESS:
+		case IE_T_IPV6_ADDRESS:
+			ie_get_bytes(def, &ir, 0, &p, scratch);
+			put_addr(l, def->name,
+			    def->type == IE_T_IPV6_ADDRESS ? 6 : 4, p);
+			break;
+		default:
+			put_key(l, def->name);
+			put_num_(l, "", 0, ie_get_uint(def, &ir, 0));
+			break;
+		}
+	}
+}
+
 static int
 json_open(struct exporter *ex, const char *where,
     const struct exp_conf *conf, struct perr *err)
@@ -172,6 +259,7 @@ json_write(struct exporter *ex, const struct exp_record *rec)
 	put_num(&l, "ip_version", f->key.ip_version);
 	put_num(&l, "vlan_id", f->key.vlan_id);
 	put_num(&l, "tunnel_id", f->key.tunnel_id);
+	put_num(&l, "ingress_interface", f->key.ifindex);
 	put_num(&l, "src_to_dst_pkts", fw->pkts);
 	put_num(&l, "dst_to_src_pkts", rv->pkts);
 	put_num(&l, "src_to_dst_bytes", fw->bytes);
@@ -186,7 +274,9 @@ json_write(struct exporter *ex, const struct exp_record *rec)
 		put_num(&l, "dst_to_src_icmp_type", rv->icmp_type);
 		put_num(&l, "dst_to_src_icmp_code", rv->icmp_code);
 	}
-	put_num(&l, "export_reason", (uint64_t)rec->reason);
+	/* The meaning nfstream users know; the IPFIX code beside it. */
+	put_num(&l, "export_reason", ie_export_reason(rec->reason));
+	put_num(&l, "flow_end_reason", ie_flow_end_reason(rec->reason));
 	put_str(&l, "application_name", app->app_name);
 	put_str(&l, "category_name", app->category_name);
 	put_str(&l, "application_id", app->app_id_str);
@@ -196,6 +286,7 @@ json_write(struct exporter *ex, const struct exp_record *rec)
 	put_str(&l, "client_fingerprint", app->client_fingerprint);
 	put_str(&l, "server_fingerprint", app->server_fingerprint);
 	put_str(&l, "user_agent", app->user_agent);
+	put_registered(&l, rec);
 	put_lit(&l, "}\n", 2);
 	if (l.overflow)
 		return -EOVERFLOW;

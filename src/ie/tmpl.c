@@ -161,6 +161,29 @@ next:
 	return 0;
 }
 
+/* The default template carries every registered row (plugin fields). */
+static int
+add_registered(struct tmpl *out, struct perr *err)
+{
+	const struct ie_def *def;
+	size_t i;
+
+	for (i = 0; i < ie_count(); i++) {
+		def = ie_at(i);
+		if (!(def->flags & IE_F_EXT))
+			continue;
+		if (out->n == IE_TMPL_MAX)
+			return perr_set(err, -E2BIG, "template 'default': more "
+			    "than %d elements with the plugin fields (list "
+			    "fewer in a -T file)", IE_TMPL_MAX);
+		out->f[out->n].ie = def;
+		out->f[out->n].len = 0;
+		out->f[out->n].reverse = 0;
+		out->n++;
+	}
+	return 0;
+}
+
 int
 tmpl_load(const char *name_or_path, struct tmpl *out, struct perr *err)
 {
@@ -178,7 +201,10 @@ tmpl_load(const char *name_or_path, struct tmpl *out, struct perr *err)
 			    "template '%s': no such built-in template "
 			    "(built in: default, minimal; a file name has a "
 			    "'/' or ends in .tmpl)", name_or_path);
-		return tmpl_parse(fname, text, out, err);
+		if ((rc = tmpl_parse(fname, text, out, err)) != 0 ||
+		    strcmp(name_or_path, "default") != 0)
+			return rc;
+		return add_registered(out, err);
 	}
 	if ((fp = fopen(name_or_path, "r")) == NULL) {
 		saved = errno;

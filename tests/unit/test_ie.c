@@ -225,7 +225,7 @@ test_builtin_templates(void **unused)
 		"sourceIPv6Address", "destinationIPv6Address",
 		"sourceTransportPort", "destinationTransportPort",
 		"protocolIdentifier", "icmpTypeCodeIPv4", "icmpTypeCodeIPv6",
-		"vlanId", "UPSTREAM_TUNNEL_ID",
+		"vlanId", "ingressInterface", "UPSTREAM_TUNNEL_ID",
 		"flowStartMilliseconds", "flowEndMilliseconds",
 		"packetDeltaCount", "octetDeltaCount", "tcpControlBits",
 		"flowEndReason", "biflowDirection", "applicationId",
@@ -244,7 +244,7 @@ test_builtin_templates(void **unused)
 		assert_string_equal(t.f[i].ie->name, want[i]);
 		assert_int_equal(t.f[i].reverse, 0);
 	}
-	assert_int_equal(t.f[19].len, 32);	/* applicationName 32 */
+	assert_int_equal(t.f[20].len, 32);	/* applicationName 32 */
 	assert_int_equal(t.f[0].len, 0);
 
 	assert_int_equal(tmpl_load("minimal", &t, &err), 0);
@@ -461,8 +461,8 @@ test_tmpl_derive_default(void **unused)
 	(void)unused;
 	assert_int_equal(tmpl_load("default", &def, &err), 0);
 	assert_int_equal(tmpl_derive(&def, 4, 0, 1, &out, &err), 0);
-	/* 28 minus the two IPv6 addresses and icmpTypeCodeIPv6. */
-	assert_int_equal(out.n, 25);
+	/* 29 minus the two IPv6 addresses and icmpTypeCodeIPv6. */
+	assert_int_equal(out.n, 26);
 	for (i = 0; i < out.n; i++) {
 		assert_true(out.f[i].len != IE_VARLEN);
 		assert_true(out.f[i].ie->v9_id != 0);
@@ -472,7 +472,7 @@ test_tmpl_derive_default(void **unused)
 		nrev += out.f[i].reverse;
 	/* icmpTypeCodeIPv6, 2 times, 2 counters, tcpControlBits. */
 	assert_int_equal(nrev, 6);
-	assert_int_equal(out.n, 25 + 6);
+	assert_int_equal(out.n, 26 + 6);
 }
 
 /* Values ------------------------------------------------------------- */
