@@ -471,19 +471,27 @@ load_one(struct plugin *pl, const char *spec, char *buf, size_t size,
     const char **args, struct perr *err)
 {
 	const void *sym;
-	char *colon, *so;
+	char *colon, *so, *end;
 	size_t i;
 
 	snprintf(buf, size, "%s", spec);
 	*args = "";
-	/* A path: has a '/' or ".so"; its arguments follow the ".so:". */
-	so = strstr(buf, ".so");
-	while (so != NULL && so[3] != '\0' && so[3] != ':')
-		so = strstr(so + 1, ".so");
-	if (so != NULL || strchr(buf, '/') != NULL) {
-		if (so != NULL && so[3] == ':') {
-			so[3] = '\0';
-			*args = so + 4;
+	/* A path: ends in ".so" (its arguments after ".so:"), or has a '/'
+	 * before the first ':'. <end> is where the path ends. */
+	colon = strchr(buf, ':');
+	end = NULL;
+	for (so = strstr(buf, ".so"); so != NULL; so = strstr(so + 1, ".so"))
+		if (so[3] == '\0' || so[3] == ':') {
+			end = so + 3;
+			break;
+		}
+	if (end == NULL && memchr(buf, '/', colon != NULL ?
+	    (size_t)(colon - buf) : strlen(buf)) != NULL)
+		end = colon != NULL ? colon : buf + strlen(buf);
+	if (end != NULL) {
+		if (*end == ':') {
+			*end = '\0';
+			*args = end + 1;
 		}
 		snprintf(pl->what, sizeof(pl->what), "plugin '%.140s'", buf);
 		/* dlopen looks a name without '/' up in the library path. */
@@ -500,7 +508,7 @@ load_one(struct plugin *pl, const char *spec, char *buf, size_t size,
 		pl->d = sym;
 		return 0;
 	}
-	if ((colon = strchr(buf, ':')) != NULL) {
+	if (colon != NULL) {
 		*colon = '\0';
 		*args = colon + 1;
 	}

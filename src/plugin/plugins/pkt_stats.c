@@ -5,7 +5,9 @@
  * Per direction (src2dst_, dst2src_): packet size (IP total length)
  * min/mean/stddev/max, and packet inter-arrival time in microseconds
  * min/mean/stddev/max (between consecutive packets of that direction);
- * for the flow, the count of packets carrying each TCP flag. Standard
+ * for the flow, the count of packets carrying each TCP flag. Inter-arrival
+ * times are between consecutive packets as read; a time that steps back
+ * counts as 0. Standard
  * deviations are population ones (divided by n), computed with Welford's
  * method; with no packet (or one, for inter-arrival times) every value of
  * that direction is 0. Over the flow's whole life, across active-timeout
@@ -67,7 +69,8 @@ update(void *ctx, void *state, const struct l7_pkt *pkt,
 	if (pkt->ip_len > o->ps_max)
 		o->ps_max = pkt->ip_len;
 	if (s->ps[d].n > 0) {
-		/* Capture files may step back a little: never negative. */
+		/* Between consecutive packets as they came; a capture
+		 * whose time steps back gives 0, never a negative time. */
 		iat = pkt->ts_us > s->last_us[d] ? pkt->ts_us - s->last_us[d] :
 		    0;
 		if (s->piat[d].n == 0 || iat < o->piat_min)
@@ -78,8 +81,7 @@ update(void *ctx, void *state, const struct l7_pkt *pkt,
 		    &o->piat_stddev);
 	}
 	run_add(&s->ps[d], (double)pkt->ip_len, &o->ps_mean, &o->ps_stddev);
-	if (pkt->ts_us > s->last_us[d] || s->ps[d].n == 1)
-		s->last_us[d] = pkt->ts_us;
+	s->last_us[d] = pkt->ts_us;
 	if (pkt->proto == 6)
 		for (i = 0; i < 8; i++)
 			if (pkt->tcp_flags & (1u << i))

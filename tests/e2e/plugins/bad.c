@@ -1,0 +1,64 @@
+/* bad.c - plugins that must be refused, one per -D flag (plugin_errors.sh):
+ *	-DBAD_VERSION	built for another API version
+ *	-DNO_SYMBOL	no l7_plugin descriptor
+ *	-DINIT_FAILS	init() refuses its arguments
+ *	-DCLASH		a field named like a bundled plugin's
+ * Without a flag: a good metric, "big_pkts" (packets over 1000 bytes). */
+#include <stdio.h>
+
+#include "l7probe/plugin.h"
+
+static int
+init(const char *args, void **ctx, char *err, size_t err_size)
+{
+	(void)ctx;
+#ifdef INIT_FAILS
+	snprintf(err, err_size, "cannot use '%s'", args);
+	return -1;
+#else
+	(void)args;
+	(void)err;
+	(void)err_size;
+	return 0;
+#endif
+}
+
+static uint64_t
+metric(void *ctx, const struct l7_pkt *pkt, const struct l7_flow *flow,
+    uint64_t value)
+{
+	(void)ctx;
+	(void)flow;
+	return pkt->ip_len > 1000 ? value + 1 : value;
+}
+
+static const struct l7_field fields[] = {
+#ifdef CLASH
+	{ "count_pkts_gt", L7_U64, 200, 0, 0, "clashes" },
+#else
+	{ "big_pkts", L7_U64, 200, 0, 0, "packets over 1000 bytes" },
+#endif
+};
+
+#ifndef NO_SYMBOL
+const struct l7_plugin l7_plugin = {
+#ifdef BAD_VERSION
+	.api_version = L7_PLUGIN_API_VERSION + 1,
+#else
+	.api_version = L7_PLUGIN_API_VERSION,
+#endif
+	.name = "bad",
+	.fields = fields,
+	.n_fields = 1,
+	.init = init,
+	.metric = metric,
+};
+#else
+const struct l7_plugin not_the_descriptor = {
+	.api_version = L7_PLUGIN_API_VERSION,
+	.fields = fields,
+	.n_fields = 1,
+	.init = init,
+	.metric = metric,
+};
+#endif
