@@ -470,26 +470,16 @@ value_dir(const struct ie_rec *r, int reverse)
 	return d;
 }
 
-/* First/last packet time (us) of what the element describes; see the
- * biflow exception in ie.h. */
+/* First/last packet time (us) of the direction the element describes
+ * (RFC 5103: forward elements of a biflow record are the forward
+ * direction's); 0 when it has no packet. */
 static uint64_t
 time_us(const struct ie_rec *r, int reverse, int last)
 {
 	const struct flow_counters *c = r->rec->flow->c;
 	enum flow_dir d = value_dir(r, reverse);
-	uint64_t t = 0;
-	int i;
 
-	if (!r->biflow || reverse)
-		return c[d].pkts == 0 ? 0 : last ? c[d].last_us : c[d].first_us;
-	for (i = 0; i < 2; i++) {
-		if (c[i].pkts == 0)
-			continue;
-		if (last ? c[i].last_us > t :
-		    t == 0 || c[i].first_us < t)
-			t = last ? c[i].last_us : c[i].first_us;
-	}
-	return t;
+	return c[d].pkts == 0 ? 0 : last ? c[d].last_us : c[d].first_us;
 }
 
 /* Where an IE_V_EXT row's value is in the record's flow. */

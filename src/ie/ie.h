@@ -271,10 +271,9 @@ unsigned ie_export_reason(enum flow_end_reason reason);
  * biflowDirection 2. A direction with pkts == 0 should not be exported.
  *
  * Biflow (biflow = 1, dir ignored): forward elements describe the flow key
- * and c[FWD], reverse elements c[REV]. Exception: the forward start/end
- * times span the whole record (earliest first, latest last packet of both
- * directions), so a record whose forward direction saw no packet (after
- * an active timeout) still has its times; the reverse ones are c[REV]'s.
+ * and c[FWD], times included (RFC 5103: the non-reverse elements describe
+ * the forward direction), reverse elements c[REV]. A record whose forward
+ * direction saw no packet (after an active timeout) has forward times 0.
  */
 struct ie_rec {
 	const struct exp_record	*rec;

@@ -623,15 +623,19 @@ test_values_biflow(void **unused)
 	assert_int_equal(u("octetDeltaCount", &bi, 1), 0x123456789);
 	assert_int_equal(u("tcpControlBits", &bi, 1), 0x12);
 	assert_int_equal(u("biflowDirection", &bi, 0), 1);
-	/* Forward times span the record, reverse ones are c[REV]'s. */
+	/* RFC 5103: forward times are c[FWD]'s (the last reply comes after
+	 * the last request: the forward end is the request's), reverse ones
+	 * c[REV]'s. */
 	assert_int_equal(u("flowStartMilliseconds", &bi, 0), 1700000000500);
-	assert_int_equal(u("flowEndMilliseconds", &bi, 0), 1700000003100);
+	assert_int_equal(u("flowEndMilliseconds", &bi, 0), 1700000003000);
 	assert_int_equal(u("flowStartMilliseconds", &bi, 1), 1700000000600);
 	assert_int_equal(u("flowEndMilliseconds", &bi, 1), 1700000003100);
 
-	/* A record whose forward direction saw no packet still has times. */
+	/* A record whose forward direction saw no packet (after an active
+	 * timeout) has no forward times; the reverse ones are there. */
 	x.f->c[FLOW_DIR_FWD] = (struct flow_counters){ 0 };
-	assert_int_equal(u("flowStartMilliseconds", &bi, 0), 1700000000600);
+	assert_int_equal(u("flowStartMilliseconds", &bi, 0), 0);
+	assert_int_equal(u("flowStartMilliseconds", &bi, 1), 1700000000600);
 	assert_int_equal(u("packetDeltaCount", &bi, 0), 0);
 
 	/* ICMPv6 echo request / reply: per direction. */
