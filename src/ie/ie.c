@@ -155,6 +155,8 @@ static const struct ie_def registry[] = {
 
 #define NREG	(sizeof(registry) / sizeof(registry[0]))
 
+static void	put_be(uint8_t *out, uint64_t v, size_t len);
+
 /*
  * Rows added at start-up (ie_register). Written only before any reader
  * runs (one thread, at setup; see ie.h), so readers need no lock. A fixed
@@ -427,6 +429,14 @@ ie_type_name(enum ie_type type)
 	return "";
 }
 
+void
+ie_app_id(uint16_t master_id, uint16_t app_id, uint8_t out[IE_APP_ID_LEN])
+{
+	out[0] = APP_ID_ENGINE_PANA_L7_PEN;
+	put_be(out + 1, IE_PEN_NTOP, 4);
+	put_be(out + 5, (uint32_t)master_id << 16 | app_id, 4);
+}
+
 unsigned
 ie_flow_end_reason(enum flow_end_reason reason)
 {
@@ -650,10 +660,7 @@ ie_get_bytes(const struct ie_def *def, const struct ie_rec *r, int reverse,
 		    f->key.src : f->key.dst;
 		return def->len;
 	case IE_V_APP_ID:
-		scratch[0] = APP_ID_ENGINE_PANA_L7_PEN;
-		put_be(scratch + 1, IE_PEN_NTOP, 4);
-		put_be(scratch + 5, (uint32_t)app->master_id << 16 |
-		    app->app_id, 4);
+		ie_app_id(app->master_id, app->app_id, scratch);
 		*out = scratch;
 		return APP_ID_LEN;
 	case IE_V_APP_NAME:		s = app->app_name; break;

@@ -1,7 +1,8 @@
 /*
  * ie.h - Information Element registry and export templates.
  *
- * Pipeline position: export -> [ie] (a leaf under the encoders). Both the
+ * Pipeline position: export -> [ie] -> record (under the encoders; it
+ * reads struct exp_record from record/record.h and knows no exporter). Both the
  * IPFIX exporter (libfixbuf) and the NetFlow v9 exporter read this one
  * registry; neither lists elements of its own. src/ie/ is the only reader
  * of templates/.
@@ -66,9 +67,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "export/export.h"
 #include "flow/flow.h"
 #include "log/log.h"
+#include "record/record.h"
 
 #define IE_VARLEN		65535	/* IPFIX variable length (RFC 7011 7) */
 #define IE_REVERSE_PEN		29305	/* RFC 5103 reverse PEN */
@@ -253,6 +254,13 @@ size_t	ie_name(const struct ie_def *def, int reverse, char *buf,
 /* "unsigned64", "string", ... (IANA spelling) for a type; "" if unknown. */
 const char *ie_type_name(enum ie_type type);
 
+/* RFC 6759 applicationId of an nDPI classification (see IE_V_APP_ID):
+ * IE_APP_ID_LEN octets into <out>. For the application tables of the
+ * encoders, which have no flow record at hand. */
+#define IE_APP_ID_LEN	9
+void	ie_app_id(uint16_t master_id, uint16_t app_id,
+	    uint8_t out[IE_APP_ID_LEN]);
+
 /* IPFIX flowEndReason (1 idle, 2 active, 3 end detected, 4 forced, 5 lack
  * of resources) of a record that ended for <reason>; FLOW_END_PLUGIN is 4,
  * forced. */
@@ -364,7 +372,9 @@ int	tmpl_load(const char *name_or_path, struct tmpl *out,
  * reduced-size encoding and kept for both). <def> and <out> may not be
  * the same. Returns 0; -EINVAL for a bad ip_version, -ENOTSUP for v9
  * with biflow (v9 has no reverse elements), -E2BIG when the biflow
- * template would exceed IE_TMPL_MAX, -ENODATA if nothing is left.
+ * template would exceed IE_TMPL_MAX, -ENODATA if nothing is left or the
+ * template lists addresses of the other IP family only (such records
+ * cannot be encoded: encoders skip and count them).
  */
 int	tmpl_derive(const struct tmpl *def, int ip_version, int biflow,
 	    int v9, struct tmpl *out, struct perr *err);

@@ -14,6 +14,7 @@
 #include <cmocka.h>
 
 #include "export/export.h"
+#include "ie/ie.h"
 
 static char *
 write_one(const struct exp_record *rec)
@@ -190,6 +191,74 @@ test_reasons(void **unused)
 	free(f);
 }
 
+/* Registered rows (plugin fields) follow, under their names, each type
+ * in its JSON form. */
+static void
+test_registered_fields(void **unused)
+{
+	static const struct {
+		const char	*name;
+		enum ie_type	type;
+		size_t		off;
+		uint16_t	max_len;
+	} rows[] = {
+		{ "p_u32", IE_T_UNSIGNED32, 0, 0 },
+		{ "p_s64", IE_T_SIGNED64, 8, 0 },
+		{ "p_f64", IE_T_FLOAT64, 16, 0 },
+		{ "p_str", IE_T_STRING, 24, 7 },
+		{ "p_bytes", IE_T_OCTET_ARRAY, 32, 3 },
+		{ "p_v6", IE_T_IPV6_ADDRESS, 40, 0 },
+	};
+	unsigned char ext[56] = { 0 };
+	struct flow *f = calloc(1, sizeof(*f) + sizeof(ext));
+	struct exp_record rec;
+	struct dpi_info app;
+	struct ie_def d;
+	struct perr err;
+	uint32_t u32 = 4000000000u;
+	int64_t s64 = -42;
+	double f64 = 0.1;
+	uint16_t blen = 3;
+	size_t i;
+
+	(void)unused;
+	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		memset(&d, 0, sizeof(d));
+		d.name = rows[i].name;
+		d.id = (uint16_t)(500 + i);
+		d.type = rows[i].type;
+		d.flags = IE_F_LOCAL_PEN;
+		d.ext_off = rows[i].off;
+		d.max_len = rows[i].max_len;
+		d.owner = "plugin 't'";
+		assert_int_equal(ie_register(&d, &err), 0);
+	}
+	memcpy(ext, &u32, 4);
+	memcpy(ext + 8, &s64, 8);
+	memcpy(ext + 16, &f64, 8);
+	memcpy(ext + 24, "a\"b", 4);
+	memcpy(ext + 32, &blen, 2);
+	memcpy(ext + 34, "\x00\xab\xff", 3);
+	ext[40] = 0x20;
+	ext[41] = 0x01;
+	ext[55] = 1;
+	memcpy(f->ext, ext, sizeof(ext));
+	f->key.ip_version = 4;
+	f->key.proto = 17;
+	f->c[0].pkts = 1;
+	fill_app(&app);
+	rec.flow = f;
+	rec.reason = FLOW_END_IDLE;
+	rec.app = &app;
+	assert_non_null(strstr(write_one(&rec), "\"user_agent\":"
+	    "\"a\\\"b\\\\c\\u0001\\u00ff\",\"p_u32\":4000000000,"
+	    "\"p_s64\":-42,\"p_f64\":0.10000000000000001,"
+	    "\"p_str\":\"a\\\"b\",\"p_bytes\":\"00abff\","
+	    "\"p_v6\":\"2001::1\"}\n"));
+	ie_unregister_all();
+	free(f);
+}
+
 static void
 test_open_errors(void **unused)
 {
@@ -212,6 +281,7 @@ main(void)
 		cmocka_unit_test(test_ipv4_record),
 		cmocka_unit_test(test_ipv6_icmp_record),
 		cmocka_unit_test(test_reasons),
+		cmocka_unit_test(test_registered_fields),
 		cmocka_unit_test(test_open_errors),
 	};
 
