@@ -313,6 +313,8 @@ ie_register(const struct ie_def *def, struct perr *err)
 	row->desc = ext_strs[n_ext][1];
 	row->owner = ext_strs[n_ext][2];
 	row->val = IE_V_EXT;
+	if (row->flags & IE_F_LOCAL_PEN)
+		row->pen = IE_PEN_DEFAULT_LOCAL;	/* as our own rows */
 	row->len = natural_len(def->type);
 	row->v9_id = (uint16_t)(IE_EXT_V9_BASE + def->id);
 	row->v9_len = row->len == IE_VARLEN ? def->max_len : row->len;
