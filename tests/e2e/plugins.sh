@@ -3,15 +3,17 @@
 # flow checked against an independent computation from the capture with
 # scapy, in the JSON output; the same values in IPFIX (ipfixDump names the
 # fields through the RFC 5610 type records) and in NetFlow v9 (decoded
-# here from the wire, field types 49152 + id).
+# here from the wire, field types 49152 + id), and in IPFIX over UDP as
+# tshark decodes it (enterprise elements under PEN 32473, named in the RFC
+# 5610 records).
 set -u
 . "${srcdir:-.}/tests/e2e/lib.sh"
-skip_unless_cmd "$PYTHON" ipfixDump
+skip_unless_cmd "$PYTHON" ipfixDump tshark
 "$PYTHON" -c 'import scapy' 2>/dev/null || exit 77
 [ -d "$L7_PCAPS" ] || { echo "skip: no corpus at $L7_PCAPS"; exit 77; }
 port=$(free_port udp)
 "$PYTHON" - "$L7PROBE" "$L7_PCAPS" "$tmp" "$port" <<'PYEOF'
-import json, math, os, socket, struct, subprocess, sys, time
+import json, math, os, re, socket, struct, subprocess, sys, time
 import logging
 logging.getLogger("scapy.runtime").setLevel(logging.ERROR)
 from scapy.all import PcapReader, IP, IPv6, TCP, UDP
@@ -91,6 +93,14 @@ def same(a, b):
         return math.isclose(a, b, rel_tol=1e-6, abs_tol=1e-6)
     return a == b
 
+def rkey_proto(jbykey, x):
+    """The protocol of the JSON record with x's addresses and ports."""
+    for k in jbykey:
+        if k[:4] == (x["SrcAddr"], int(x["SrcPort"]), x["DstAddr"],
+                     int(x["DstPort"])):
+            return k[4]
+    return None
+
 def rkey(r):
     return (r["ip_src"], r["src_port"], r["ip_dst"], r["dst_port"],
             r["ip_protocol"])
@@ -139,19 +149,25 @@ for cap in CAPS:
     sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 23)
     sock.bind(("127.0.0.1", port))
+    usock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    usock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 23)
+    usock.bind(("127.0.0.1", 0))
     p = subprocess.run([probe, "-r", path, "-n", "json:" + jpath, "-n",
                         "ipfix-file:" + xpath, "-n",
-                        "nfv9://127.0.0.1:%d" % port] + PLUGINS,
-                       capture_output=True, text=True, timeout=300)
+                        "nfv9://127.0.0.1:%d" % port, "-n",
+                        "ipfix://127.0.0.1:%d" % usock.getsockname()[1]]
+                       + PLUGINS, capture_output=True, text=True,
+                       timeout=300)
     check(p.returncode == 0, "%s: exit 0 (%s)" % (cap, p.stderr.strip()[-300:]))
-    sock.settimeout(0.5)
-    v9 = []
-    try:
-        while True:
-            v9.append(sock.recv(65535))
-    except socket.timeout:
-        pass
-    sock.close()
+    v9, ux = [], []
+    for so, out in ((sock, v9), (usock, ux)):
+        so.settimeout(0.5)
+        try:
+            while True:
+                out.append(so.recv(65535))
+        except socket.timeout:
+            pass
+        so.close()
     recs = [json.loads(l) for l in open(jpath)]
     ref = flows_of(path)
     keys = {}
@@ -243,6 +259,55 @@ for cap in CAPS:
     check(fwd == len(recs), "%s: NetFlow v9: %d forward records (JSON %d)"
           % (cap, fwd, len(recs)))
     check(bad == 0, "%s: NetFlow v9 values = JSON values (%d bad)"
+          % (cap, bad))
+
+    # IPFIX over UDP as tshark decodes it: the datagrams received, put
+    # in a capture, each flow record's PEN 32473 elements by id.
+    from scapy.all import Ether, Raw, wrpcap
+    upcap = os.path.join(tmp, "ipfix.pcap")
+    wrpcap(upcap, [Ether() / IP(src="127.0.0.1", dst="127.0.0.1") /
+                   UDP(sport=4739, dport=4739) / Raw(m) for m in ux])
+    d = subprocess.run(["tshark", "-r", upcap, "-V"], capture_output=True,
+                       text=True, timeout=120).stdout
+    tflows, cur = [], None
+    for line in d.splitlines():
+        t = line.strip()
+        if re.match(r"Flow \d+$", t):
+            cur = {}
+            tflows.append(cur)
+        elif cur is None:
+            continue
+        elif t.startswith(("SrcAddr: ", "DstAddr: ", "SrcPort: ",
+                           "DstPort: ")):
+            cur[t.split(":")[0]] = t.split(": ", 1)[1]
+        else:
+            m = re.match(r"Enterprise Private entry: \(Example Enterprise "
+                         r"Number for Documentation Use\) Type (\d+): "
+                         r"Value \(hex bytes\): ([0-9a-f ]+)$", t)
+            if m:
+                cur[int(m.group(1))] = bytes.fromhex(m.group(2))
+    named = all(("Information Element Name: %s" % f) in d for f in fields)
+    bad = fwd = 0
+    for x in tflows:
+        if "SrcAddr" not in x:
+            continue
+        r = jbykey.get((x["SrcAddr"], int(x["SrcPort"]), x["DstAddr"],
+                        int(x["DstPort"]), rkey_proto(jbykey, x)))
+        if r is None:
+            continue
+        fwd += 1
+        for f, i in ids.items():
+            raw = x.get(i)
+            val = None if raw is None else (
+                struct.unpack("!d", raw)[0] if f in FLOATS
+                else int.from_bytes(raw, "big"))
+            if val is None or not same(val, r[f]):
+                bad += 1
+                break
+    check(fwd == len(recs) and named, "%s: tshark: %d forward IPFIX records "
+          "(JSON %d), every plugin field named in the RFC 5610 records"
+          % (cap, fwd, len(recs)))
+    check(bad == 0, "%s: tshark's IPFIX values = JSON values (%d bad)"
           % (cap, bad))
 
 check(checked >= 20, "%d flows checked in all" % checked)
