@@ -589,8 +589,11 @@ nfv9_new(const struct nfv9_conf *conf, nfv9_emit_cb emit, void *arg,
 	}
 	if (!nf->have[0] && !nf->have[1]) {
 		/* Nothing could ever be encoded: refused at open. */
-		e1 = *err;
-		perr_set(err, e1.code, "%.250s; %.250s", e1.msg, e2.msg);
+		if (err != NULL) {
+			e1 = *err;
+			perr_set(err, e1.code, "%.250s; %.250s", e1.msg,
+			    e2.msg);
+		}
 		goto fail;
 	}
 	setup_apps(nf);

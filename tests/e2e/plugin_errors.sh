@@ -2,8 +2,9 @@
 # plugin_errors.sh - plugins the probe must refuse: another API version, no
 # descriptor, an init() error, clashing field names, unknown names and
 # bad arguments. Each: exit 2, a message naming the plugin, and nothing
-# half-started (the -n json: output is never created). A good shared
-# object is loaded and its field exported.
+# half-started (the -n json: output is never created). Good shared objects
+# are loaded and their fields exported: a metric, and a classifier that
+# reads the flow view (another plugin's field by name, the application).
 set -u
 . "${srcdir:-.}/tests/e2e/lib.sh"
 CC=${CC:-cc}
@@ -41,6 +42,7 @@ build version -DBAD_VERSION
 build nosym -DNO_SYMBOL
 build initfail -DINIT_FAILS
 build clash -DCLASH
+build views -DVIEWS
 
 refused "another API version" "plugin '$tmp/version.so': built for plugin API version 2, this l7probe has version 1" \
     --plugin "$tmp/version.so"
@@ -78,6 +80,25 @@ if [ $rc -eq 0 ] && [ "$1" = "$2" ] && [ "$2" -gt 0 ]; then
 	echo "ok: a good plugin: big_pkts = count_pkts_gt:1000 in all $2 records"
 else
 	echo "FAIL: good plugin: exit $rc, $n, $(cat "$tmp/stderr")"
+	fails=$((fails + 1))
+fi
+# The flow view: another plugin's field by name, the application name.
+"$L7PROBE" -q -r "$cap" --plugin count_pkts_gt:500 --plugin "$tmp/views.so" \
+    >"$tmp/views.json" 2>"$tmp/stderr"
+rc=$?
+n=$("$PYTHON" -c '
+import json, sys
+recs = [json.loads(l) for l in open(sys.argv[1])]
+print(sum(1 for r in recs if r["other_count"] == r["count_pkts_gt"] and
+          r["seen_app"] == r["application_name"]), len(recs),
+      sum(1 for r in recs if r["count_pkts_gt"] > 0),
+      len({r["seen_app"] for r in recs}))
+' "$tmp/views.json")
+set -- $n
+if [ $rc -eq 0 ] && [ "$1" = "$2" ] && [ "$3" -gt 0 ] && [ "$4" -gt 1 ]; then
+	echo "ok: flow view: other_count = count_pkts_gt, seen_app = application_name in all $2 records"
+else
+	echo "FAIL: flow view: exit $rc, $n, $(cat "$tmp/stderr")"
 	fails=$((fails + 1))
 fi
 [ $fails -eq 0 ]

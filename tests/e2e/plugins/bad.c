@@ -3,6 +3,8 @@
  *	-DNO_SYMBOL	no l7_plugin descriptor
  *	-DINIT_FAILS	init() refuses its arguments
  *	-DCLASH		a field named like a bundled plugin's
+ *	-DVIEWS		a good classifier reading the flow view: another
+ *			plugin's field (count_pkts_gt) and the application
  * Without a flag: a good metric, "big_pkts" (packets over 1000 bytes). */
 #include <stdio.h>
 
@@ -40,7 +42,59 @@ static const struct l7_field fields[] = {
 #endif
 };
 
-#ifndef NO_SYMBOL
+#ifdef VIEWS
+#include <stddef.h>
+
+struct state {
+	uint64_t	other;		/* count_pkts_gt, read by name */
+	char		app[64];	/* the application, at the end */
+};
+
+static void
+look(struct state *s, const struct l7_flow *flow)
+{
+	struct l7_value v;
+
+	if (flow->get(flow, "count_pkts_gt", &v) == 0 && v.type == L7_U64)
+		s->other = v.u;
+	snprintf(s->app, sizeof(s->app), "%s", flow->app_name(flow));
+}
+
+static int
+update(void *ctx, void *state, const struct l7_pkt *pkt,
+    const struct l7_flow *flow)
+{
+	(void)ctx;
+	(void)pkt;
+	look(state, flow);
+	return L7_CONTINUE;
+}
+
+static void
+terminate(void *ctx, void *state, const struct l7_flow *flow)
+{
+	(void)ctx;
+	look(state, flow);
+}
+
+static const struct l7_field vfields[] = {
+	{ "other_count", L7_U64, 201, 0, offsetof(struct state, other),
+	  "count_pkts_gt as read through the flow view" },
+	{ "seen_app", L7_STRING, 202, 63, offsetof(struct state, app),
+	  "the application as the flow view gives it" },
+};
+
+const struct l7_plugin l7_plugin = {
+	.api_version = L7_PLUGIN_API_VERSION,
+	.name = "views",
+	.fields = vfields,
+	.n_fields = 2,
+	.state_size = sizeof(struct state),
+	.init = init,
+	.on_flow_update = update,
+	.on_flow_terminate = terminate,
+};
+#elif !defined(NO_SYMBOL)
 const struct l7_plugin l7_plugin = {
 #ifdef BAD_VERSION
 	.api_version = L7_PLUGIN_API_VERSION + 1,
