@@ -22,6 +22,8 @@
 #include <string.h>
 
 #define JSON_KEYS	32		/* entries of jkeys[] below */
+#define LINE_BASE	8192		/* the built-in keys, with room for
+					 * escaped metadata strings */
 
 struct json_priv {
 	FILE	*fp;
@@ -32,6 +34,8 @@ struct json_priv {
 	 * registered row. */
 	struct jout	*out;
 	size_t		n_out;
+	char		*line;		/* the line being built */
+	size_t		line_size;	/* its room, bytes */
 };
 
 /* One key of the output, ready to copy. */
@@ -45,7 +49,8 @@ struct jout {
 
 /* A line being built; overflow is remembered, never written past. */
 struct line {
-	char	buf[8192];
+	char	*buf;
+	size_t	size;		/* LINE_BASE + what registered rows need */
 	size_t	len;
 	int	overflow;
 };
@@ -54,7 +59,7 @@ struct line {
 static void
 put_lit(struct line *l, const char *s, size_t n)
 {
-	if (l->overflow || n >= sizeof(l->buf) - l->len) {
+	if (l->overflow || n >= l->size - l->len) {
 		l->overflow = 1;
 		return;
 	}
@@ -73,7 +78,7 @@ put_digits(struct line *l, uint64_t v)
 		digits[n++] = (char)('0' + v % 10);
 		v /= 10;
 	} while (v != 0);
-	if (l->overflow || n >= sizeof(l->buf) - l->len) {
+	if (l->overflow || n >= l->size - l->len) {
 		l->overflow = 1;
 		return;
 	}
@@ -98,7 +103,7 @@ put_strn(struct line *l, const struct jout *key, const uint8_t *s, size_t n)
 	put_key(l, key);
 	put_lit(l, "\"", 1);
 	for (i = 0; i < n && s[i] != '\0'; i++) {
-		if (l->len + 7 >= sizeof(l->buf)) {
+		if (l->len + 7 >= l->size) {
 			l->overflow = 1;
 			return;
 		}
@@ -265,10 +270,20 @@ resolve(struct json_priv *jp)
 	struct jout *o;
 	size_t i, n = JSON_KEYS;
 
-	for (i = 0; i < ie_count(); i++)
-		n += (ie_at(i)->flags & IE_F_EXT) != 0;
-	if ((jp->out = calloc(n, sizeof(*jp->out))) == NULL)
-		return -ENOMEM;
+	/* Room for every registered value at its longest (strings escaped
+	 * up to 6 octets each, octet arrays in hex), so a plugin field can
+	 * never make a line overflow. */
+	jp->line_size = LINE_BASE;
+	for (i = 0; i < ie_count(); i++) {
+		def = ie_at(i);
+		if (!(def->flags & IE_F_EXT))
+			continue;
+		n++;
+		jp->line_size += 80 + 48 + 6 * (size_t)def->max_len;
+	}
+	if ((jp->out = calloc(n, sizeof(*jp->out))) == NULL ||
+	    (jp->line = malloc(jp->line_size)) == NULL)
+		goto nomem;
 	for (i = 0; i < JSON_KEYS; i++) {
 		o = &jp->out[jp->n_out++];
 		o->src = jkeys[i].src;
@@ -280,8 +295,14 @@ resolve(struct json_priv *jp)
 		o->def[0] = ie_find(jkeys[i].ie);
 		o->def[1] = jkeys[i].ie6 != NULL ? ie_find(jkeys[i].ie6) :
 		    o->def[0];
-		if (o->def[0] == NULL || o->def[1] == NULL)
+		if (o->def[0] == NULL || o->def[1] == NULL) {
+			free(jp->out);
+			free(jp->line);
+			jp->out = NULL;
+			jp->line = NULL;
+			jp->n_out = 0;
 			return -ENOENT;
+		}
 	}
 	for (i = 0; i < ie_count(); i++) {
 		def = ie_at(i);
@@ -290,11 +311,17 @@ resolve(struct json_priv *jp)
 		o = &jp->out[jp->n_out++];
 		o->src = J_IE;
 		o->def[0] = o->def[1] = def;
-		/* Names are at most 63 characters (plugin.h), so it fits. */
+		/* Names are at most IE_EXT_NAME_MAX characters: it fits. */
 		o->klen = (size_t)snprintf(o->key, sizeof(o->key), ",\"%s\":",
 		    def->name);
 	}
 	return 0;
+nomem:
+	free(jp->out);
+	free(jp->line);
+	jp->out = NULL;
+	jp->line = NULL;
+	return -ENOMEM;
 }
 
 static uint64_t
@@ -397,6 +424,8 @@ json_write(struct exporter *ex, const struct exp_record *rec)
 
 	if (jp->out == NULL && (rc = resolve(jp)) != 0)
 		return rc;
+	l.buf = jp->line;
+	l.size = jp->line_size;
 	l.len = 0;
 	l.overflow = 0;
 	l.buf[l.len++] = '{';
@@ -434,6 +463,7 @@ json_close(struct exporter *ex)
 	}
 	free(jp->iobuf);
 	free(jp->out);
+	free(jp->line);
 }
 
 const struct exp_ops exp_json_ops = {

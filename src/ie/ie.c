@@ -265,6 +265,9 @@ ie_register(const struct ie_def *def, struct perr *err)
 	if (def->name == NULL || def->name[0] == '\0')
 		return perr_set(err, -EINVAL, "%s: a field without a name",
 		    owner);
+	if (strlen(def->name) > IE_EXT_NAME_MAX)
+		return perr_set(err, -EINVAL, "%s: field name '%.80s...' longer "
+		    "than %d characters", owner, def->name, IE_EXT_NAME_MAX);
 	if ((old = ie_find_any(def->name, &rev)) != NULL)
 		return perr_set(err, -EINVAL, "%s: field '%s' clashes with "
 		    "%s'%s'%s%s", owner, def->name, rev ? "the reverse of " :

@@ -79,6 +79,7 @@
 #define IE_NTOP_V9_BASE		57472	/* ntop's v9 field type = this + id */
 #define IE_TMPL_MAX		128	/* fields in one template */
 #define IE_EXT_MAX		256	/* rows added at start-up (ie_register) */
+#define IE_EXT_NAME_MAX		63	/* longest name of such a row */
 #define IE_EXT_V9_BASE		49152	/* v9 field type of a registered row:
 					 * this + its id (v9 has no PEN) */
 
@@ -210,7 +211,8 @@ struct ie_def {
  * octets in network order.
  *
  * Refused with -EINVAL and <err> naming the row and its owner: a name
- * already in the registry (or a reverse name), an id already used under
+ * longer than IE_EXT_NAME_MAX or already in the registry (or a reverse
+ * name), an id already used under
  * the same PEN (for local rows: by our own elements or another registered
  * row), an id of 0 or >= 0x4000, a type not in the list above, a string
  * or octet array without max_len (1..1024); -ENOSPC past IE_EXT_MAX rows.
