@@ -12,13 +12,15 @@ skip_unless_cmd "$PYTHON" ipfixDump tshark
 "$PYTHON" -c 'import scapy' 2>/dev/null || exit 77
 [ -d "$L7_PCAPS" ] || { echo "skip: no corpus at $L7_PCAPS"; exit 77; }
 port=$(free_port udp)
-"$PYTHON" - "$L7PROBE" "$L7_PCAPS" "$tmp" "$port" <<'PYEOF'
+"$PYTHON" - "$L7PROBE" "$L7_PCAPS" "$tmp" "$port" \
+    "$srcdir/templates/first_pkts.rules" <<'PYEOF'
 import json, math, os, re, socket, struct, subprocess, sys, time
 import logging
 logging.getLogger("scapy.runtime").setLevel(logging.ERROR)
 from scapy.all import PcapReader, IP, IPv6, TCP, UDP
 
 probe, corpus, tmp, port = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+shipped_rules = sys.argv[5]
 CAPS = ["ipfixprobe/http.pcap", "ipfixprobe/tls.pcap", "ipfixprobe/dns.pcap",
         "ndpi/443-chrome.pcap"]
 GT, NTH = 100, 2
@@ -313,19 +315,37 @@ for cap in CAPS:
 check(checked >= 20, "%d flows checked in all" % checked)
 
 # first_pkts: sizes and directions of the first 3 packets, the label of
-# the first matching rule, export forced once 3 packets are seen.
-rules = os.path.join(tmp, "first.rules")
-with open(rules, "w") as f:
-    f.write("# label  1st 2nd 3rd\n"
-            "handshake >40-80 <40-80 >40-80\n"
-            "dns       >*     <*\n"
-            "big       *      *      1000-\n")
+# the first matching rule (the shipped example rule file, read here by its
+# documented format), export forced once 3 packets are seen.
+rules = shipped_rules
+
+def parse_rules(path):
+    out = []
+    for line in open(path):
+        w = line.split("#", 1)[0].split()
+        if not w:
+            continue
+        specs = []
+        for t in w[1:]:
+            d = -1
+            if t[0] in "<>":
+                d, t = (0 if t[0] == ">" else 1), t[1:]
+            if t == "*":
+                lo, hi = 0, 1 << 32
+            elif "-" in t:
+                a, b = t.split("-", 1)
+                lo, hi = int(a or 0), int(b) if b else 1 << 32
+            else:
+                lo = hi = int(t)
+            specs.append((d, lo, hi))
+        out.append((w[0], specs))
+    return out
+
+RULES = parse_rules(rules)
+check(len(RULES) >= 3, "%d rules in %s" % (len(RULES), rules))
 
 def label(pk):
-    rs = [("handshake", [(0, 40, 80), (1, 40, 80), (0, 40, 80)]),
-          ("dns", [(0, 0, 1 << 32), (1, 0, 1 << 32)]),
-          ("big", [(-1, 0, 1 << 32), (-1, 0, 1 << 32), (-1, 1000, 1 << 32)])]
-    for name, specs in rs:
+    for name, specs in RULES:
         if len(specs) <= len(pk) and all(
                 (d < 0 or d == p[1]) and lo <= p[2] <= hi
                 for (d, lo, hi), p in zip(specs, pk)):
