@@ -54,7 +54,12 @@ struct exp_ops {
 	int	(*open)(struct exporter *ex, const char *where,
 		    const struct exp_conf *conf, struct perr *err);
 	/* Encodes and sends one record. Returns 0, or a negative errno when
-	 * the record could not be written (counted by the caller). */
+	 * the output itself failed (a file that cannot be written, a broken
+	 * pipe): the caller counts the record and stops using the exporter.
+	 * A record this exporter cannot encode (an IP family its template
+	 * does not carry, a record larger than a message) is not such an
+	 * error: the exporter skips it, counts it in its own counters
+	 * (print_stats) and returns 0. */
 	int	(*write)(struct exporter *ex, const struct exp_record *rec);
 	/* Pushes buffered output out and does timed work (template
 	 * refresh, reconnects); called at least once a second of wall
