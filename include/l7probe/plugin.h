@@ -123,6 +123,13 @@ struct l7_pkt {
 	uint8_t		icmp_code;
 	uint8_t		is_later_fragment; /* no L4 header: ports are the
 					 * flow's, payload NULL */
+	const uint8_t	*l4;		/* the L4 header as captured, NULL if
+					 * none (later fragments) */
+	uint32_t	l4_caplen;	/* its captured octets, payload
+					 * included */
+	uint32_t	tcp_seq;	/* TCP only (l4_caplen >= 16), host */
+	uint32_t	tcp_ack;	/* order */
+	uint16_t	tcp_window;
 };
 
 /* Counters of one direction of the flow, this packet included. */

@@ -212,6 +212,18 @@ pkt_init(struct l7_pkt *pk, enum flow_dir dir, const struct dec_pkt *pkt)
 	pk->icmp_type = pkt->icmp_type;
 	pk->icmp_code = pkt->icmp_code;
 	pk->is_later_fragment = pkt->frag == DEC_FRAG_LATER;
+	if (l4 != NULL) {
+		pk->l4 = l4;
+		pk->l4_caplen = pkt->l4_caplen;
+		if (pkt->proto == 6 && pkt->l4_caplen >= 16) {
+			pk->tcp_seq = (uint32_t)l4[4] << 24 |
+			    (uint32_t)l4[5] << 16 | (uint32_t)l4[6] << 8 | l4[7];
+			pk->tcp_ack = (uint32_t)l4[8] << 24 |
+			    (uint32_t)l4[9] << 16 | (uint32_t)l4[10] << 8 |
+			    l4[11];
+			pk->tcp_window = (uint16_t)(l4[14] << 8 | l4[15]);
+		}
+	}
 	if (l3 == NULL || l4 == NULL || l4 < l3 || pkt->l3_caplen < 4)
 		return;
 	l3_hdr = (uint32_t)(l4 - l3);

@@ -82,23 +82,47 @@ else
 	echo "FAIL: good plugin: exit $rc, $n, $(cat "$tmp/stderr")"
 	fails=$((fails + 1))
 fi
-# The flow view: another plugin's field by name, the application name.
+# The views: another plugin's field by name, the application name, and
+# from the packet view the payload lengths and TCP sequence numbers,
+# computed here again from the capture with scapy.
 "$L7PROBE" -q -r "$cap" --plugin count_pkts_gt:500 --plugin "$tmp/views.so" \
     >"$tmp/views.json" 2>"$tmp/stderr"
 rc=$?
 n=$("$PYTHON" -c '
-import json, sys
+import json, sys, logging
+logging.getLogger("scapy.runtime").setLevel(logging.ERROR)
+from scapy.all import PcapReader, IP, TCP, UDP
 recs = [json.loads(l) for l in open(sys.argv[1])]
-print(sum(1 for r in recs if r["other_count"] == r["count_pkts_gt"] and
-          r["seen_app"] == r["application_name"]), len(recs),
-      sum(1 for r in recs if r["count_pkts_gt"] > 0),
-      len({r["seen_app"] for r in recs}))
-' "$tmp/views.json")
+ref = {}
+for p in PcapReader(sys.argv[2]):
+    if IP not in p or not (TCP in p or UDP in p):
+        continue
+    ip, l4 = p[IP], p[TCP] if TCP in p else p[UDP]
+    k = (ip.src, l4.sport, ip.dst, l4.dport)
+    r = (ip.dst, l4.dport, ip.src, l4.sport)
+    if r in ref:
+        k = r
+    plen = ip.len - ip.ihl * 4 - (l4.dataofs * 4 if TCP in p else 8)
+    if k not in ref:
+        ref[k] = [0, l4.seq if TCP in p else 0]
+    ref[k][0] += plen
+good = payload = 0
+for r in recs:
+    k = (r["ip_src"], r["src_port"], r["ip_dst"], r["dst_port"])
+    good += r["other_count"] == r["count_pkts_gt"] and \
+        r["seen_app"] == r["application_name"]
+    if k in ref and ref[k] == [r["payload_sum"], r["first_seq"]]:
+        payload += 1
+print(good, len(recs), sum(1 for r in recs if r["count_pkts_gt"] > 0),
+      len({r["seen_app"] for r in recs}), payload,
+      sum(1 for r in recs if r["ip_protocol"] in (6, 17)))
+' "$tmp/views.json" "$cap")
 set -- $n
-if [ $rc -eq 0 ] && [ "$1" = "$2" ] && [ "$3" -gt 0 ] && [ "$4" -gt 1 ]; then
-	echo "ok: flow view: other_count = count_pkts_gt, seen_app = application_name in all $2 records"
+if [ $rc -eq 0 ] && [ "$1" = "$2" ] && [ "$3" -gt 0 ] && [ "$4" -gt 1 ] &&
+    [ "$5" = "$6" ] && [ "$6" -gt 0 ]; then
+	echo "ok: views: other_count = count_pkts_gt, seen_app = application_name in all $2 records; payload sums and first TCP seq = scapy's in all $6 TCP/UDP records"
 else
-	echo "FAIL: flow view: exit $rc, $n, $(cat "$tmp/stderr")"
+	echo "FAIL: views: exit $rc, $n, $(cat "$tmp/stderr")"
 	fails=$((fails + 1))
 fi
 [ $fails -eq 0 ]

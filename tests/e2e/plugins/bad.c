@@ -47,6 +47,9 @@ static const struct l7_field fields[] = {
 
 struct state {
 	uint64_t	other;		/* count_pkts_gt, read by name */
+	uint64_t	payload;	/* sum of payload_len */
+	uint64_t	first_seq;	/* TCP: seq of the first packet */
+	uint64_t	pkts;
 	char		app[64];	/* the application, at the end */
 };
 
@@ -64,9 +67,17 @@ static int
 update(void *ctx, void *state, const struct l7_pkt *pkt,
     const struct l7_flow *flow)
 {
+	struct state *s = state;
+
 	(void)ctx;
-	(void)pkt;
 	look(state, flow);
+	s->payload += pkt->payload_len;
+	/* The payload pointer covers what was captured of it. */
+	if (pkt->payload != NULL && (pkt->payload < pkt->l4 ||
+	    pkt->payload + pkt->payload_caplen > pkt->l4 + pkt->l4_caplen))
+		s->payload = UINT64_MAX;
+	if (s->pkts++ == 0)
+		s->first_seq = pkt->tcp_seq;
 	return L7_CONTINUE;
 }
 
@@ -82,13 +93,17 @@ static const struct l7_field vfields[] = {
 	  "count_pkts_gt as read through the flow view" },
 	{ "seen_app", L7_STRING, 202, 63, offsetof(struct state, app),
 	  "the application as the flow view gives it" },
+	{ "payload_sum", L7_U64, 203, 0, offsetof(struct state, payload),
+	  "sum of the packets' payload lengths" },
+	{ "first_seq", L7_U64, 204, 0, offsetof(struct state, first_seq),
+	  "TCP sequence number of the first packet" },
 };
 
 const struct l7_plugin l7_plugin = {
 	.api_version = L7_PLUGIN_API_VERSION,
 	.name = "views",
 	.fields = vfields,
-	.n_fields = 2,
+	.n_fields = 4,
 	.state_size = sizeof(struct state),
 	.init = init,
 	.on_flow_update = update,
