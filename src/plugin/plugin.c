@@ -93,6 +93,8 @@ plug_bundled_names(void)
 
 /* Views ------------------------------------------------------------- */
 
+static uint64_t	load_uint(const unsigned char *p, enum l7_type t);
+
 static void
 fill_app(struct view *vw)
 {
@@ -138,14 +140,18 @@ view_get(const struct l7_flow *fl, const char *field, struct l7_value *out)
 	memset(out, 0, sizeof(*out));
 	out->type = (enum l7_type)def->type;
 	switch (def->type) {
-	case IE_T_UNSIGNED8:	out->u = *p; break;
-	case IE_T_UNSIGNED16:	{ uint16_t v; memcpy(&v, p, 2); out->u = v; }
-				break;
-	case IE_T_UNSIGNED32:	{ uint32_t v; memcpy(&v, p, 4); out->u = v; }
-				break;
-	case IE_T_UNSIGNED64:	memcpy(&out->u, p, 8); break;
-	case IE_T_SIGNED64:	memcpy(&out->s, p, 8); break;
-	case IE_T_FLOAT64:	memcpy(&out->f, p, 8); break;
+	case IE_T_UNSIGNED8:
+	case IE_T_UNSIGNED16:
+	case IE_T_UNSIGNED32:
+	case IE_T_UNSIGNED64:
+		out->u = load_uint(p, (enum l7_type)def->type);
+		break;
+	case IE_T_SIGNED64:
+		memcpy(&out->s, p, 8);
+		break;
+	case IE_T_FLOAT64:
+		memcpy(&out->f, p, 8);
+		break;
 	case IE_T_STRING:
 		out->ptr = p;
 		out->len = strnlen((const char *)p, def->max_len);
