@@ -34,6 +34,7 @@ struct udp_priv {
 	int	fd;
 	int	last_err;		/* warned about, 0 after a success */
 	uint32_t last_records;		/* in the last datagram sent */
+	int	unreported;		/* sent since the last ICMP report */
 };
 
 static int
@@ -80,6 +81,7 @@ note_refused(struct transport *tr)
 	tr->st.msgs_refused++;
 	tr->st.records_refused += u->last_records;
 	u->last_records = 0;
+	u->unreported = 0;
 	if (u->last_err != ECONNREFUSED) {
 		u->last_err = ECONNREFUSED;
 		log_warn("collector '%s': datagrams refused by the collector's "
@@ -105,6 +107,7 @@ udp_send(struct transport *tr, const struct tr_msg *msg)
 			tr->st.bytes_sent += msg->len;
 			tr->st.records_sent += msg->n_records;
 			u->last_records = msg->n_records;
+			u->unreported = 1;
 			if (u->last_err != ECONNREFUSED)
 				u->last_err = 0;
 			return 0;
@@ -160,7 +163,7 @@ udp_drain(struct transport *tr, uint32_t timeout_ms)
 {
 	struct udp_priv *u = (struct udp_priv *)tr->priv;
 
-	if (u->last_records > 0)
+	if (u->unreported)
 		collect_error(tr, timeout_ms < 100 ? (int)timeout_ms : 100);
 	return 0;
 }
