@@ -15,6 +15,7 @@
 # 5. json:- and ipfix-file:- together: refused at start, exit status 2.
 # 6. Standard output closed by its reader (l7probe | a reader that
 #    closes): quiet end, exit status 0, every record counted once.
+# 7. json+tcp://: the lines a TCP listener reads equal the json: file.
 #
 # Exit: 0 pass, 1 fail, 77 skip (python3 or ipfixDump missing), 99 hard
 # error. About 15 s.
@@ -234,6 +235,41 @@ if [ "$rc" = 0 ] && ! grep -qi "error\|cannot" "$tmp/pipe.err" &&
 else
 	bad "closed pipe: exit status $rc, written $w, dropped $d"
 	cat "$tmp/pipe.err"
+fi
+
+# --- 7. JSON lines over TCP -------------------------------------------------
+port=$(free_port tcp)
+"$PYTHON" -c 'import socket, sys
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", int(sys.argv[1])))
+s.listen(1)
+print("listening", flush=True)
+c, _ = s.accept()
+with open(sys.argv[2], "wb") as out:
+    while True:
+        d = c.recv(65536)
+        if not d:
+            break
+        out.write(d)' "$port" "$tmp/jt.lines" >"$tmp/jt.stdout" &
+jt=$!
+at_exit "kill $jt 2>/dev/null"
+n=0
+until grep -q listening "$tmp/jt.stdout" 2>/dev/null; do
+	n=$((n + 1)); [ $n -gt 100 ] && { echo "ERROR: no listener"; exit 99; }
+	sleep 0.05
+done
+timeout 30 "$L7PROBE" -r "$cap" -n "json+tcp://127.0.0.1:$port" \
+    -n "json:$tmp/jt.json" 2>"$tmp/jt.err"
+rc=$?
+wait $jt
+if [ "$rc" = 0 ] && cmp -s "$tmp/jt.lines" "$tmp/jt.json" &&
+    grep -q "json+tcp://127.0.0.1:$port: records written 38," "$tmp/jt.err"
+then
+	ok "json+tcp: the same 38 lines as the file, exit status 0"
+else
+	bad "json+tcp: exit status $rc, lines differ or not counted"
+	cat "$tmp/jt.err"
 fi
 
 exit $fail
