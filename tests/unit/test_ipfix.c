@@ -572,6 +572,7 @@ static void
 test_reopen_after_move(void **unused)
 {
 	static struct readback rb1, rb2;
+	struct exp_delivery d;
 	struct exp_conf conf;
 	struct exp_record rec;
 	struct exporter *ex;
@@ -594,6 +595,11 @@ test_reopen_after_move(void **unused)
 	rec.flow = &fb;
 	assert_int_equal(exp_write(ex, &rec), 0);
 	assert_int_equal(exp_finish(ex), 0);
+	/* The delivery counters, as a statistics line reads them. */
+	exp_get_delivery(ex, &d);
+	assert_int_equal(d.records_sent, 3);
+	assert_int_equal(d.records_dropped, 0);
+	assert_int_equal(d.records_queued, 0);
 	exp_close(ex);
 
 	read_file(moved, &rb1);
