@@ -87,7 +87,7 @@ struct tcp_priv {
 	int		numeric;	/* the target needs no DNS */
 	int		resolve_warned;
 	uint32_t	pending_records; /* in messages not wholly written */
-	int		in_cb;		/* inside tr_connect_cb */
+	int		in_cb;		/* inside the on_connect hook */
 	int		down_warned;	/* a loss was logged: log the return */
 	int		last_err;	/* errno of the last failure */
 	char		why[200];	/* and its sentence, for tr_status */
