@@ -472,11 +472,12 @@ nfv9_add(struct nfv9 *nf, const struct exp_record *rec, uint64_t now_us)
 	if (f->c[FLOW_DIR_FWD].pkts == 0 && f->c[FLOW_DIR_REV].pkts == 0)
 		return 0;
 	/* One record the template cannot carry is not the exporter's end:
-	 * skipped, counted, printed with the collector's counters. */
+	 * skipped, counted by cause, printed with the collector's counters;
+	 * -ENOTSUP is a transient error for the caller (export.h). */
 	if (!nf->have[fam]) {
 		nf->st.skipped_family += (f->c[FLOW_DIR_FWD].pkts != 0) +
 		    (f->c[FLOW_DIR_REV].pkts != 0);
-		return 0;
+		return -ENOTSUP;
 	}
 	if (nf->want_apps && (row = app_get(nf, rec->app)) == NULL)
 		nf->st.apps_untracked++;

@@ -1,8 +1,10 @@
 #!/bin/sh
 # family_skip.sh - a template that can carry one IP family only: the other
 # family's records are skipped and counted by every template collector
-# (NetFlow v9 over UDP, IPFIX into a file), the run goes on to the end
-# (no "stopped reading"), exit status 0; a template that can carry
+# (NetFlow v9 over UDP, IPFIX into a file: "failed" records, and the
+# uniflow records "skipped (IP family not in the template)"), the run goes
+# on to the end (no "stopped reading", every other record exported), and
+# the exit status 1 says records were lost; a template that can carry
 # neither family is refused at start with exit status 2.
 set -u
 . "${srcdir:-.}/tests/e2e/lib.sh"
@@ -23,22 +25,34 @@ for fam in 4 6; do
 	    -n "nfv9://127.0.0.1:$port" -n "ipfix-file:$tmp/out.ipfix" \
 	    2>"$tmp/stderr"
 	rc=$?
-	# Uniflow records of the other family: one per direction with packets.
-	want=$("$PYTHON" -c '
+	# The other family's records, and their uniflow records (one per
+	# direction with packets).
+	set -- $("$PYTHON" -c '
 import json, sys
-n = 0
+n = u = t = 0
 for l in open(sys.argv[1]):
     r = json.loads(l)
+    d = (r["src_to_dst_pkts"] > 0) + (r["dst_to_src_pkts"] > 0)
+    t += d
     if r["ip_version"] == int(sys.argv[2]):
-        n += (r["src_to_dst_pkts"] > 0) + (r["dst_to_src_pkts"] > 0)
-print(n)' "$tmp/out.json" "$other")
+        n += 1
+        u += d
+print(n, u, t - u)' "$tmp/out.json" "$other")
+	recs=$1 want=$2 kept=$3
+	v9k=$(sed -n "s/.*nfv9:.*uniflow records \([0-9]*\),.*/\1/p" "$tmp/stderr")
+	ipk=$(sed -n "s/.*ipfix-file:.*ipfix records \([0-9]*\),.*/\1/p" "$tmp/stderr")
 	v9=$(sed -n "s/.*nfv9:.*skipped (IP family not in the template) \([0-9]*\).*/\1/p" "$tmp/stderr")
 	ipfix=$(sed -n "s/.*ipfix-file:.*skipped (IP family not in the template) \([0-9]*\).*/\1/p" "$tmp/stderr")
-	if [ $rc -eq 0 ] && [ "$want" -gt 0 ] && [ "$v9" = "$want" ] &&
-	    [ "$ipfix" = "$want" ] && ! grep -q "stopped reading\|cannot write" "$tmp/stderr"; then
-		echo "ok: IPv$fam-only template: $want IPv$other records skipped and counted by both, exit 0"
+	v9f=$(sed -n "s/.*nfv9:.*records given [0-9]*, failed \([0-9]*\)$/\1/p" "$tmp/stderr")
+	ipf=$(sed -n "s/.*ipfix-file:.*records given [0-9]*, failed \([0-9]*\)$/\1/p" "$tmp/stderr")
+	if [ $rc -eq 1 ] && [ "$want" -gt 0 ] && [ "$v9" = "$want" ] &&
+	    [ "$ipfix" = "$want" ] && [ "$v9f" = "$recs" ] &&
+	    [ "$ipf" = "$recs" ] && [ "$v9k" = "$kept" ] &&
+	    [ "$ipk" = "$kept" ] &&
+	    ! grep -q "stopped reading" "$tmp/stderr"; then
+		echo "ok: IPv$fam-only template: $recs IPv$other records ($want uniflow) skipped and counted by both, the other $kept exported, exit 1"
 	else
-		echo "FAIL: IPv$fam-only template: exit $rc, want $want, v9 '$v9', ipfix '$ipfix'"
+		echo "FAIL: IPv$fam-only template: exit $rc, want $recs/$want, v9 '$v9f'/'$v9'/'$v9k', ipfix '$ipf'/'$ipfix'/'$ipk' (kept $kept)"
 		cat "$tmp/stderr"
 		fails=$((fails + 1))
 	fi
