@@ -64,6 +64,7 @@ struct plug_set {
 	struct plug_hook	*hooks;
 	int			n_hooks;
 	size_t			ext_size;
+	int			n_fields;	/* rows registered */
 	plug_app_cb		app;
 	void			*app_arg;
 };
@@ -386,6 +387,18 @@ plug_set_ext_size(const struct plug_set *ps)
 	return ps->ext_size;
 }
 
+size_t
+plug_set_slot(const struct plug_set *ps, int i)
+{
+	return i >= 0 && i < ps->n ? ps->p[i].off : 0;
+}
+
+int
+plug_set_n_fields(const struct plug_set *ps)
+{
+	return ps->n_fields;
+}
+
 int
 plug_set_count(const struct plug_set *ps)
 {
@@ -554,7 +567,10 @@ plug_set_free(struct plug_set *ps)
 		if (ps->p[i].dl != NULL)
 			dlclose(ps->p[i].dl);
 	}
-	ie_unregister_all();
+	/* Only rows of its own: a set without fields leaves the registry
+	 * alone (several fieldless sets may live in one process). */
+	if (ps->n_fields > 0)
+		ie_unregister_all();
 	free(ps);
 }
 
@@ -570,7 +586,7 @@ plug_set_new(const struct plug_set_conf *conf, struct perr *err)
 	size_t off, k;
 	int i;
 
-	if (conf->n_specs > PLUG_MAX) {
+	if (conf->n_specs + conf->n_user > PLUG_MAX) {
 		perr_set(err, -EINVAL, "too many plugins (at most %d)",
 		    PLUG_MAX);
 		return NULL;
@@ -589,11 +605,26 @@ plug_set_new(const struct plug_set_conf *conf, struct perr *err)
 		conf->hooks[i].off = off;
 		off += ALIGN8(conf->hooks[i].ext_size);
 	}
-	for (i = 0; i < conf->n_specs; i++) {
+	for (i = 0; i < conf->n_specs + conf->n_user; i++) {
 		pl = &ps->p[i];
 		ps->n = i + 1;
-		if (load_one(pl, conf->specs[i], buf, sizeof(buf), &args,
-		    err) != 0 || check_desc(pl, err) != 0)
+		if (i >= conf->n_specs) {
+			/* A descriptor in the program: no loading. */
+			pl->d = conf->user[i - conf->n_specs].d;
+			pl->ctx = conf->user[i - conf->n_specs].ctx;
+			args = "";
+			snprintf(pl->what, sizeof(pl->what), "plugin '%.140s'",
+			    pl->d != NULL && pl->d->name != NULL ?
+			    pl->d->name : "(unnamed)");
+			if (pl->d == NULL) {
+				perr_set(err, -EINVAL, "%s: no descriptor",
+				    pl->what);
+				goto fail;
+			}
+			if (check_desc(pl, err) != 0)
+				goto fail;
+		} else if (load_one(pl, conf->specs[i], buf, sizeof(buf),
+		    &args, err) != 0 || check_desc(pl, err) != 0)
 			goto fail;
 		if (pl->d->init != NULL) {
 			msg[0] = '\0';
@@ -624,6 +655,7 @@ plug_set_new(const struct plug_set_conf *conf, struct perr *err)
 			row.owner = pl->what;
 			if (ie_register(&row, err) != 0)
 				goto fail;
+			ps->n_fields++;
 		}
 	}
 	ps->ext_size = off;

@@ -28,6 +28,7 @@
 #include "decode/decode.h"
 #include "flow/flow.h"
 #include "log/log.h"
+#include "l7probe/plugin.h"
 
 /* A core hook (nDPI). Every function may be NULL; <slot> is the hook's
  * ext bytes in <f>. */
@@ -51,10 +52,20 @@ struct plug_hook {
 typedef void (*plug_app_cb)(const struct flow *f, void *arg, char *name,
 	    size_t name_size, char *cat, size_t cat_size);
 
+/* A plugin given by its descriptor (a program's own callbacks: the
+ * library), with the context its hooks get. init(), if any, is called
+ * with "" and may replace ctx. */
+struct plug_user {
+	const struct l7_plugin	*d;	/* borrowed for the set's life */
+	void			*ctx;
+};
+
 struct plug_set_conf {
 	const char	*const *specs;	/* "NAME[:ARGS]" bundled, or
 					 * "PATH.so[:ARGS]"; borrowed */
 	int		n_specs;
+	const struct plug_user *user;	/* after the specs; borrowed */
+	int		n_user;
 	struct plug_hook *hooks;	/* core hooks, first; their off is
 					 * set; borrowed for the set's life */
 	int		n_hooks;
@@ -82,6 +93,11 @@ void	plug_set_free(struct plug_set *ps);
 size_t	plug_set_ext_size(const struct plug_set *ps);
 /* Number of plugins loaded. */
 int	plug_set_count(const struct plug_set *ps);
+/* Offset in flow->ext of plugin <i>'s slot (specs first, then user
+ * descriptors, in order): a metric's value or a classifier's state. */
+size_t	plug_set_slot(const struct plug_set *ps, int i);
+/* Number of registry rows the set added (plugin fields). */
+int	plug_set_n_fields(const struct plug_set *ps);
 
 /* flow_pkt_cb work: every hook, in order. FLOW_PKT_EXPORT when any asked
  * (the others still see the packet). */

@@ -55,6 +55,9 @@ struct probe {
 	uint64_t		flush_failures;	/* buffered output lost */
 	int			finish_failures; /* exporters that dropped */
 	int			broken;		/* the input file was cut */
+
+	struct probe_opts	opts;		/* the embedding program's */
+	uint64_t		next_tick;	/* probe_step(): clock time */
 };
 
 void
@@ -157,6 +160,9 @@ on_flow_end(struct flow *f, enum flow_end_reason reason, void *arg)
 				p->n_pipe += rc == -EPIPE;
 			}
 		}
+		if (p->opts.sink != NULL)
+			p->opts.sink(&rec, plug_set_ext_size(p->ps),
+			    p->opts.sink_arg);
 	}
 	if (reason != FLOW_END_ACTIVE)
 		plug_flow_release(p->ps, f);
@@ -184,6 +190,25 @@ probe_counters(void *arg, struct exp_counters *c)
 struct probe *
 probe_new(const struct conf *conf, struct perr *err)
 {
+	return probe_new_opts(conf, NULL, err);
+}
+
+void
+probe_get_counters(struct probe *p, struct exp_counters *c)
+{
+	probe_counters(p, c);
+}
+
+size_t
+probe_plugin_slot(const struct probe *p, int i)
+{
+	return plug_set_slot(p->ps, i);
+}
+
+struct probe *
+probe_new_opts(const struct conf *conf, const struct probe_opts *opts,
+    struct perr *err)
+{
 	struct flow_table_conf fconf;
 	struct dpi_conf dpconf;
 	struct plug_set_conf pconf;
@@ -197,6 +222,8 @@ probe_new(const struct conf *conf, struct perr *err)
 		return NULL;
 	}
 	p->conf = conf;
+	if (opts != NULL)
+		p->opts = *opts;
 	p->dconf.tunnels = conf->tunnels;
 
 	xc = &p->xconf;
@@ -231,6 +258,8 @@ probe_new(const struct conf *conf, struct perr *err)
 	memset(&pconf, 0, sizeof(pconf));
 	pconf.specs = conf->plugins;
 	pconf.n_specs = conf->n_plugins;
+	pconf.user = p->opts.user;
+	pconf.n_user = p->opts.n_user;
 	pconf.hooks = &p->dpi_hook;
 	pconf.n_hooks = 1;
 	pconf.app = dpi_app_names;
@@ -240,7 +269,7 @@ probe_new(const struct conf *conf, struct perr *err)
 	dpi_set_ext_offset(p->dpi, p->dpi_hook.off);
 
 	/* Collectors next: a typo there should not wait for a capture. */
-	if (conf->n_collectors == 0) {
+	if (conf->n_collectors == 0 && !p->opts.no_default_output) {
 		if ((p->ex[0] = exp_open("json:-", xc, err)) == NULL)
 			goto fail;
 		p->n_ex = 1;
@@ -275,7 +304,7 @@ probe_new(const struct conf *conf, struct perr *err)
 		if (p->n_ex > 1)
 			log_warn("%s", why.msg);
 	}
-	if (n_down > 0 && n_down == p->n_ex)
+	if (n_down > 0 && n_down == p->n_ex && p->n_ex > 0)
 		goto fail;
 
 	flow_table_conf_defaults(&fconf);
@@ -284,7 +313,7 @@ probe_new(const struct conf *conf, struct perr *err)
 	fconf.active_timeout_s = conf->active_timeout_s;
 	fconf.ext_size = plug_set_ext_size(p->ps);
 	if ((p->ft = flow_table_new(&fconf, on_flow_end,
-	    conf->dpi || conf->n_plugins > 0 ? on_flow_pkt : NULL, p,
+	    conf->dpi || plug_set_count(p->ps) > 0 ? on_flow_pkt : NULL, p,
 	    err)) == NULL)
 		goto fail;
 
@@ -294,7 +323,8 @@ probe_new(const struct conf *conf, struct perr *err)
 	cconf.filter = conf->filter;
 	cconf.snaplen = conf->snaplen;
 	cconf.promisc = conf->promisc;
-	cconf.timeout_ms = 100;
+	cconf.timeout_ms = p->opts.cap_timeout_ms > 0 ?
+	    (int)p->opts.cap_timeout_ms : 100;
 	if ((p->cap = cap_open(&cconf, err)) == NULL)
 		goto fail;
 	p->linktype = cap_linktype(p->cap);
@@ -346,34 +376,50 @@ flush_exporters(struct probe *p)
 }
 
 int
+probe_step(struct probe *p, int max_frames, struct perr *err)
+{
+	uint64_t now;
+	int r;
+
+	if (p->n_ex > 0 && p->n_dead >= p->n_ex)
+		return PROBE_EOF;
+	r = cap_dispatch(p->cap, max_frames, on_frame, p, err);
+	if (r == CAP_EOF)
+		return PROBE_EOF;
+	if (r == CAP_BROKEN) {
+		p->broken = 1;
+		return PROBE_EOF;
+	}
+	if (r < 0)
+		return r;
+	/* The tick: live, the clock expires flows while no packet comes;
+	 * in both modes exporters get their timed work. */
+	if ((now = clock_wall_us()) >= p->next_tick) {
+		if (cap_is_live(p->cap))
+			flow_table_expire(p->ft, now);
+		flush_exporters(p);
+		p->next_tick = now + TICK_US;
+	}
+	return 0;
+}
+
+int
 probe_run(struct probe *p, volatile sig_atomic_t *stop, struct perr *err)
 {
-	uint64_t now, next_tick = 0;
-	int live = cap_is_live(p->cap);
-	int rc = 0, r, i;
+	int r = 0;
 
-	while (!*stop && p->n_dead < p->n_ex) {
-		r = cap_dispatch(p->cap, DISPATCH_MAX, on_frame, p, err);
-		if (r == CAP_EOF)
-			break;
-		if (r == CAP_BROKEN) {
-			p->broken = 1;
-			rc = 1;
-			break;
-		}
-		if (r < 0) {
-			rc = r;
-			break;
-		}
-		/* The tick: live, the clock expires flows while no packet
-		 * comes; in both modes exporters get their timed work. */
-		if ((now = clock_wall_us()) >= next_tick) {
-			if (live)
-				flow_table_expire(p->ft, now);
-			flush_exporters(p);
-			next_tick = now + TICK_US;
-		}
-	}
+	while (!*stop && (r = probe_step(p, DISPATCH_MAX, err)) == 0)
+		;
+	return probe_end(p, r < 0 ? r : 0, err);
+}
+
+int
+probe_end(struct probe *p, int rc, struct perr *err)
+{
+	int r, i;
+
+	if (rc == 0 && p->broken)
+		rc = 1;
 	flow_table_flush(p->ft, FLOW_END_FORCED);
 	flush_exporters(p);
 	/* Queued output goes out now (bounded wait), so the counters and
