@@ -203,7 +203,6 @@ on_record(const struct exp_record *rec, size_t ext_size, void *arg)
 	snprintf(r->category_name, sizeof(r->category_name), "%s",
 	    it->app.category_name);
 	r->export_reason = (int)ie_export_reason(rec->reason);
-	r->core = it;
 	it->s = s;
 	return;
 nomem:
@@ -432,6 +431,8 @@ l7_streamer_next(struct l7_streamer *s, int timeout_ms,
 		return L7_END;
 	}
 	s->cur = q_pop(s);
+	/* Items move when the ring grows: point the record at its place. */
+	s->cur->pub.core = s->cur;
 	s->flows++;
 	*rec = &s->cur->pub;
 	return L7_FLOW;
