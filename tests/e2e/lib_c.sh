@@ -1,0 +1,128 @@
+#!/bin/sh
+# lib_c.sh - a C program built against libl7probe through pkg-config
+# (tests/lib/flows.c, compiled here with the build tree's
+# l7probe-uninstalled.pc) iterates real captures:
+#   - its flows equal tshark's per flow and direction (flowcmp.py drives
+#     it like the probe), with and without tunnels;
+#   - its flows equal the l7probe program's JSON records, field by field
+#     (classification and export reason included);
+#   - two streamers in two threads at once give what each gives alone;
+#   - a bad source, a bad filter, a missing interface: an error value with
+#     a message naming it, the program goes on;
+#   - closed after its first flow: the open flows still come, every
+#     packet read is in a record or ignored.
+# Exit: 0 pass, 1 fail, 77 skip (no tshark or C compiler), 99 hard error.
+set -u
+here=$(dirname "$0")
+# shellcheck source=tests/e2e/lib.sh
+. "$here/lib.sh"
+
+: "${CC:=cc}"
+: "${L7_BUILDDIR:=$(pwd)}"
+skip_unless_cmd tshark "$PYTHON" pkg-config "$CC"
+[ -x "$L7PROBE" ] || { echo "ERROR: no probe binary at $L7PROBE"; exit 99; }
+fail=0
+bad() { echo "FAIL: $*"; fail=1; }
+
+PKG_CONFIG_PATH=$L7_BUILDDIR; export PKG_CONFIG_PATH
+flags=$(pkg-config --cflags --libs l7probe) || { echo "ERROR: pkg-config"; exit 99; }
+case $flags in
+*"$L7_BUILDDIR"*) ;;
+*) echo "ERROR: pkg-config found another l7probe: $flags"; exit 99 ;;
+esac
+# shellcheck disable=SC2086
+$CC -Wall -Wextra -Werror -o "$tmp/flows" "$srcdir/tests/lib/flows.c" \
+    $flags -lpthread || { echo "ERROR: cannot build flows.c"; exit 99; }
+LD_LIBRARY_PATH=$L7_BUILDDIR/.libs; export LD_LIBRARY_PATH
+flows=$tmp/flows
+# It runs on the shared object of the build tree.
+ldd "$flows" | grep -q "$L7_BUILDDIR/.libs/libl7probe.so.0" ||
+    bad "flows does not use the build tree's libl7probe.so.0"
+
+data=$srcdir/tests/data
+echo "$data/instagram.pcap" >"$tmp/files"
+echo "$data/vxlan.pcap" >>"$tmp/files"
+# A sample of the corpus: every 15th capture, in a stable order.
+if [ -d "$L7_PCAPS/ndpi" ]; then
+	find "$L7_PCAPS/ndpi" "$L7_PCAPS/tcpdump" -type f \
+	    \( -name '*.pcap' -o -name '*.pcapng' \) 2>/dev/null | sort |
+	    awk 'NR % 15 == 1' >>"$tmp/files"
+fi
+echo "flows vs tshark: $(wc -l <"$tmp/files") captures"
+"$PYTHON" "$here/flowcmp.py" --both --jobs 2 --probe "$flows" \
+    --files-from "$tmp/files" >"$tmp/cmp" 2>&1 || { cat "$tmp/cmp"; bad "flowcmp"; }
+tail -1 "$tmp/cmp"
+
+# Same records as the program's JSON output.
+while read -r f; do
+	"$L7PROBE" -q -r "$f" -n json:- >"$tmp/probe.json" 2>/dev/null
+	st=$?
+	"$flows" -r "$f" >"$tmp/lib.json" 2>"$tmp/lib.err"
+	lst=$?
+	if [ $st -eq 2 ]; then
+		[ $lst -eq 2 ] || bad "$f: l7probe refuses it, the library does not"
+		continue
+	fi
+	[ $lst -eq 3 ] && bad "$f: fields by name differ: $(cat "$tmp/lib.err")"
+	"$PYTHON" - "$tmp/probe.json" "$tmp/lib.json" "$f" <<'PYEOF' || fail=1
+import json, sys
+keys = ("ip_src", "src_port", "ip_dst", "dst_port", "ip_protocol",
+        "ip_version", "vlan_id", "tunnel_id", "src_to_dst_pkts",
+        "dst_to_src_pkts", "src_to_dst_bytes", "dst_to_src_bytes",
+        "start_time", "end_time", "export_reason", "application_name",
+        "category_name")
+def load(p):
+    return sorted(tuple(json.loads(l)[k] for k in keys)
+                  for l in open(p) if l.strip())
+a, b = load(sys.argv[1]), load(sys.argv[2])
+if a != b:
+    print("FAIL: %s: library %d records, l7probe %d; first differences:"
+          % (sys.argv[3], len(b), len(a)))
+    print("  only l7probe:", [r for r in a if r not in b][:2])
+    print("  only library:", [r for r in b if r not in a][:2])
+    sys.exit(1)
+PYEOF
+done <"$tmp/files"
+echo "flows vs l7probe JSON: done"
+
+# Two streamers at once.
+"$flows" -r "$data/instagram.pcap" >"$tmp/a.json" 2>/dev/null
+"$flows" -r "$data/vxlan.pcap" >"$tmp/b.json" 2>/dev/null
+sums() {
+	"$PYTHON" -c 'import json,sys
+r=[json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+print(len(r), sum(x["src_to_dst_pkts"]+x["dst_to_src_pkts"] for x in r),
+      sum(x["src_to_dst_bytes"]+x["dst_to_src_bytes"] for x in r))' "$1"
+}
+set -- $(sums "$tmp/a.json") $(sums "$tmp/b.json")
+want="$data/instagram.pcap flows $1 pkts $2 bytes $3
+$data/vxlan.pcap flows $4 pkts $5 bytes $6"
+got=$("$flows" --two "$data/instagram.pcap" "$data/vxlan.pcap") ||
+    bad "two streamers: exit $?"
+[ "$got" = "$want" ] || bad "two streamers: got
+$got
+want
+$want"
+[ "$1" -gt 30 ] && [ "$4" -ge 2 ] || bad "too few flows: $1, $4"
+
+# Errors are values.
+check_err() {
+	out=$("$flows" --bad "$@") || bad "open of $* did not fail: $out"
+	echo "$out"
+}
+out=$(check_err "$tmp/none.pcap")
+case $out in *"none.pcap"*"No such file"*) ;; *) bad "missing file: $out" ;; esac
+out=$(check_err "$data/instagram.pcap" "tcp port")
+case $out in *"filter 'tcp port'"*) ;; *) bad "bad filter: $out" ;; esac
+out=$(check_err "nosuchif$$")
+case $out in *"nosuchif$$"*) ;; *) bad "missing interface: $out" ;; esac
+out=$(check_err "")
+case $out in *"no source"*) ;; *) bad "empty source: $out" ;; esac
+
+# Closed early: drained, nothing lost.
+out=$("$flows" --close "$data/instagram.pcap") || bad "close: $out"
+echo "$out"
+case $out in "closed: flows 1 "*) bad "close: nothing drained: $out" ;; esac
+
+[ $fail -eq 0 ] && echo "PASS"
+exit $fail

@@ -1,0 +1,229 @@
+/*
+ * flows.c - a program using libl7probe, built by tests/e2e/lib_c.sh with
+ * `pkg-config --cflags --libs l7probe` (the build tree's).
+ *
+ *   flows [--no-dpi] [--no-tunnels] -r FILE [-n json:-]
+ *	the l7probe command line flowcmp.py drives: one JSON line a flow
+ *	(l7probe's keys) on stdout, "l7probe: packets: read N, in records
+ *	M, ignored K" on stderr. Each record's registry fields read by name
+ *	must equal its struct fields (else exit 3).
+ *   flows --two FILE1 FILE2
+ *	two streamers at once, one a thread: "FILE flows F pkts P bytes B"
+ *	for each.
+ *   flows --bad SOURCE [FILTER]
+ *	the open must fail with a message: prints it, exit 0; exit 1 if it
+ *	opened.
+ *   flows --close FILE
+ *	closes the streamer after its first flow: the open flows still come
+ *	(drained), every packet read is in a record or ignored.
+ */
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <l7probe/l7probe.h>
+
+static int
+check_fields(const struct l7_record *r)
+{
+	struct l7_value v;
+
+	if (l7_record_get(r, "octetDeltaCount", &v) != 0 ||
+	    v.u != r->src_to_dst_bytes ||
+	    l7_record_get(r, "reverseOctetDeltaCount", &v) != 0 ||
+	    v.u != r->dst_to_src_bytes ||
+	    l7_record_get(r, "packetDeltaCount", &v) != 0 ||
+	    v.u != r->src_to_dst_pkts ||
+	    l7_record_get(r, "protocolIdentifier", &v) != 0 ||
+	    v.u != r->ip_protocol ||
+	    l7_record_get(r, "applicationName", &v) != 0 ||
+	    strcmp(v.ptr, r->application_name) != 0 ||
+	    l7_record_get(r, "noSuchField", &v) != -1) {
+		fprintf(stderr, "flows: record %" PRIu64 ": fields by name "
+		    "differ from the record's\n", r->id);
+		return -1;
+	}
+	return 0;
+}
+
+static void
+print_json(const struct l7_record *r)
+{
+	printf("{\"ip_src\":\"%s\",\"src_port\":%u,\"ip_dst\":\"%s\","
+	    "\"dst_port\":%u,\"ip_protocol\":%u,\"ip_version\":%u,"
+	    "\"vlan_id\":%u,\"tunnel_id\":%" PRIu32 ","
+	    "\"src_to_dst_pkts\":%" PRIu64 ",\"dst_to_src_pkts\":%" PRIu64
+	    ",\"src_to_dst_bytes\":%" PRIu64 ",\"dst_to_src_bytes\":%" PRIu64
+	    ",\"start_time\":%" PRIu64 ",\"end_time\":%" PRIu64
+	    ",\"export_reason\":%d,\"application_name\":\"%s\","
+	    "\"category_name\":\"%s\"}\n", r->ip_src, r->src_port, r->ip_dst,
+	    r->dst_port, r->ip_protocol, r->ip_version, r->vlan_id,
+	    r->tunnel_id, r->src_to_dst_pkts, r->dst_to_src_pkts,
+	    r->src_to_dst_bytes, r->dst_to_src_bytes, r->start_time,
+	    r->end_time, r->export_reason, r->application_name,
+	    r->category_name);
+}
+
+static int
+run_cli(int argc, char **argv)
+{
+	struct l7_streamer_conf c;
+	struct l7_streamer_stats st;
+	struct l7_streamer *s;
+	const struct l7_record *r;
+	char err[L7_ERR_SIZE];
+	uint64_t in_records = 0;
+	int i, rc, bad = 0;
+
+	l7_streamer_conf_init(&c);
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--no-dpi") == 0)
+			c.enable_ndpi = 0;
+		else if (strcmp(argv[i], "--no-tunnels") == 0)
+			c.tunnels = 0;
+		else if (strcmp(argv[i], "-r") == 0 && i + 1 < argc)
+			c.source = argv[++i];
+		else if (strcmp(argv[i], "-n") == 0 && i + 1 < argc)
+			i++;		/* json:- is what is printed */
+		else {
+			fprintf(stderr, "flows: bad argument '%s'\n", argv[i]);
+			return 2;
+		}
+	}
+	if ((s = l7_streamer_open(&c, err, sizeof(err))) == NULL) {
+		fprintf(stderr, "l7probe: %s\n", err);
+		return 2;
+	}
+	while ((rc = l7_streamer_next(s, -1, &r)) == L7_FLOW) {
+		print_json(r);
+		in_records += r->total_pkts;
+		if (check_fields(r) != 0)
+			bad = 1;
+	}
+	l7_streamer_stats(s, &st);
+	fprintf(stderr, "l7probe: packets: read %" PRIu64 ", in records %"
+	    PRIu64 ", ignored %" PRIu64 "\n", st.pkts_read, in_records,
+	    st.pkts_ignored);
+	if (l7_streamer_error(s)[0] != '\0')
+		fprintf(stderr, "l7probe: %s\n", l7_streamer_error(s));
+	if (rc < 0)
+		bad = 1;
+	rc = bad ? 3 : l7_streamer_error(s)[0] != '\0' ? 1 : 0;
+	l7_streamer_free(s);
+	return rc;
+}
+
+struct job {
+	const char	*file;
+	uint64_t	flows, pkts, bytes;
+	char		err[L7_ERR_SIZE];
+	int		rc;
+};
+
+static void *
+run_job(void *arg)
+{
+	struct job *j = arg;
+	struct l7_streamer_conf c;
+	struct l7_streamer *s;
+	const struct l7_record *r;
+
+	l7_streamer_conf_init(&c);
+	c.source = j->file;
+	if ((s = l7_streamer_open(&c, j->err, sizeof(j->err))) == NULL) {
+		j->rc = -1;
+		return NULL;
+	}
+	while (l7_streamer_next(s, -1, &r) == L7_FLOW) {
+		j->flows++;
+		j->pkts += r->total_pkts;
+		j->bytes += r->total_bytes;
+	}
+	l7_streamer_free(s);
+	return NULL;
+}
+
+static int
+run_two(const char *f1, const char *f2)
+{
+	struct job j[2] = { { .file = f1 }, { .file = f2 } };
+	pthread_t t[2];
+	int i;
+
+	for (i = 0; i < 2; i++)
+		if (pthread_create(&t[i], NULL, run_job, &j[i]) != 0)
+			return 2;
+	for (i = 0; i < 2; i++)
+		pthread_join(t[i], NULL);
+	for (i = 0; i < 2; i++) {
+		if (j[i].rc != 0) {
+			fprintf(stderr, "flows: %s: %s\n", j[i].file, j[i].err);
+			return 1;
+		}
+		printf("%s flows %" PRIu64 " pkts %" PRIu64 " bytes %" PRIu64
+		    "\n", j[i].file, j[i].flows, j[i].pkts, j[i].bytes);
+	}
+	return 0;
+}
+
+static int
+run_bad(const char *src, const char *filter)
+{
+	struct l7_streamer_conf c;
+	struct l7_streamer *s;
+	char err[L7_ERR_SIZE] = "";
+
+	l7_streamer_conf_init(&c);
+	c.source = src;
+	c.bpf_filter = filter;
+	if ((s = l7_streamer_open(&c, err, sizeof(err))) != NULL) {
+		printf("opened\n");
+		l7_streamer_free(s);
+		return 1;
+	}
+	printf("error: %s\n", err);
+	return err[0] != '\0' ? 0 : 1;
+}
+
+static int
+run_close(const char *file)
+{
+	struct l7_streamer_conf c;
+	struct l7_streamer_stats st;
+	struct l7_streamer *s;
+	const struct l7_record *r;
+	char err[L7_ERR_SIZE];
+	uint64_t pkts = 0, flows = 0;
+
+	l7_streamer_conf_init(&c);
+	c.source = file;
+	if ((s = l7_streamer_open(&c, err, sizeof(err))) == NULL) {
+		fprintf(stderr, "flows: %s\n", err);
+		return 2;
+	}
+	while (l7_streamer_next(s, -1, &r) == L7_FLOW) {
+		if (flows++ == 0)
+			l7_streamer_close(s);
+		pkts += r->total_pkts;
+	}
+	l7_streamer_stats(s, &st);
+	printf("closed: flows %" PRIu64 " read %" PRIu64 " in records %"
+	    PRIu64 " ignored %" PRIu64 "\n", flows, st.pkts_read, pkts,
+	    st.pkts_ignored);
+	l7_streamer_free(s);
+	return pkts + st.pkts_ignored == st.pkts_read ? 0 : 1;
+}
+
+int
+main(int argc, char **argv)
+{
+	if (argc >= 4 && strcmp(argv[1], "--two") == 0)
+		return run_two(argv[2], argv[3]);
+	if (argc >= 3 && strcmp(argv[1], "--bad") == 0)
+		return run_bad(argv[2], argc > 3 ? argv[3] : NULL);
+	if (argc >= 3 && strcmp(argv[1], "--close") == 0)
+		return run_close(argv[2]);
+	return run_cli(argc, argv);
+}
