@@ -78,29 +78,39 @@ struct flow_counters {
 };
 
 /*
- * One flow. Fields above "private" are read-only for everyone but the
- * table; they describe the current record (counters restart after an
- * active-timeout export). <ext> is ext_size bytes for the modules above the
- * table (dpi, plugins): zeroed when the flow is created, kept across
- * active-timeout records, never touched by the table.
+ * One flow. Public fields are read-only for everyone but the table; they
+ * describe the current record (counters restart after an active-timeout
+ * export). <ext> is ext_size bytes for the modules above the table (dpi,
+ * plugins): zeroed when the flow is created, kept across active-timeout
+ * records, never touched by the table.
+ *
+ * Layout: a hash-chain step reads hnext and hash only, and a match then
+ * reads the key: all three are in the first 64 bytes, so a step touches
+ * one cache line (two when the flow straddles a line boundary). The
+ * per-packet counters follow. 192 bytes on LP64.
  */
 struct flow {
-	struct flow_key		key;
-	struct flow_counters	c[2];		/* [enum flow_dir] */
+	/* private to flowtab.c: the hash chain */
+	struct flow		*hnext;
+	uint32_t		hash;
+
 	uint8_t			tunnel;		/* enum dec_tunnel */
 	uint8_t			ended;		/* RST/FIN seen: in grace */
 	uint8_t			fin_seen;	/* bit per direction */
+	uint8_t			icmp_seen;	/* private: bit per direction,
+						 * ICMP type set */
+	struct flow_key		key;
+	struct flow_counters	c[2];		/* [enum flow_dir] */
 
 	/* private to flowtab.c */
-	struct flow		*hnext;
-	struct flow		*lru_prev, *lru_next;	/* by last use */
-	struct flow		*act_prev, *act_next;	/* by record start */
-	struct flow		*end_prev, *end_next;	/* in end grace */
+	struct flow		*lru_prev, *lru_next;	/* by used second */
+	struct flow		*tq_prev, *tq_next;	/* active list by record
+							 * start, or end list by
+							 * end time (if ended) */
 	uint64_t		used_us;	/* table time of last packet */
-	uint64_t		rec_start_us;	/* table time record began */
-	uint64_t		end_due_us;	/* when in end grace */
-	uint32_t		hash;
-	uint8_t			icmp_seen;	/* bit per direction: type set */
+	uint64_t		due_base_us;	/* not ended: table time the
+						 * record began; ended: when
+						 * the end grace is over */
 
 	/* ext_size bytes, 8-aligned */
 	_Alignas(8) unsigned char ext[];
@@ -119,6 +129,10 @@ struct flow_table_conf {
 						 * default 8192 */
 	size_t		ext_size;		/* bytes of flow->ext, up to
 						 * 1 MiB; 0 is fine */
+	uint64_t	hash_seed;		/* 0 (default) = hash keys from
+						 * getrandom(); else a fixed
+						 * seed they derive from, for
+						 * tests and fuzzing only */
 };
 
 /* Fills <conf> with the defaults above. */
@@ -189,6 +203,9 @@ struct flow_table_stats {
 	uint64_t	frags_orphaned;		/* later fragments (packets)
 						 * exported without ports */
 	uint64_t	nomem_drops;		/* packets lost: no flow memory */
+	uint64_t	hash_grows;		/* bucket array doubled */
+	uint64_t	hash_reseeds;		/* new hash key after a chain
+						 * longer than FLOW_CHAIN_MAX */
 	uint32_t	active_flows;
 	uint32_t	peak_flows;
 	uint32_t	pending_frags;		/* cache entries now */
