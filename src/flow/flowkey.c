@@ -106,12 +106,12 @@ flow_siphash(const struct flow_sipkey *k, const void *msg, size_t len,
 	return v0 ^ v1 ^ v2 ^ v3;
 }
 
-/* SipHash-1-3 of six words: 48 bytes, as flow_siphash() would on a
- * little-endian machine. The hot path: no byte loads, fixed length. */
+/* SipHash-1-3 of <n> words: 8n bytes, as flow_siphash() would on a
+ * little-endian machine. The hot path: no byte loads. */
 static inline uint64_t
-sip13_6(const struct flow_sipkey *k, const uint64_t w[6])
+sip13_words(const struct flow_sipkey *k, const uint64_t *w, size_t n)
 {
-	return sip_core(k, w, 6, (uint64_t)48 << 56, 1, 3);
+	return sip_core(k, w, n, (uint64_t)(n * 8) << 56, 1, 3);
 }
 
 uint32_t
@@ -130,13 +130,23 @@ flow_key_hash(const struct flow_sipkey *sk, const struct flow_key *k)
 		lport = k->dport;
 		hport = k->sport;
 	}
-	memcpy(&w[0], lo, 16);
-	memcpy(&w[2], hi, 16);
-	w[4] = (uint64_t)lport << 48 | (uint64_t)hport << 32 |
+	w[0] = (uint64_t)lport << 48 | (uint64_t)hport << 32 |
 	    (uint64_t)k->vlan_id << 16 | (uint64_t)k->proto << 8 |
 	    k->ip_version;
-	w[5] = (uint64_t)k->tunnel_id << 32 | k->ifindex;
-	return (uint32_t)sip13_6(sk, w);
+	w[1] = (uint64_t)k->tunnel_id << 32 | k->ifindex;
+	if (k->ip_version == 4) {
+		/* 24 bytes, not 48: IPv4 addresses fill half a word each
+		 * (the rest of the 16 bytes is zero). */
+		uint32_t a, b;
+
+		memcpy(&a, lo, 4);
+		memcpy(&b, hi, 4);
+		w[2] = (uint64_t)a << 32 | b;
+		return (uint32_t)sip13_words(sk, w, 3);
+	}
+	memcpy(&w[2], lo, 16);
+	memcpy(&w[4], hi, 16);
+	return (uint32_t)sip13_words(sk, w, 6);
 }
 
 uint32_t
@@ -149,7 +159,7 @@ flow_frag_hash(const struct flow_sipkey *sk, const struct dec_pkt *pkt)
 	w[4] = (uint64_t)pkt->frag_id << 32 | pkt->tunnel_id;
 	w[5] = (uint64_t)pkt->ifindex << 32 | (uint64_t)pkt->vlan_id << 16 |
 	    (uint64_t)pkt->proto << 8 | pkt->ip_version;
-	return (uint32_t)sip13_6(sk, w);
+	return (uint32_t)sip13_words(sk, w, 6);
 }
 
 /* splitmix64: spreads a small seed over 64 bits. */
