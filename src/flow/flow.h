@@ -84,15 +84,17 @@ struct flow_counters {
  * plugins): zeroed when the flow is created, kept across active-timeout
  * records, never touched by the table.
  *
- * Layout: a hash-chain step reads hnext and hash only, and a match then
- * reads the key: all three are in the first 64 bytes, so a step touches
- * one cache line (two when the flow straddles a line boundary). The
- * per-packet counters follow. 192 bytes on LP64.
+ * Layout: a hash-chain step reads hnext and the key, both in the first 64
+ * bytes, so a step touches one cache line (two when the flow straddles a
+ * line boundary); the per-packet counters follow. 184 bytes on LP64.
  */
 struct flow {
-	/* private to flowtab.c: the hash chain */
-	struct flow		*hnext;
-	uint32_t		hash;
+	/* private to flowtab.c */
+	struct flow		*hnext;		/* hash chain */
+	uint32_t		due_ms;		/* deadline, table time in ms
+						 * modulo 2^32: of the active
+						 * timeout, or when ended of
+						 * the end grace */
 
 	uint8_t			tunnel;		/* enum dec_tunnel */
 	uint8_t			ended;		/* RST/FIN seen: in grace */
@@ -108,9 +110,6 @@ struct flow {
 							 * start, or end list by
 							 * end time (if ended) */
 	uint64_t		used_us;	/* table time of last packet */
-	uint64_t		due_base_us;	/* not ended: table time the
-						 * record began; ended: when
-						 * the end grace is over */
 
 	/* ext_size bytes, 8-aligned */
 	_Alignas(8) unsigned char ext[];
@@ -118,9 +117,10 @@ struct flow {
 
 struct flow_table_conf {
 	uint32_t	max_flows;		/* capacity, >= 1; default 128000 */
-	uint32_t	idle_timeout_s;		/* >= 1; default 120 */
-	uint32_t	active_timeout_s;	/* >= 1; default 120 */
-	uint32_t	end_grace_ms;		/* after RST/FINs; default 2000;
+	uint32_t	idle_timeout_s;		/* 1 to 2000000; default 120 */
+	uint32_t	active_timeout_s;	/* 1 to 2000000; default 120 */
+	uint32_t	end_grace_ms;		/* after RST/FINs, up to
+						 * 2000000000; default 2000;
 						 * 0 = end at the next check */
 	uint32_t	frag_timeout_s;		/* fragment cache entry life,
 						 * >= 1; default 30 */

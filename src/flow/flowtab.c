@@ -56,6 +56,7 @@
 #define FLOW_MAX_EXT		(1U << 20)
 #define FLOW_CHAIN_MAX		24		/* longer walk: new hash key */
 #define FLOW_EXPIRE_BUDGET	64		/* list heads per packet */
+#define FLOW_MAX_TIMEOUT_S	2000000U	/* well below 2^31 ms */
 #define US_PER_S		1000000ULL
 
 #define TCP_FIN	0x01
@@ -166,6 +167,16 @@ flow_table_new(const struct flow_table_conf *conf, flow_end_cb end_cb,
 		    "frag_timeout_s");
 		return NULL;
 	}
+	if (conf->idle_timeout_s > FLOW_MAX_TIMEOUT_S ||
+	    conf->active_timeout_s > FLOW_MAX_TIMEOUT_S ||
+	    conf->end_grace_ms > FLOW_MAX_TIMEOUT_S * 1000U) {
+		perr_set(err, -EINVAL, "flow table: %s too large (at most "
+		    "%u seconds)", conf->idle_timeout_s > FLOW_MAX_TIMEOUT_S ?
+		    "idle_timeout_s" : conf->active_timeout_s >
+		    FLOW_MAX_TIMEOUT_S ? "active_timeout_s" : "end_grace_ms",
+		    FLOW_MAX_TIMEOUT_S);
+		return NULL;
+	}
 	if (conf->ext_size > FLOW_MAX_EXT) {
 		perr_set(err, -EINVAL, "flow table: ext_size %zu too large "
 		    "(at most %u bytes per flow)", conf->ext_size,
@@ -242,6 +253,29 @@ flow_table_stats(const struct flow_table *t, struct flow_table_stats *s)
 	s->pending_frags = t->frags.count;
 }
 
+/* --- time --- */
+
+/*
+ * Deadlines are kept in 32 bits: table time in milliseconds modulo 2^32,
+ * rounded up (a flow is never cut early, at most 1 ms late), compared by
+ * wrap-safe difference. That holds while no deadline is more than 2^31 ms
+ * (24 days) away: timeouts are at most FLOW_MAX_TIMEOUT_S, and after a
+ * larger jump of packet time every flow is idle anyway (idle is checked
+ * first, on 64-bit times).
+ */
+static inline uint32_t
+ms_ceil(uint64_t us)
+{
+	return (uint32_t)((us + 999) / 1000);
+}
+
+/* 1 when deadline <dl_ms> is reached at table time <now_us>. */
+static inline int
+past(uint32_t dl_ms, uint64_t now_us)
+{
+	return (int32_t)((uint32_t)(now_us / 1000) - dl_ms) >= 0;
+}
+
 /* --- keys and hashing --- */
 
 static void
@@ -293,7 +327,7 @@ lookup(struct flow_table *t, const struct flow_key *k, uint32_t h,
 	uint32_t steps = 0;
 
 	for (f = t->buckets[h & t->mask]; f != NULL; f = f->hnext) {
-		if (f->hash == h && key_match(&f->key, k, dir))
+		if (key_match(&f->key, k, dir))
 			return f;
 		steps++;
 	}
@@ -303,13 +337,13 @@ lookup(struct flow_table *t, const struct flow_key *k, uint32_t h,
 }
 
 /*
- * Moves every flow to a new bucket array of <nb> buckets, rehashing the
- * keys first when <rekey>. Keeps the old array when memory is short (the
- * table works, with longer chains). O(flows): it runs log2(max_flows /
- * FLOW_MIN_BUCKETS) times at most for growth, and for a reseed only.
+ * Moves every flow to a new bucket array of <nb> buckets, under the
+ * current key. Keeps the old array when memory is short (the table works,
+ * with longer chains). O(flows): it runs log2(max_flows /
+ * FLOW_MIN_BUCKETS) times at most for growth, and for a reseed.
  */
 static void
-rehash(struct flow_table *t, uint32_t nb, int rekey)
+rehash(struct flow_table *t, uint32_t nb)
 {
 	struct flow **nbk, *f;
 	uint32_t b;
@@ -317,9 +351,7 @@ rehash(struct flow_table *t, uint32_t nb, int rekey)
 	if ((nbk = calloc(nb, sizeof(*nbk))) == NULL)
 		return;
 	for (f = t->lru.head; f != NULL; f = f->lru_next) {
-		if (rekey)
-			f->hash = flow_key_hash(&t->key, &f->key);
-		b = f->hash & (nb - 1);
+		b = flow_key_hash(&t->key, &f->key) & (nb - 1);
 		f->hnext = nbk[b];
 		nbk[b] = f;
 	}
@@ -335,7 +367,7 @@ reseed(struct flow_table *t)
 	t->long_chain = 0;
 	t->key_gen++;
 	flow_derive_key(&t->secret, FLOW_KEY_TABLE, t->key_gen, &t->key);
-	rehash(t, t->mask + 1, 1);
+	rehash(t, t->mask + 1);
 	t->st.hash_reseeds++;
 }
 
@@ -373,7 +405,9 @@ hash_remove(struct flow_table *t, struct flow *f)
 {
 	struct flow **pp;
 
-	for (pp = &t->buckets[f->hash & t->mask]; *pp != f;
+	/* The hash is not stored (8 bytes a flow): computed again. */
+	for (pp = &t->buckets[flow_key_hash(&t->key, &f->key) & t->mask];
+	    *pp != f;
 	    pp = &(*pp)->hnext)
 		;
 	*pp = f->hnext;
@@ -397,7 +431,7 @@ end_flow(struct flow_table *t, struct flow *f, enum flow_end_reason reason)
 	if (reason == FLOW_END_ACTIVE) {
 		memset(f->c, 0, sizeof(f->c));
 		f->icmp_seen = 0;
-		f->due_base_us = t->now_us;
+		f->due_ms = ms_ceil(t->now_us + t->active_us);
 		FL_REMOVE(&t->act, f, tq_prev, tq_next);
 		FL_APPEND(&t->act, f, tq_prev, tq_next);
 		return;
@@ -442,11 +476,11 @@ pool_grow(struct flow_table *t)
 static enum flow_end_reason
 due_reason(const struct flow_table *t, const struct flow *f)
 {
-	if (f->ended && f->due_base_us <= t->now_us)
+	if (f->ended && past(f->due_ms, t->now_us))
 		return FLOW_END_DETECTED;
 	if (t->now_us - f->used_us >= t->idle_us)
 		return FLOW_END_IDLE;
-	if (!f->ended && t->now_us - f->due_base_us >= t->active_us)
+	if (!f->ended && past(f->due_ms, t->now_us))
 		return FLOW_END_ACTIVE;
 	return 0;
 }
@@ -461,7 +495,7 @@ end_if_due(struct flow_table *t, struct flow *f)
 	if (r == 0)
 		return 0;
 	if (r == FLOW_END_ACTIVE && f->c[0].pkts + f->c[1].pkts == 0) {
-		f->due_base_us = t->now_us;
+		f->due_ms = ms_ceil(t->now_us + t->active_us);
 		FL_REMOVE(&t->act, f, tq_prev, tq_next);
 		FL_APPEND(&t->act, f, tq_prev, tq_next);
 		return 0;
@@ -477,7 +511,7 @@ make_room(struct flow_table *t)
 {
 	struct flow *f;
 
-	if ((f = t->end.head) != NULL && f->due_base_us <= t->now_us) {
+	if ((f = t->end.head) != NULL && past(f->due_ms, t->now_us)) {
 		end_flow(t, f, FLOW_END_DETECTED);
 		return;
 	}
@@ -507,10 +541,9 @@ flow_create(struct flow_table *t, const struct flow_key *k, uint32_t h,
 	t->free = f->hnext;
 	memset(f, 0, t->fsize);		/* ext too */
 	f->key = *k;
-	f->hash = h;
 	f->tunnel = tunnel;
 	f->used_us = t->now_us;
-	f->due_base_us = t->now_us;
+	f->due_ms = ms_ceil(t->now_us + t->active_us);
 	b = h & t->mask;
 	f->hnext = t->buckets[b];
 	t->buckets[b] = f;
@@ -522,7 +555,7 @@ flow_create(struct flow_table *t, const struct flow_key *k, uint32_t h,
 		t->st.peak_flows = t->nflows;
 	/* Load factor above 1: twice the buckets. */
 	if (t->nflows > t->mask + 1 && t->mask + 1 < t->max_buckets) {
-		rehash(t, (t->mask + 1) * 2, 0);
+		rehash(t, (t->mask + 1) * 2);
 		t->st.hash_grows++;
 	}
 	return f;
@@ -645,7 +678,7 @@ run_expiry(struct flow_table *t, size_t budget)
 		n++;
 	}
 	while (n < budget && (f = t->end.head) != NULL &&
-	    f->due_base_us <= now) {
+	    past(f->due_ms, now)) {
 		end_flow(t, f, FLOW_END_DETECTED);
 		n++;
 	}
@@ -658,7 +691,7 @@ run_expiry(struct flow_table *t, size_t budget)
 		n++;
 	}
 	while (n < budget && (f = t->act.head) != NULL &&
-	    now - f->due_base_us >= t->active_us) {
+	    past(f->due_ms, now)) {
 		(void)end_if_due(t, f);
 		n++;
 	}
@@ -748,7 +781,7 @@ account(struct flow_table *t, const struct dec_pkt *pkt, uint16_t sport,
 		 * end grace is not cut by the active timeout. */
 		FL_REMOVE(&t->act, f, tq_prev, tq_next);
 		f->ended = 1;
-		f->due_base_us = t->now_us + t->grace_us;
+		f->due_ms = ms_ceil(t->now_us + t->grace_us);
 		FL_APPEND(&t->end, f, tq_prev, tq_next);
 	}
 	call_pkt_cb(t, f, dir, pkt);

@@ -209,6 +209,9 @@ test_conf(void **unused)
 		{ "frag_timeout_s", 3 },
 		{ "max_frags", 4 },
 		{ "ext_size", 5 },
+		{ "idle_timeout_s", 6 },
+		{ "active_timeout_s", 7 },
+		{ "end_grace_ms", 8 },
 	};
 	struct flow_table_conf conf;
 	struct flow_table *t;
@@ -233,7 +236,11 @@ test_conf(void **unused)
 		case 2: conf.active_timeout_s = 0; break;
 		case 3: conf.frag_timeout_s = 0; break;
 		case 4: conf.max_frags = 0; break;
-		default: conf.ext_size = (size_t)1 << 30; break;
+		case 5: conf.ext_size = (size_t)1 << 30; break;
+		/* deadlines are kept in 32-bit milliseconds */
+		case 6: conf.idle_timeout_s = 2000001; break;
+		case 7: conf.active_timeout_s = 2000001; break;
+		default: conf.end_grace_ms = 2000000001; break;
 		}
 		memset(&err, 0, sizeof(err));
 		t = flow_table_new(&conf, on_end, NULL, NULL, &err);
@@ -247,6 +254,16 @@ test_conf(void **unused)
 	t = flow_table_new(&conf, on_end, NULL, NULL, &err);
 	assert_non_null(t);
 	assert_int_equal(flow_table_flow_size(t) % 8, 0);
+	/* The memory budget of a flow (see doc/BENCHMARKS.md). */
+	if (sizeof(void *) == 8)
+		assert_true(sizeof(struct flow) <= 184);
+	assert_true(offsetof(struct flow, key) + sizeof(struct flow_key) <=
+	    64);
+	flow_table_free(t);
+	conf.idle_timeout_s = conf.active_timeout_s = 2000000;
+	conf.end_grace_ms = 2000000000;
+	t = flow_table_new(&conf, on_end, NULL, NULL, &err);
+	assert_non_null(t);
 	flow_table_free(t);
 	flow_table_free(NULL);
 }
