@@ -117,35 +117,41 @@ sip13_words(const struct flow_sipkey *k, const uint64_t *w, size_t n)
 uint32_t
 flow_key_hash(const struct flow_sipkey *sk, const struct flow_key *k)
 {
-	const uint8_t *lo = k->src, *hi = k->dst;
-	uint16_t lport = k->sport, hport = k->dport;
-	uint64_t w[6];
-	int c;
+	uint64_t w[6], s0, s1, d0, d1, ports;
+	uint32_t a, b;
+	int swap;
 
-	/* Canonical order makes the hash the same in both directions. */
-	c = memcmp(k->src, k->dst, 16);
-	if (c > 0 || (c == 0 && k->sport > k->dport)) {
-		lo = k->dst;
-		hi = k->src;
-		lport = k->dport;
-		hport = k->sport;
-	}
-	w[0] = (uint64_t)lport << 48 | (uint64_t)hport << 32 |
-	    (uint64_t)k->vlan_id << 16 | (uint64_t)k->proto << 8 |
-	    k->ip_version;
-	w[1] = (uint64_t)k->tunnel_id << 32 | k->ifindex;
+	/*
+	 * Canonical order makes the hash the same in both directions: the
+	 * (address, port) end that is lower as raw words goes first. Any
+	 * total order does; raw words avoid byte-wise compares.
+	 */
 	if (k->ip_version == 4) {
-		/* 24 bytes, not 48: IPv4 addresses fill half a word each
-		 * (the rest of the 16 bytes is zero). */
-		uint32_t a, b;
-
-		memcpy(&a, lo, 4);
-		memcpy(&b, hi, 4);
-		w[2] = (uint64_t)a << 32 | b;
-		return (uint32_t)sip13_words(sk, w, 3);
+		/* 24 bytes, not 48: IPv4 addresses take 4 of their 16. */
+		memcpy(&a, k->src, 4);
+		memcpy(&b, k->dst, 4);
+		swap = a > b || (a == b && k->sport > k->dport);
+		w[2] = swap ? (uint64_t)b << 32 | a : (uint64_t)a << 32 | b;
+	} else {
+		memcpy(&s0, k->src, 8);
+		memcpy(&s1, k->src + 8, 8);
+		memcpy(&d0, k->dst, 8);
+		memcpy(&d1, k->dst + 8, 8);
+		swap = s0 > d0 || (s0 == d0 && (s1 > d1 ||
+		    (s1 == d1 && k->sport > k->dport)));
+		w[2] = swap ? d0 : s0;
+		w[3] = swap ? d1 : s1;
+		w[4] = swap ? s0 : d0;
+		w[5] = swap ? s1 : d1;
 	}
-	memcpy(&w[2], lo, 16);
-	memcpy(&w[4], hi, 16);
+	ports = swap ? (uint64_t)k->dport << 48 | (uint64_t)k->sport << 32 :
+	    (uint64_t)k->sport << 48 | (uint64_t)k->dport << 32;
+	w[0] = ports | (uint64_t)k->vlan_id << 16 |
+	    (uint64_t)k->proto << 8 | k->ip_version;
+	w[1] = (uint64_t)k->tunnel_id << 32 | k->ifindex;
+	/* Two calls with constant lengths: each loop unrolls. */
+	if (k->ip_version == 4)
+		return (uint32_t)sip13_words(sk, w, 3);
 	return (uint32_t)sip13_words(sk, w, 6);
 }
 
