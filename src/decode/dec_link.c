@@ -393,11 +393,11 @@ dec_frame(const struct dec_conf *conf, int linktype, const uint8_t *frame,
     size_t caplen, size_t wirelen, struct dec_pkt *pkt)
 {
 	uint64_t ts_us = pkt->ts_us;
-	uint32_t ifindex = pkt->ifindex;
 
+	/* Only ts_us is kept; ifindex is set by the caller afterwards (a
+	 * caller's uninitialised packet must not make flow keys). */
 	memset(pkt, 0, sizeof(*pkt));
 	pkt->ts_us = ts_us;
-	pkt->ifindex = ifindex;
 	if (frame == NULL)
 		caplen = 0;
 	if (wirelen < caplen)

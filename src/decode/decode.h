@@ -115,7 +115,8 @@ struct dec_pkt {
 
 /*
  * Decodes <caplen> bytes of <frame>, of libpcap link type <linktype>, into
- * <pkt> (all fields but ts_us and ifindex are written). <wirelen> is the
+ * <pkt> (all fields but ts_us are written, ifindex with 0: the caller sets
+ * it afterwards). <wirelen> is the
  * frame's length on the wire (pcap's "len"); a value below caplen (0, or
  * a broken capture file) is taken as caplen. Returns DEC_OK or the reason
  * the packet cannot make a flow; <pkt> is then unspecified.

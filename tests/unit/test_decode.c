@@ -1102,19 +1102,21 @@ test_cut_inner_keeps_outer(void **unused)
 	assert_int_equal(pkt.tcp_flags, 0);
 }
 
-/* A NULL conf follows tunnels; ts_us is the caller's. */
+/* A NULL conf follows tunnels; ts_us is the caller's, ifindex is 0. */
 static void
 test_defaults(void **unused)
 {
 	struct dec_pkt pkt;
 
 	(void)unused;
-	memset(&pkt, 0, sizeof(pkt));
+	memset(&pkt, 0xa5, sizeof(pkt));
 	pkt.ts_us = 1234567;
 	assert_int_equal(dec_frame(NULL, DLT_EN10MB, f_gre4, sizeof(f_gre4),
 	    0, &pkt), DEC_OK);
 	assert_int_equal(pkt.tunnel, DEC_TUN_GRE);
 	assert_int_equal(pkt.ts_us, 1234567);
+	/* The caller's, set after: never what was in its memory before. */
+	assert_int_equal(pkt.ifindex, 0);
 	assert_int_equal(dec_frame(NULL, DLT_EN10MB, NULL, 0, 0, &pkt),
 	    DEC_TRUNCATED);
 }
