@@ -13,7 +13,8 @@
  * little does not confuse expiry.
  *
  * A flow is the packets of one 5-tuple (addresses, ports, IP protocol) plus
- * the outer VLAN id and the tunnel id, in both directions. The sender of
+ * the outer VLAN id, the tunnel id and the ingress interface (ifindex, 0
+ * when unknown or merged), in both directions. The sender of
  * the first packet is the source. ICMP and ICMPv6 flows have no ports, so
  * an echo request and its reply are one flow.
  *
@@ -23,6 +24,15 @@
  * fragments whose first never comes are exported as a flow without ports.
  *
  * Records end with an IPFIX flowEndReason (RFC 7011, IANA registry).
+ *
+ * Hash flooding: the hash is keyed (SipHash-1-3) by a secret each table
+ * draws from getrandom(), so colliding keys cannot be computed offline;
+ * see flowtab.c for the bucket growth and the reseed on long chains.
+ *
+ * Expiry per packet is bounded; records do not depend on when expiry runs
+ * (a packet of a flow already due ends it first), and idle flows are
+ * exported less than 1 s (table time) after their idle deadline when
+ * packets or flow_table_expire() calls keep coming.
  */
 #ifndef L7_FLOW_H
 #define L7_FLOW_H
@@ -172,9 +182,11 @@ void	flow_table_free(struct flow_table *t);
 
 /*
  * Accounts one decoded packet (borrowed for the call) at its time
- * pkt->ts_us: first expires what is due at that time (end_cb), then finds
- * or creates its flow (evicting the least recently used one when the table
- * is full), counts it and calls pkt_cb. Returns 0; the packet is always
+ * pkt->ts_us: first expires some of what is due at that time (end_cb; at
+ * most a fixed number of list heads, the rest at the next calls), then
+ * finds or creates its flow (ending it first if it is due; evicting the
+ * least recently used flow, to within a second, when the table is full),
+ * counts it and calls pkt_cb. Returns 0; the packet is always
  * accounted, in a flow or in the fragment cache, except when the pool
  * cannot grow and no flow can be evicted (memory exhausted): then -ENOMEM,
  * counted in nomem_drops. Called from inside a callback: -EDEADLK.
