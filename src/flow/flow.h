@@ -30,9 +30,10 @@
  * see flowtab.c for the bucket growth and the reseed on long chains.
  *
  * Expiry per packet is bounded; records do not depend on when expiry runs
- * (a packet of a flow already due ends it first), and idle flows are
- * exported less than 1 s (table time) after their idle deadline when
- * packets or flow_table_expire() calls keep coming.
+ * (a packet of a flow already due ends it first). The LRU list is kept
+ * by the second, so an idle flow may be exported up to 1 s (table time)
+ * after its deadline; a wave larger than the per-packet budget waits for
+ * the next packets, or for flow_table_expire(), which does all that is due.
  */
 #ifndef L7_FLOW_H
 #define L7_FLOW_H
