@@ -10,7 +10,9 @@
 #   - a bad source, a bad filter, a missing interface: an error value with
 #     a message naming it, the program goes on;
 #   - closed after its first flow: the open flows still come, every
-#     packet read is in a record or ignored.
+#     packet read is in a record or ignored;
+#   - live on lo: next() times out while nothing comes; closed from a
+#     signal handler, the open flow comes, then the end.
 # Exit: 0 pass, 1 fail, 77 skip (no tshark or C compiler), 99 hard error.
 set -u
 here=$(dirname "$0")
@@ -123,6 +125,17 @@ case $out in *"no source"*) ;; *) bad "empty source: $out" ;; esac
 out=$("$flows" --close "$data/instagram.pcap") || bad "close: $out"
 echo "$out"
 case $out in "closed: flows 1 "*) bad "close: nothing drained: $out" ;; esac
+
+# Live on loopback: a timeout while nothing comes, a close from a signal
+# handler, the open flow drained.
+if [ "$(id -u)" = 0 ]; then
+	port=$(free_port udp)
+	out=$("$flows" --live lo "$port" 2>&1) || bad "live: $out"
+	echo "$out"
+	[ "$out" = "live: timeout, flow 3 packets, end" ] || bad "live: $out"
+else
+	echo "live part not run: needs root to capture on lo"
+fi
 
 [ $fail -eq 0 ] && echo "PASS"
 exit $fail

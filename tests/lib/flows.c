@@ -16,9 +16,20 @@
  *   flows --close FILE
  *	closes the streamer after its first flow: the open flows still come
  *	(drained), every packet read is in a record or ignored.
+ *   flows --live IFACE PORT
+ *	live on IFACE (lo) with "udp port PORT": next() with a 300 ms
+ *	timeout returns L7_TIMEOUT while nothing comes; then sends three
+ *	datagrams to 127.0.0.1:PORT, and a SIGALRM handler closes the
+ *	streamer a second later: the open UDP flow comes (drained), then
+ *	L7_END. Prints "live: timeout, flow PKTS packets, end".
  */
+#include <arpa/inet.h>
 #include <inttypes.h>
+#include <netinet/in.h>
 #include <pthread.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -216,9 +227,69 @@ run_close(const char *file)
 	return pkts + st.pkts_ignored == st.pkts_read ? 0 : 1;
 }
 
+static struct l7_streamer *live_s;
+
+static void
+on_alarm(int sig)
+{
+	(void)sig;
+	l7_streamer_close(live_s);	/* async-signal-safe */
+}
+
+static int
+run_live(const char *iface, const char *port)
+{
+	struct l7_streamer_conf c;
+	struct sockaddr_in to;
+	const struct l7_record *r;
+	char err[L7_ERR_SIZE], filter[64];
+	uint64_t pkts = 0;
+	int fd, i, rc;
+
+	l7_streamer_conf_init(&c);
+	c.source = iface;
+	snprintf(filter, sizeof(filter), "udp port %s", port);
+	c.bpf_filter = filter;
+	c.enable_ndpi = 0;
+	if ((live_s = l7_streamer_open(&c, err, sizeof(err))) == NULL) {
+		fprintf(stderr, "flows: %s\n", err);
+		return 2;
+	}
+	rc = l7_streamer_next(live_s, 300, &r);
+	if (rc != L7_TIMEOUT) {
+		fprintf(stderr, "flows: live: %d, not a timeout\n", rc);
+		return 1;
+	}
+	printf("live: timeout");
+	memset(&to, 0, sizeof(to));
+	to.sin_family = AF_INET;
+	to.sin_port = htons((uint16_t)atoi(port));
+	to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if ((fd = socket(AF_INET, SOCK_DGRAM, 0)) == -1)
+		return 2;
+	for (i = 0; i < 3; i++)
+		sendto(fd, "l7probe", 7, 0, (struct sockaddr *)&to, sizeof(to));
+	close(fd);
+	signal(SIGALRM, on_alarm);
+	alarm(1);
+	while ((rc = l7_streamer_next(live_s, -1, &r)) == L7_FLOW) {
+		fprintf(stderr, "flows: %s:%u -> %s:%u proto %u, %" PRIu64
+		    "+%" PRIu64 " packets\n", r->ip_src, r->src_port, r->ip_dst,
+		    r->dst_port, r->ip_protocol, r->src_to_dst_pkts,
+		    r->dst_to_src_pkts);
+		pkts += r->total_pkts;
+	}
+	printf(", flow %" PRIu64 " packets, %s\n", pkts,
+	    rc == L7_END ? "end" : "error");
+	l7_streamer_free(live_s);
+	return rc == L7_END && pkts == 3 ? 0 : 1;
+}
+
 int
 main(int argc, char **argv)
 {
+	if (argc >= 4 && strcmp(argv[1], "--live") == 0)
+		return run_live(argv[2], argv[3]);
 	if (argc >= 4 && strcmp(argv[1], "--two") == 0)
 		return run_two(argv[2], argv[3]);
 	if (argc >= 3 && strcmp(argv[1], "--bad") == 0)

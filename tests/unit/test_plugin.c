@@ -235,6 +235,73 @@ test_metric_and_classifier(void **unused)
 	plug_set_free(ps);
 }
 
+/* A plugin given as a descriptor (the library's user plugins), with its
+ * context. */
+static uint64_t
+ctx_metric(void *ctx, const struct l7_pkt *pkt, const struct l7_flow *fl,
+    uint64_t value)
+{
+	(void)fl;
+	return value + pkt->ip_len * *(const uint64_t *)ctx;
+}
+
+static const struct l7_field ctx_field = { .name = "weighted_bytes",
+	.type = L7_U64, .id = 900, .desc = "bytes times the context" };
+static const struct l7_plugin ctx_plugin = {
+	.api_version = L7_PLUGIN_API_VERSION, .name = "weighted",
+	.fields = &ctx_field, .n_fields = 1, .metric = ctx_metric };
+
+static void
+test_descriptor_and_fieldless_set(void **unused)
+{
+	static const char *const specs[] = { "count_pkts_gt:100" };
+	uint64_t weight = 3;
+	struct plug_user user = { &ctx_plugin, &weight };
+	struct plug_set_conf conf;
+	struct plug_set *ps, *bare;
+	struct perr err;
+	struct flow *f;
+
+	(void)unused;
+	hook_export_at = 0;
+	memset(&conf, 0, sizeof(conf));
+	conf.specs = specs;
+	conf.n_specs = 1;
+	conf.user = &user;
+	conf.n_user = 1;
+	conf.hooks = &hook;
+	conf.n_hooks = 1;
+	assert_non_null(ps = plug_set_new(&conf, &err));
+	assert_int_equal(plug_set_count(ps), 2);
+	assert_int_equal(plug_set_n_fields(ps), 2);
+	assert_int_equal(ie_find("weighted_bytes")->ext_off,
+	    plug_set_slot(ps, 1));
+	f = new_flow(ps);
+	assert_int_equal(feed(ps, f, FLOW_DIR_FWD, 60, 1000000, 0x02), 0);
+	assert_int_equal(feed(ps, f, FLOW_DIR_REV, 200, 1000100, 0x12), 0);
+	assert_int_equal(val(f, "weighted_bytes"), 3 * 260);
+	assert_int_equal(val(f, "count_pkts_gt"), 1);
+	/* A set without plugin fields, freed, leaves the other's rows. */
+	memset(&conf, 0, sizeof(conf));
+	assert_non_null(bare = plug_set_new(&conf, &err));
+	assert_int_equal(plug_set_n_fields(bare), 0);
+	plug_set_free(bare);
+	assert_non_null(ie_find("weighted_bytes"));
+	assert_non_null(ie_find("count_pkts_gt"));
+	plug_flow_end(ps, f, FLOW_END_IDLE);
+	plug_flow_release(ps, f);
+	free(f);
+	plug_set_free(ps);
+	assert_null(ie_find("weighted_bytes"));
+	/* No descriptor: refused, nothing registered. */
+	user.d = NULL;
+	memset(&conf, 0, sizeof(conf));
+	conf.user = &user;
+	conf.n_user = 1;
+	assert_null(plug_set_new(&conf, &err));
+	assert_int_equal(err.code, -EINVAL);
+}
+
 static void
 test_forced_export(void **unused)
 {
@@ -325,6 +392,7 @@ main(void)
 		cmocka_unit_test(test_layout),
 		cmocka_unit_test(test_metric_and_classifier),
 		cmocka_unit_test(test_forced_export),
+		cmocka_unit_test(test_descriptor_and_fieldless_set),
 		cmocka_unit_test(test_refused),
 	};
 
