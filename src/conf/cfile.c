@@ -63,7 +63,7 @@ parse_line(struct conf *c, struct conf_state *st, const char *name, int ln,
 	s = key + klen;
 	while (is_blank(*s))
 		s++;
-	if (*s == '=') {
+	if (*s == '=' && klen > 0) {
 		value = s + 1;
 		while (is_blank(*value))
 			value++;
