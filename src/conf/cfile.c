@@ -35,13 +35,6 @@ is_blank(char ch)
 }
 
 static int
-is_key_char(char ch)
-{
-	return (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') ||
-	    ch == '-';
-}
-
-static int
 parse_line(struct conf *c, struct conf_state *st, const char *name, int ln,
     char *s, struct perr *err)
 {
@@ -58,23 +51,24 @@ parse_line(struct conf *c, struct conf_state *st, const char *name, int ln,
 		return 0;
 	snprintf(where, sizeof(where), "%s:%d: ", name, ln);
 	key = s;
-	for (klen = 0; is_key_char(key[klen]); klen++)
+	for (klen = 0; key[klen] != '\0' && key[klen] != '=' &&
+	    !is_blank(key[klen]); klen++)
 		;
 	s = key + klen;
 	while (is_blank(*s))
 		s++;
-	if (*s == '=' && klen > 0) {
+	if (klen == 0 || (*s != '=' && *s != '\0'))
+		return perr_set(err, -EINVAL, "%sexpected 'name = value' or "
+		    "'name', got '%s'", where, key);
+	if (*s == '=') {
 		value = s + 1;
 		while (is_blank(*value))
 			value++;
-	} else if (*s != '\0' || klen == 0) {
-		if (key[0] == '-')
-			return perr_set(err, -EINVAL, "%swrite the option "
-			    "without its dashes ('%s')", where,
-			    key + strspn(key, "-"));
-		return perr_set(err, -EINVAL, "%sexpected 'name = value' or "
-		    "'name', got '%s'", where, key);
 	}
+	if (key[0] == '-')
+		return perr_set(err, -EINVAL, "%swrite the option without its "
+		    "dashes ('%.*s')", where, (int)(klen - strspn(key, "-")),
+		    key + strspn(key, "-"));
 	if ((o = conf_opt_by_name(key, klen)) == NULL)
 		return perr_set(err, -EINVAL, "%sunknown option '%.*s' (see "
 		    "--help)", where, (int)klen, key);

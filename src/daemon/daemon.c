@@ -7,7 +7,7 @@
  * nothing written, which the parent reports as a failed start.
  */
 #ifndef _GNU_SOURCE
-#define _GNU_SOURCE		/* pipe2, setresuid, setresgid */
+#define _GNU_SOURCE		/* pipe2, setresuid, close_range */
 #endif
 #include "daemon/daemon.h"
 
@@ -22,6 +22,15 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+/* Closes every descriptor from <lo> up, but <keep>. */
+static void
+close_from(int lo, int keep)
+{
+	if (keep > lo)
+		close_range((unsigned)lo, (unsigned)keep - 1, 0);
+	close_range((unsigned)keep + 1, ~0u, 0);
+}
 
 int
 daemon_detach(struct daemon_ctx *d, int *parent_status, struct perr *err)
@@ -47,6 +56,9 @@ daemon_detach(struct daemon_ctx *d, int *parent_status, struct perr *err)
 	}
 	if (pid == 0) {
 		close(fds[0]);
+		/* Descriptors inherited from the starting process (a shell's
+		 * pipes, a test harness's files) would be held for months. */
+		close_from(STDERR_FILENO + 1, fds[1]);
 		d->pipe_fd = fds[1];
 		d->detached = 1;
 		/* A new session: no controlling terminal, no SIGHUP when

@@ -316,7 +316,8 @@ static const struct {
 	int		line;
 	const char	*says;
 } bad_files[] = {
-	{ "-r x.pcap\n", 1, "write the option without its dashes ('r x.pcap')" },
+	{ "-r x.pcap\n", 1, "expected 'name = value' or 'name', got '-r x.pcap'" },
+	{ "--read = x.pcap\n", 1, "write the option without its dashes ('read')" },
 	{ "read = x.pcap\nfrobnicate = 1\n", 2, "unknown option 'frobnicate'" },
 	{ "read = x.pcap\n\n# c\nidle-timeout = 5x\n", 4,
 	  "idle-timeout '5x': not a whole number" },
@@ -331,7 +332,9 @@ static const struct {
 	{ "read = x.pcap\nhelp\n", 2, "'help' is for the command line only" },
 	{ "read = x.pcap\ncollector = ipfix://::1:4739\n", 2,
 	  "collector 'ipfix://::1:4739': an IPv6 address needs brackets" },
-	{ "read = x.pcap\nIdle-Timeout = 5\n", 2, "expected 'name = value'" },
+	{ "read = x.pcap\nIdle-Timeout = 5\n", 2,
+	  "unknown option 'Idle-Timeout'" },
+	{ "read = x.pcap\nidle timeout = 5\n", 2, "expected 'name = value'" },
 	{ "read = x.pcap\n= 5\n", 2, "expected 'name = value'" },
 };
 
