@@ -254,6 +254,9 @@ priv_drop(const char *user, const char *group, const char *dir,
 			    strerror(errno) : "no such group");
 		gid = gr->gr_gid;
 	}
+	if (dir == NULL && getuid() == uid && geteuid() == uid &&
+	    getgid() == gid && getegid() == gid)
+		return 0;		/* already that user, e.g. under systemd */
 	if (geteuid() != 0)
 		return perr_set(err, -EPERM, "--user '%s': only root can "
 		    "change its user (running as uid %ld)", user,
