@@ -3,6 +3,7 @@
  * every option, the order of the sources, and the error sentence for each
  * kind of bad input.
  */
+#define _GNU_SOURCE		/* memmem */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -388,6 +389,62 @@ test_defaults_agree(void **unused)
 	}
 }
 
+/* The man page's entry of each numeric option gives the table's default:
+ * the entry is the .TP paragraph whose tag line names the option. */
+static void
+test_man_defaults(void **unused)
+{
+	const char *srcdir = getenv("srcdir");
+	char path[512], tag[96], want[64], *text, *p, *q, *end, *tp;
+	size_t i, len = 0, n;
+	FILE *fp;
+
+	(void)unused;
+	snprintf(path, sizeof(path), "%s/doc/l7probe.8",
+	    srcdir != NULL ? srcdir : ".");
+	if ((fp = fopen(path, "r")) == NULL)
+		fail_msg("cannot read %s", path);
+	assert_non_null(text = malloc(1 << 20));
+	len = fread(text, 1, (1 << 20) - 1, fp);
+	fclose(fp);
+	text[len] = '\0';
+	/* Unescape "\-" to "-" in place. */
+	for (p = q = text; *p != '\0'; p++) {
+		if (p[0] == '\\' && p[1] == '-')
+			p++;
+		*q++ = *p;
+	}
+	*q = '\0';
+	for (i = 0; i < conf_n_opts; i++) {
+		if (conf_opts[i].kind != CONF_K_U32)
+			continue;
+		snprintf(tag, sizeof(tag), "--%s ", conf_opts[i].name);
+		n = strlen(tag);
+		/* The tag line: ".TP" then a line holding "--name ". */
+		for (tp = strstr(text, ".TP\n"); tp != NULL;
+		    tp = strstr(tp + 1, ".TP\n")) {
+			end = strchr(tp + 4, '\n');
+			if (end != NULL && memmem(tp + 4, (size_t)(end - tp - 4),
+			    tag, n) != NULL)
+				break;
+		}
+		if (tp == NULL)
+			fail_msg("doc/l7probe.8: no entry for --%s",
+			    conf_opts[i].name);
+		end = strstr(tp + 4, "\n.TP\n");
+		q = strstr(tp + 4, "\n.S");
+		if (end == NULL || (q != NULL && q < end))
+			end = q;
+		snprintf(want, sizeof(want), "default %lu",
+		    (unsigned long)conf_opts[i].def);
+		if (end == NULL || memmem(tp, (size_t)(end - tp), want,
+		    strlen(want)) == NULL)
+			fail_msg("doc/l7probe.8: --%s does not say '%s'",
+			    conf_opts[i].name, want);
+	}
+	free(text);
+}
+
 int
 main(void)
 {
@@ -400,6 +457,7 @@ main(void)
 		cmocka_unit_test(test_cli_wins),
 		cmocka_unit_test(test_bad_files),
 		cmocka_unit_test(test_defaults_agree),
+		cmocka_unit_test(test_man_defaults),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
