@@ -83,10 +83,11 @@ main(int argc, char **argv)
 {
 	struct daemon_ctx dm = { -1, 0 };
 	struct pidfile *pidfile = NULL;
+	struct priv_ids ids;
 	enum conf_action action;
 	struct perr err = { 0, "" };
 	struct conf conf;
-	struct probe *p;
+	struct probe *p = NULL;
 	int rc, status;
 
 	conf_defaults(&conf);
@@ -110,6 +111,13 @@ main(int argc, char **argv)
 	log_set_level(conf.verbose >= 2 ? LOG_LVL_DEBUG :
 	    conf.verbose == 1 ? LOG_LVL_INFO : (enum log_level)conf.log_level);
 
+	/* Names to ids before anything is opened or truncated. */
+	if (conf.user != NULL && priv_lookup(conf.user, conf.group,
+	    conf.chroot_dir != NULL, &ids, &err) != 0) {
+		fprintf(stderr, "l7probe: %s\n", err.msg);
+		conf_fini(&conf);
+		return 2;
+	}
 	if (conf.daemon) {
 		if ((rc = daemon_detach(&dm, &status, &err)) < 0) {
 			fprintf(stderr, "l7probe: %s\n", err.msg);
@@ -122,26 +130,13 @@ main(int argc, char **argv)
 		}
 	}
 	if (conf.pidfile != NULL &&
-	    (pidfile = pidfile_open(conf.pidfile, &err)) == NULL) {
-		daemon_fail(&dm, 2, err.msg);
-		conf_fini(&conf);
-		return 2;
-	}
+	    (pidfile = pidfile_open(conf.pidfile, &err)) == NULL)
+		goto fail;
 	set_signals();
-	if ((p = probe_new(&conf, &err)) == NULL) {
-		daemon_fail(&dm, 2, err.msg);
-		pidfile_close(pidfile);
-		conf_fini(&conf);
-		return 2;
-	}
-	if (conf.user != NULL && priv_drop(conf.user, conf.group,
-	    conf.chroot_dir, &err) != 0) {
-		daemon_fail(&dm, 2, err.msg);
-		probe_free(p);
-		pidfile_close(pidfile);
-		conf_fini(&conf);
-		return 2;
-	}
+	if ((p = probe_new(&conf, &err)) == NULL)
+		goto fail;
+	if (conf.user != NULL && priv_drop(&ids, conf.chroot_dir, &err) != 0)
+		goto fail;
 	daemon_ready(&dm);
 	if (dm.detached)
 		log_notice("running (pid %ld)", (long)getpid());
@@ -157,4 +152,12 @@ main(int argc, char **argv)
 	pidfile_close(pidfile);
 	conf_fini(&conf);
 	return rc == 0 ? 0 : 1;
+fail:
+	/* Undone before the waiting parent hears of it and returns: the
+	 * pid file is gone when "l7probe -D" exits. */
+	probe_free(p);
+	pidfile_close(pidfile);
+	daemon_fail(&dm, 2, err.msg);
+	conf_fini(&conf);
+	return 2;
 }

@@ -230,37 +230,50 @@ pidfile_close(struct pidfile *pf)
 /* --- privileges --------------------------------------------------------- */
 
 int
-priv_drop(const char *user, const char *group, const char *dir,
-    struct perr *err)
+priv_lookup(const char *user, const char *group, int chroot,
+    struct priv_ids *ids, struct perr *err)
 {
 	struct passwd *pw;
 	struct group *gr;
-	uid_t uid;
-	gid_t gid;
-	int e;
 
+	memset(ids, 0, sizeof(*ids));
+	ids->user = user;
 	errno = 0;
 	if ((pw = getpwnam(user)) == NULL)
 		return perr_set(err, errno != 0 ? -errno : -ENOENT,
 		    "--user '%s': %s", user, errno != 0 ? strerror(errno) :
 		    "no such user");
-	uid = pw->pw_uid;
-	gid = pw->pw_gid;
+	ids->uid = pw->pw_uid;
+	ids->gid = pw->pw_gid;
 	if (group != NULL) {
 		errno = 0;
 		if ((gr = getgrnam(group)) == NULL)
 			return perr_set(err, errno != 0 ? -errno : -ENOENT,
 			    "--group '%s': %s", group, errno != 0 ?
 			    strerror(errno) : "no such group");
-		gid = gr->gr_gid;
+		ids->gid = gr->gr_gid;
 	}
-	if (dir == NULL && getuid() == uid && geteuid() == uid &&
-	    getgid() == gid && getegid() == gid)
-		return 0;		/* already that user, e.g. under systemd */
+	if (!chroot && getuid() == ids->uid && geteuid() == ids->uid &&
+	    getgid() == ids->gid && getegid() == ids->gid) {
+		ids->noop = 1;		/* already them, e.g. under systemd */
+		return 0;
+	}
 	if (geteuid() != 0)
 		return perr_set(err, -EPERM, "--user '%s': only root can "
 		    "change its user (running as uid %ld)", user,
 		    (long)geteuid());
+	return 0;
+}
+
+int
+priv_drop(const struct priv_ids *ids, const char *dir, struct perr *err)
+{
+	uid_t uid = ids->uid;
+	gid_t gid = ids->gid;
+	int e;
+
+	if (ids->noop)
+		return 0;
 	if (dir != NULL) {
 		if (chroot(dir) == -1 || chdir("/") == -1) {
 			e = errno;
@@ -275,18 +288,20 @@ priv_drop(const char *user, const char *group, const char *dir,
 	}
 	if (setresuid(uid, uid, uid) == -1) {
 		e = errno;
-		return perr_set(err, -e, "--user '%s': %s", user, strerror(e));
+		return perr_set(err, -e, "--user '%s': %s", ids->user,
+		    strerror(e));
 	}
 	if (getuid() != uid || geteuid() != uid || getgid() != gid ||
 	    getegid() != gid)
 		return perr_set(err, -EPERM, "--user '%s': the ids did not "
-		    "change", user);
+		    "change", ids->user);
 	/* For good: neither the real nor a saved id may lead back. */
 	if (uid != 0 && (setuid(0) != -1 || seteuid(0) != -1))
 		return perr_set(err, -EPERM, "--user '%s': root could be "
-		    "regained after dropping it; refusing to run", user);
-	if (gid != 0 && (setgid(0) != -1 || setegid(0) != -1))
-		return perr_set(err, -EPERM, "--group: group root could be "
-		    "regained after dropping it; refusing to run");
+		    "regained after dropping it; refusing to run", ids->user);
+	if (gid != 0 && uid != 0 && (setgid(0) != -1 || setegid(0) != -1))
+		return perr_set(err, -EPERM, "--user '%s': group root could "
+		    "be regained after dropping it; refusing to run",
+		    ids->user);
 	return 0;
 }

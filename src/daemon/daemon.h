@@ -6,6 +6,7 @@
  *
  *	daemon_detach()		-D: fork; the parent waits for the child
  *	pidfile_open()		--pidfile: lock it, write the pid
+ *	priv_lookup()		-u/--group: names to ids, before opening
  *	probe_new()		open captures, collectors, files
  *	priv_drop()		-u/--group/--chroot: for good
  *	daemon_ready()		the parent exits 0; stdio -> /dev/null
@@ -63,14 +64,31 @@ struct pidfile *pidfile_open(const char *path, struct perr *err);
  * NULL is fine. */
 void	pidfile_close(struct pidfile *pf);
 
+/* Who to become, looked up before anything is opened. */
+struct priv_ids {
+	const char	*user;		/* borrowed, for messages */
+	uid_t		uid;
+	gid_t		gid;
+	int		noop;		/* 1: already running as them */
+};
+
 /*
- * Gives up root for good: looks <user> and <group> (NULL = the user's
- * primary group) up, chroots to <dir> (NULL = none), sets the group list
- * to that one group, then the group and user ids, and checks that root
- * cannot be regained (setuid(0) must fail). Returns 0 or a negative errno
- * with <err> filled; the caller must then exit.
+ * Looks <user> and <group> (NULL = the user's primary group) up, and
+ * checks that the process may become them (it is root, or already is
+ * them). Call it before opening anything, so that a typo does not leave
+ * output files truncated. Returns 0 or a negative errno with <err> filled.
  */
-int	priv_drop(const char *user, const char *group, const char *dir,
+int	priv_lookup(const char *user, const char *group, int chroot,
+	    struct priv_ids *ids, struct perr *err);
+
+/*
+ * Gives up root for good: chroots to <dir> (NULL = none), sets the group
+ * list to the one group, then the group and user ids (real, effective,
+ * saved), and checks that root cannot be regained (setuid(0) must fail).
+ * Returns 0 or a negative errno with <err> filled; the caller must then
+ * exit.
+ */
+int	priv_drop(const struct priv_ids *ids, const char *dir,
 	    struct perr *err);
 
 #endif

@@ -58,6 +58,11 @@ expect 2 "--idle-timeout '5 ': not a whole number (no spaces allowed)" -- -r "$c
 # (::1 itself: should the check break, nothing leaves the machine; the
 # ambiguous ::1:4739 of the same mistake is in tests/unit/test_conf.c.)
 expect 2 "an IPv6 address needs brackets: use ipfix://[::1]" -- -r "$cap" -n "ipfix://::1"
+# An unknown user is refused before any output file is created.
+expect 2 "--user 'l7nosuchuser': no such user" -- -q -r "$cap" -u l7nosuchuser -n "json:$tmp/u.json"
+[ -e "$tmp/u.json" ] && { echo "FAIL: -u with an unknown user created the output"; fails=$((fails + 1)); }
+expect 2 "--group 'l7nosuchgroup': no such group" -- -q -r "$cap" -u nobody --group l7nosuchgroup -n "json:$tmp/u.json"
+expect 2 "pid file '$tmp/no/such/dir/p.pid': No such file" -- -q -r "$cap" --pidfile "$tmp/no/such/dir/p.pid"
 expect 1 "truncated" -- -r "$tmp/cut.pcap" -n "json:$tmp/cut.json"
 if [ ! -s "$tmp/cut.json" ]; then
 	echo "FAIL: a cut capture exported nothing"; fails=$((fails + 1))
@@ -79,6 +84,16 @@ if [ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null 2>&1; then
 	else
 		echo "ok: unprivileged -i lo -> permission denied"
 	fi
+fi
+
+# A pid file left by a probe that crashed (no lock held) is taken over and
+# removed at exit.
+echo 999999 >"$tmp/stale.pid"
+if "$L7PROBE" -q -r "$cap" --pidfile "$tmp/stale.pid" -n "json:$tmp/p.json" 2>"$tmp/err" &&
+    [ ! -e "$tmp/stale.pid" ] && [ -s "$tmp/p.json" ]; then
+	echo "ok: a stale pid file is taken over and removed"
+else
+	echo "FAIL: stale pid file:"; cat "$tmp/err"; fails=$((fails + 1))
 fi
 
 # Standard input gives the same records as the file.
