@@ -34,6 +34,7 @@ static const struct collector_kind {
 	const char	*help;
 } collector_kinds[] = {
 	{ "json:", 0, CHROOT_NO, "JSON lines (- = stdout)" },
+	{ "json+tcp://", 1, CHROOT_NUMERIC, "JSON lines, TCP (9996)" },
 	{ "ipfix://", 1, CHROOT_OK, "IPFIX, UDP (4739)" },
 	{ "ipfix+udp://", 1, CHROOT_OK, "the same" },
 	{ "ipfix+tcp://", 1, CHROOT_NUMERIC, "IPFIX, TCP (4739)" },
