@@ -209,8 +209,9 @@ const struct conf_opt conf_opts[] = {
 	  .off = F(dpi_packets), .help = "packets per flow given to nDPI" },
 	{ "plugin", 0, LIST(plugins, n_plugins, CONF_MAX_PLUGINS),
 	  .metavar = "NAME[:ARGS]",
-	  .help = "load a plugin (a bundled one's name or a PATH.so); "
-	  "repeatable, in order" },
+	  .help = "a bundled plugin (count_pkts_gt, nth_pkt_size, "
+	  "first_pkts, pkt_stats), or PATH.so[:ARGS]; repeatable, in order "
+	  "(see doc/plugins.md)" },
 
 	{ "collector", 'n', LIST(collectors, n_collectors, CONF_MAX_COLLECTORS),
 	  .metavar = "URI", .check = check_collector, .section = "Output",
