@@ -203,6 +203,21 @@ idb_options(struct ng_reader *r, const uint8_t *p, uint32_t len,
 	return 0;
 }
 
+/* pcapng holds LINKTYPE_ values; libpcap (pcap_datalink, pcap_compile)
+ * and the decoder speak DLT_ values, equal but for a few old ones. */
+static int
+dlt_of(int linktype)
+{
+	switch (linktype) {
+	case 100:			/* LINKTYPE_ATM_RFC1483 */
+		return DLT_ATM_RFC1483;
+	case 101:			/* LINKTYPE_RAW */
+		return DLT_RAW;
+	default:
+		return linktype;
+	}
+}
+
 static int
 add_iface(struct ng_reader *r, uint32_t len, struct perr *err)
 {
@@ -223,7 +238,7 @@ add_iface(struct ng_reader *r, uint32_t len, struct perr *err)
 	}
 	ifc = &r->ifs[r->n_ifs];
 	memset(ifc, 0, sizeof(*ifc));
-	ifc->linktype = rd16(r, r->buf);
+	ifc->linktype = dlt_of(rd16(r, r->buf));
 	ifc->snaplen = rd32(r, r->buf + 4);
 	ifc->tsresol = 6;
 	if (idb_options(r, r->buf + 8, len - 8, ifc, err) != 0)
