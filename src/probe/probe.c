@@ -41,6 +41,8 @@ struct probe_cap {
 	struct capture		*cap;
 	uint64_t		drops_logged;	/* kernel + if drops at the
 						 * last warning */
+	uint64_t		last_ts_us;	/* newest packet read */
+	uint64_t		last_read_us;	/* clock when it gave frames */
 };
 
 struct probe {
@@ -48,6 +50,7 @@ struct probe {
 	struct exp_conf		xconf;
 	struct probe_cap	caps[CONF_MAX_IFACES];
 	int			n_caps;
+	int			cur_cap;	/* being dispatched */
 	int			live;
 	struct dec_conf		dconf;
 	struct flow_table	*ft;
@@ -342,6 +345,8 @@ on_frame(const struct cap_pkt *cp, void *arg)
 	struct dec_pkt pkt;
 	enum dec_result r;
 
+	if (cp->ts_us > p->caps[p->cur_cap].last_ts_us)
+		p->caps[p->cur_cap].last_ts_us = cp->ts_us;
 	r = dec_frame(&p->dconf, cp->linktype, cp->data, cp->caplen, &pkt);
 	if (r != DEC_OK) {
 		p->dec_ignored[r]++;
@@ -574,12 +579,15 @@ live_read(struct probe *p, uint64_t deadline_us, const sigset_t *unblocked,
 			continue;
 		/* A full ring may hold many batches: read them all, but
 		 * give the other interfaces their turn. */
+		p->cur_cap = i;
 		do {
 			r = cap_dispatch(p->caps[i].cap, DISPATCH_MAX,
 			    on_frame, p, &n, err);
 			if (r < 0)
 				return r;
 			total += n;
+			if (n > 0)
+				p->caps[i].last_read_us = clock_wall_us();
 		} while (n == DISPATCH_MAX && total < 64 * DISPATCH_MAX);
 	}
 	return (long)total;
@@ -588,24 +596,32 @@ live_read(struct probe *p, uint64_t deadline_us, const sigset_t *unblocked,
 /*
  * Stop: what the kernel captured before the stop is still in the rings,
  * some of it in blocks not yet handed over (they are after at most
- * RING_TIMEOUT_MS). Reads until every ring stayed empty that long, or
- * DRAIN_MAX_US at most on a busy link.
+ * RING_TIMEOUT_MS). A ring is drained once it gave a packet stamped after
+ * the stop (it is read in order, so everything before came too) or stayed
+ * empty that long; DRAIN_MAX_US at most.
  */
 static int
 drain(struct probe *p, const sigset_t *unblocked, struct perr *err)
 {
-	uint64_t start = clock_wall_us(), quiet_since = start, now;
+	uint64_t start = clock_wall_us(), now, since;
 	long n;
+	int i;
 
 	for (;;) {
 		now = clock_wall_us();
-		if (now - quiet_since >= DRAIN_QUIET_US ||
-		    now - start >= DRAIN_MAX_US)
+		for (i = 0; i < p->n_caps; i++) {
+			struct probe_cap *pc = &p->caps[i];
+
+			since = pc->last_read_us > start ? pc->last_read_us :
+			    start;
+			if (pc->last_ts_us < start &&
+			    now - since < DRAIN_QUIET_US)
+				break;		/* may hold more */
+		}
+		if (i == p->n_caps || now - start >= DRAIN_MAX_US)
 			return 0;
 		if ((n = live_read(p, now + 50000, unblocked, err)) < 0)
 			return (int)n;
-		if (n > 0)
-			quiet_since = clock_wall_us();
 	}
 }
 
