@@ -763,10 +763,15 @@ probe_print_stats(struct probe *p, FILE *fp)
 	if (n_empty > 0) {
 		fprintf(fp, "l7probe: records: %" PRIu64 " empty, not exported "
 		    "(no packet since the active-timeout record:", n_empty);
-		for (i = 1; i < FLOW_END_MAX; i++)
-			if (p->empty[i] > 0)
-				fprintf(fp, " %s %" PRIu64, reason_names[i] ?
-				    reason_names[i] : "?", p->empty[i]);
+		const char *sep = " ";
+
+		for (i = 1; i < FLOW_END_MAX; i++) {
+			if (p->empty[i] == 0)
+				continue;
+			fprintf(fp, "%s%s %" PRIu64, sep, reason_names[i] ?
+			    reason_names[i] : "?", p->empty[i]);
+			sep = ", ";
+		}
 		fputs(")\n", fp);
 	}
 	fprintf(fp, "l7probe: fragments: matched %" PRIu64 ", orphaned %"
