@@ -77,6 +77,7 @@ struct probe {
 	uint64_t		stats_read;	/* packets at the last line */
 	uint64_t		stats_us;
 	uint64_t		next_progress_us;
+	uint64_t		progress_start_us;
 	int			progress_shown;	/* a line to end on stderr */
 };
 
@@ -238,6 +239,18 @@ open_captures(struct probe *p, const struct conf *conf, struct perr *err)
 	cconf.promisc = conf->promisc;
 	cconf.buffer_mb = conf->buffer_size_mb;
 	cconf.timeout_ms = RING_TIMEOUT_MS;
+	/* The same frames twice would count them twice. */
+	for (i = 0; conf->read_file == NULL && i < n; i++) {
+		int j;
+
+		if (n > 1 && strcmp(conf->ifaces[i], "any") == 0)
+			return perr_set(err, -EINVAL, "interface 'any' already "
+			    "captures every interface: give it alone");
+		for (j = 0; j < i; j++)
+			if (strcmp(conf->ifaces[i], conf->ifaces[j]) == 0)
+				return perr_set(err, -EINVAL, "interface '%s' "
+				    "given twice", conf->ifaces[i]);
+	}
 	for (i = 0; i < n; i++) {
 		if (conf->read_file == NULL)
 			cconf.iface = conf->ifaces[i];
@@ -485,7 +498,7 @@ progress(struct probe *p, uint64_t now, int last)
 	}
 	if (p->next_progress_us == 0) {
 		p->next_progress_us = now + PROGRESS_US;
-		p->stats_us = now;
+		p->progress_start_us = now;
 		return;
 	}
 	if (now < p->next_progress_us)
@@ -493,7 +506,7 @@ progress(struct probe *p, uint64_t now, int last)
 	p->next_progress_us = now + PROGRESS_US;
 	caps_stats(p, &cs);
 	flow_table_stats(p->ft, &fs);
-	secs = (double)(now - p->stats_us) / 1e6;
+	secs = (double)(now - p->progress_start_us) / 1e6;
 	fprintf(stderr, "\r\033[Kl7probe: %s: %.0f%%, %.0f packets/s, %"
 	    PRIu32 " active flows", cap_name(p->caps[0].cap),
 	    100.0 * (double)done / (double)total,
@@ -528,8 +541,9 @@ on_signals(struct probe *p, struct probe_signals *sig)
 
 	if (sig->reopen) {
 		sig->reopen = 0;
-		/* Log rotation: output files are reopened by name. The log
-		 * itself goes to stderr or syslog, neither needs it. */
+		/* Log rotation: output files are reopened by name.
+		 * TODO(#8): reopen the log here too (log_reopen) once the
+		 * log can be a file; stderr and syslog need nothing. */
 		for (i = 0; i < p->n_ex; i++)
 			if (!p->ex_dead[i] && exp_reopen(p->ex[i]) != 0)
 				log_warn("collector '%s': cannot reopen its "

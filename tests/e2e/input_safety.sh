@@ -6,7 +6,8 @@
 #  - a missing -r file, a bad -f filter, a file that is no capture leave
 #    an existing output file untouched (exit 2);
 #  - a TCP collector that refuses the connection is still an error at
-#    start (exit 2).
+#    start (exit 2);
+#  - an interface given twice, or "any" with others, is refused (exit 2).
 #
 # Exit: 0 pass, 1 fail, 99 no probe binary.
 set -u
@@ -69,6 +70,16 @@ else
 	grep -q "127.0.0.1:$port" "$tmp/err" ||
 		fail "TCP collector: $(cat "$tmp/err")"
 fi
+
+# The same frames twice would be counted twice: refused before capture.
+for args in "-i lo -i lo" "-i any -i lo"; do
+	"$L7PROBE" -q $args -n "json:$tmp/out.json" 2>"$tmp/err"
+	st=$?
+	[ "$st" = 2 ] || fail "$args: exit status $st"
+	grep -q "interface '\(lo' given twice\|any' already captures\)" \
+		"$tmp/err" || fail "$args: $(cat "$tmp/err")"
+	check_kept "$args"
+done
 
 # And a good run still writes its output.
 "$L7PROBE" -q -r "$tmp/x.pcap" -n "json:$tmp/out.json" ||

@@ -20,7 +20,8 @@
 #   packet_sockets NS        packet sockets open in NS (/proc/net/packet)
 #   wait_capture NS PID BASE wait until the process opened a packet socket
 #                            beyond BASE (the probe is capturing)
-#   start_tcpdump NS IF FILE start tcpdump, wait until it listens;
+#   start_tcpdump NS IF FILE [SNAPLEN]
+#                            start tcpdump, wait until it listens;
 #                            $last_pid
 #   stop_pid PID [SECS]      SIGTERM, wait (default 5 s); status in $stop_rc,
 #                            empty when it did not stop
@@ -168,9 +169,10 @@ wait_capture() {	# NS PID BASE ERRFILE
 	fail "l7probe opened no packet socket in 5 s"
 }
 
-start_tcpdump() {	# NS IF FILE
-	bg "$1" tcpdump -i "$2" -nn -U --immediate-mode -s 0 -w "$3" \
-		>"$3.out" 2>"$3.err"
+start_tcpdump() {	# NS IF FILE [SNAPLEN]
+	# A 32 MiB ring: the reference must not drop under a loaded machine.
+	bg "$1" tcpdump -i "$2" -nn -U --immediate-mode -B 32768 \
+		-s "${4:-0}" -w "$3" >"$3.out" 2>"$3.err"
 	for _ in $(seq 100); do
 		grep -q "listening on" "$3.err" && return 0
 		sleep 0.05

@@ -30,7 +30,7 @@ rc=0
 # ms after it ended), then the comparison.
 run_case() {
 	local name=$1 rate=$2 secs=$3 kill_after=$4 t_stop st sport
-	start_tcpdump "$NSA" l7s0 "$T/$name.pcap"
+	start_tcpdump "$NSA" l7s0 "$T/$name.pcap" 128
 	tcpdump_pid=$last_pid
 	base=$(packet_sockets "$NSA")
 	bg "$NSA" "$L7PROBE" -i l7s0 -f "udp and dst port 9999" \
@@ -65,6 +65,8 @@ run_case() {
 		--json "$T/$name.json" --stop-time "$t_stop" || rc=1
 	grep -q "kernel drops 0, interface drops 0" "$T/$name.err" ||
 		{ echo "  [FAIL] $name: drops"; rc=1; }
+	grep -q "^0 packets dropped by kernel" "$T/$name.pcap.err" ||
+		{ echo "  [FAIL] $name: tcpdump, the reference, dropped packets"; rc=1; }
 }
 
 run_case burst 400 0.05 end
