@@ -14,6 +14,9 @@
                                             one datagram per source port
                                             (FIRST_SPORT, +1, ...): each is
                                             a flow of one packet
+  live_check.py udp-burst ADDR PORT COUNT SIZE
+                                            COUNT datagrams of SIZE bytes
+                                            from one socket, at once
   live_check.py watch --v9-port P --json J --ipfix-udp U --ipfix-tcp T
                       --timeout S           listens for NetFlow v9 on P,
                                             watches the files; prints when
@@ -327,6 +330,16 @@ def v9_has_icmp(msg, tmpl):
     return found
 
 
+def udp_burst(addr, port, count, size):
+    fam = socket.AF_INET6 if ":" in addr else socket.AF_INET
+    s = socket.socket(fam, socket.SOCK_DGRAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 1 << 20)
+    payload = b"d" * size
+    for _ in range(count):
+        s.sendto(payload, (addr, port))
+    return 0
+
+
 def watch(args):
     """Times when the first ICMP record reached each collector."""
     v9 = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
@@ -622,6 +635,9 @@ def main():
         return udp_flood(sys.argv[2], int(sys.argv[3]), float(sys.argv[4]),
                          float(sys.argv[5]),
                          int(sys.argv[6]) if len(sys.argv) > 6 else 20000)
+    if len(sys.argv) > 1 and sys.argv[1] == "udp-burst":
+        return udp_burst(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]),
+                         int(sys.argv[5]))
     if len(sys.argv) > 1 and sys.argv[1] == "watch":
         ap = argparse.ArgumentParser(prog="live_check.py watch")
         ap.add_argument("cmd")
