@@ -9,7 +9,12 @@
  *
  * Time: packet timestamps drive expiry; when live, a clock tick at least
  * once a second also expires flows while no packets arrive, and pushes
- * buffered records out.
+ * buffered records out. Live captures are non-blocking and waited on
+ * together with ppoll, whose timeout is the next tick: a quiet link (or a
+ * filter that matches nothing) never holds the tick back.
+ *
+ * Signals: main.c's handlers set flags in struct probe_signals; the loop
+ * acts on them between reads (stop, reopen outputs, log the counters).
  */
 #define _GNU_SOURCE	/* ppoll */
 #include "probe/probe.h"
@@ -642,13 +647,14 @@ drain(struct probe *p, const sigset_t *unblocked, struct perr *err)
 static int
 run_live(struct probe *p, struct probe_signals *sig, struct perr *err)
 {
-	sigset_t unblocked;
+	sigset_t saved, unblocked;
 	uint64_t now, next_tick = 0;
 	long n;
 	int rc = 0;
 
 	/* The signals stay blocked but while the loop waits in ppoll. */
-	sigprocmask(SIG_BLOCK, &sig->mask, &unblocked);
+	sigprocmask(SIG_BLOCK, &sig->mask, &saved);
+	unblocked = saved;
 	for (int s = 1; s < NSIG; s++)
 		if (sigismember(&sig->mask, s))
 			sigdelset(&unblocked, s);
@@ -667,7 +673,7 @@ run_live(struct probe *p, struct probe_signals *sig, struct perr *err)
 	}
 	if (rc == 0 && p->n_dead < p->n_ex)
 		rc = drain(p, &unblocked, err);
-	sigprocmask(SIG_SETMASK, &unblocked, NULL);
+	sigprocmask(SIG_SETMASK, &saved, NULL);
 	return rc;
 }
 
