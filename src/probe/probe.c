@@ -680,12 +680,16 @@ run_live(struct probe *p, struct probe_signals *sig, struct perr *err)
 static int
 run_file(struct probe *p, struct probe_signals *sig, struct perr *err)
 {
-	uint64_t now, next_tick = 0;
-	int r;
+	uint64_t now, next_tick = 0, done, total;
+	int r, batch = DISPATCH_MAX;
 
+	/* A pipe may trickle: a read of a batch would wait for the whole
+	 * batch, holding the tick (and the exporters' flush) back. */
+	if (cap_progress(p->caps[0].cap, &done, &total) != 0)
+		batch = 1;
 	while (!sig->stop && p->n_dead < p->n_ex) {
-		r = cap_dispatch(p->caps[0].cap, DISPATCH_MAX, on_frame, p,
-		    NULL, err);
+		r = cap_dispatch(p->caps[0].cap, batch, on_frame, p, NULL,
+		    err);
 		if (r == CAP_EOF)
 			break;
 		if (r == CAP_BROKEN) {
