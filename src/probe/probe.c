@@ -64,6 +64,7 @@ struct probe {
 	int			ex_dead[CONF_MAX_COLLECTORS];
 	int			n_ex;
 	int			n_dead;		/* exporters that failed */
+	int			n_pipe;		/* of those: reader went away */
 
 	uint64_t		dec_ignored[DEC_RESULT_MAX];
 	uint64_t		pkts_to_flows;	/* decoded, given to the table */
@@ -119,7 +120,7 @@ on_flow_end(struct flow *f, enum flow_end_reason reason, void *arg)
 	struct exp_record rec;
 	struct dpi_info app;
 	uint64_t pkts;
-	int i;
+	int i, rc;
 
 	pkts = f->c[FLOW_DIR_FWD].pkts + f->c[FLOW_DIR_REV].pkts;
 	dpi_flow_end(p->dpi, f);
@@ -143,12 +144,13 @@ on_flow_end(struct flow *f, enum flow_end_reason reason, void *arg)
 				p->write_failures++;
 				continue;
 			}
-			/* A JSON output that cannot be written (closed pipe,
-			 * full disk) will not get better. */
-			if (exp_write(p->ex[i], &rec) != 0) {
+			/* Only fatal errors come back (a closed pipe): one
+			 * record's failure is counted by the exporter. */
+			if ((rc = exp_write(p->ex[i], &rec)) != 0) {
 				p->write_failures++;
 				p->ex_dead[i] = 1;
 				p->n_dead++;
+				p->n_pipe += rc == -EPIPE;
 			}
 		}
 	}
@@ -314,6 +316,18 @@ probe_new(const struct conf *conf, struct perr *err)
 			goto fail;
 		p->n_ex = 1;
 	}
+	/* Two collectors on standard output would interleave. */
+	for (i = 0, n_down = -1; i < conf->n_collectors; i++) {
+		if (!exp_uri_is_stdout(conf->collectors[i]))
+			continue;
+		if (n_down >= 0) {
+			perr_set(err, -EINVAL, "collectors '%s' and '%s' both "
+			    "write to standard output: give one of them a file",
+			    conf->collectors[n_down], conf->collectors[i]);
+			goto fail;
+		}
+		n_down = i;
+	}
 	for (i = 0; i < conf->n_collectors; i++) {
 		if ((p->ex[i] = exp_open(conf->collectors[i], xc, err)) ==
 		    NULL)
@@ -381,13 +395,14 @@ on_frame(const struct cap_pkt *cp, void *arg)
 static void
 flush_exporters(struct probe *p)
 {
-	int i;
+	int i, rc;
 
 	for (i = 0; i < p->n_ex; i++) {
-		if (p->ex_dead[i] || exp_flush(p->ex[i]) == 0)
+		if (p->ex_dead[i] || (rc = exp_flush(p->ex[i])) == 0)
 			continue;
 		p->ex_dead[i] = 1;
 		p->n_dead++;
+		p->n_pipe += rc == -EPIPE;
 		p->flush_failures++;
 	}
 }
@@ -403,18 +418,17 @@ say(const char *line)
 		fprintf(stderr, "l7probe: %s\n", line);
 }
 
-/* --stats-interval and SIGUSR1: the counters, one line, then each
- * collector's own line. */
+/* --stats-interval and SIGUSR1: the counters, one line, with each
+ * collector's delivery (sent, queued, dropped, reconnects). */
 static void
 log_stats(struct probe *p, uint64_t now)
 {
 	struct flow_table_stats fs;
+	struct exp_delivery d;
 	struct cap_stats cs;
 	struct exp_stats es;
-	char line[1024], *buf = NULL;
-	size_t len = 0;
+	char line[2048];
 	double rate = 0;
-	FILE *mem;
 	int i, n;
 
 	caps_stats(p, &cs);
@@ -435,26 +449,15 @@ log_stats(struct probe *p, uint64_t now)
 	    p->sent[FLOW_END_RESOURCES], p->sent[FLOW_END_PLUGIN]);
 	for (i = 0; i < p->n_ex && n > 0 && (size_t)n < sizeof(line); i++) {
 		exp_get_stats(p->ex[i], &es);
+		exp_get_delivery(p->ex[i], &d);
 		n += snprintf(line + n, sizeof(line) - (size_t)n,
-		    "; %s: records %" PRIu64 ", failed %" PRIu64,
-		    exp_uri(p->ex[i]), es.records, es.errors);
+		    "; %s: records %" PRIu64 ", failed %" PRIu64 ", sent %"
+		    PRIu64 ", queued %" PRIu64 ", dropped %" PRIu64
+		    ", reconnects %" PRIu64, exp_uri(p->ex[i]), es.records,
+		    es.errors, d.records_sent, d.records_queued,
+		    d.records_dropped, d.reconnects);
 	}
 	say(line);
-	/* The collectors' own counters (messages, queued, dropped,
-	 * reconnects) come as whole lines from exp_print_stats. */
-	if ((mem = open_memstream(&buf, &len)) == NULL)
-		return;
-	for (i = 0; i < p->n_ex; i++)
-		exp_print_stats(p->ex[i], mem);
-	fclose(mem);
-	for (char *l = buf, *nl; l != NULL && *l != '\0'; l = nl) {
-		if ((nl = strchr(l, '\n')) != NULL)
-			*nl++ = '\0';
-		if (strncmp(l, "l7probe: ", 9) == 0)
-			l += 9;
-		say(l);
-	}
-	free(buf);
 }
 
 /* Kernel and interface drops, per interface: a warning when they grew,
@@ -711,7 +714,7 @@ run_file(struct probe *p, struct probe_signals *sig, struct perr *err)
 int
 probe_run(struct probe *p, struct probe_signals *sig, struct perr *err)
 {
-	int rc, i;
+	int rc, i, r;
 
 	rc = p->live ? run_live(p, sig, err) : run_file(p, sig, err);
 	progress(p, 0, 1);
@@ -719,17 +722,27 @@ probe_run(struct probe *p, struct probe_signals *sig, struct perr *err)
 	flush_exporters(p);
 	/* Queued output goes out now (bounded wait), so the counters and
 	 * the exit status below include what could not. */
-	for (i = 0; i < p->n_ex; i++)
-		if (exp_finish(p->ex[i]) != 0)
+	for (i = 0; i < p->n_ex; i++) {
+		r = exp_finish(p->ex[i]);
+		if (r != 0 && r != -EPIPE)
 			p->finish_failures++;
+	}
+	/* Every output was a pipe whose reader went away ("l7probe | head"):
+	 * the probe ends quietly, as a Unix filter does; the counters say
+	 * what was written. */
+	if (p->n_dead > 0 && p->n_pipe == p->n_dead && p->n_dead == p->n_ex) {
+		p->write_failures = 0;
+		p->flush_failures = 0;
+	}
 	if (rc == 0 && p->flush_failures > 0 && p->write_failures == 0) {
 		perr_set(err, -EIO, "records buffered for a collector could "
 		    "not be written");
 		rc = 1;
 	}
 	if (rc == 0 && p->finish_failures > 0 && p->write_failures == 0) {
-		perr_set(err, -EIO, "records were dropped by %d collector(s) "
-		    "(see their counters)", p->finish_failures);
+		perr_set(err, -EIO, "records were dropped or not acknowledged "
+		    "by %d collector(s) (see their counters)",
+		    p->finish_failures);
 		rc = 1;
 	}
 	if (rc == 0 && p->write_failures > 0) {
@@ -814,15 +827,8 @@ probe_print_stats(struct probe *p, FILE *fp)
 		    "\n", cap_name(p->caps[i].cap), c1.read, c1.kernel_drops,
 		    c1.if_drops);
 	}
-	for (i = 0; i < p->n_ex; i++) {
-		struct exp_stats es;
-
-		exp_get_stats(p->ex[i], &es);
-		fprintf(fp, "l7probe: collector %s: records %" PRIu64
-		    ", failed %" PRIu64 "\n", exp_uri(p->ex[i]), es.records,
-		    es.errors);
+	for (i = 0; i < p->n_ex; i++)
 		exp_print_stats(p->ex[i], fp);
-	}
 	/* The invariant the probe stands for: say so loudly if it broke. */
 	if (p->pkts_exported != p->pkts_to_flows ||
 	    p->pkts_to_flows + ignored != cs.read)
