@@ -10,10 +10,11 @@
 # Linux a libpcap read may block until the next packet: before the probe
 # waited on its descriptors with a real timeout, the record came only at
 # SIGTERM).
-# Then signals: SIGUSR1 logs a statistics line now, SIGHUP (reopen
-# outputs), SIGUSR2 do not kill the probe; a second ping still makes a
-# record; SIGQUIT stops it like SIGTERM: exit 0, counters printed, the
-# second flow exported.
+# Then signals: SIGUSR1 logs a statistics line now, SIGHUP (the JSON file
+# moved away first: a new file of the same name is made), SIGUSR2 do not
+# kill the probe; a second ping still makes a record, in the new file;
+# SIGQUIT stops it like SIGTERM: exit 0, counters printed, the second flow
+# exported.
 #
 # Exit: 0 pass, 1 fail, 77 skip (not root, no netns, a tool missing),
 # 99 no l7probe binary. Under 40 s.
@@ -98,6 +99,9 @@ kill -USR1 "$probe_pid"
 sleep 0.5
 grep -q "stats: packets 6 " "$T/probe.err" ||
 	{ echo "  [FAIL] SIGUSR1: no statistics line"; rc=1; }
+# Log rotation: the file moved away, SIGHUP, the next record goes into a
+# new file of the same name; nothing is lost.
+mv "$T/probe.json" "$T/probe.json.1"
 kill -HUP "$probe_pid"
 sleep 0.3
 kill -USR2 "$probe_pid"
@@ -127,7 +131,13 @@ echo "---"
 [ "$st" = 0 ] || { echo "  [FAIL] exit status after SIGQUIT: '$st'"; rc=1; }
 grep -q "packets: read 10, in records 10, ignored 0" "$T/probe.err" ||
 	{ echo "  [FAIL] counters at exit"; rc=1; }
-n=$(grep -c '"ip_protocol":1,' "$T/probe.json")
-[ "$n" = 2 ] || { echo "  [FAIL] $n ICMP records in the JSON file, expected 2"; rc=1; }
+n1=$(grep -c '"ip_protocol":1,' "$T/probe.json.1")
+n2=$(grep -c '"ip_protocol":1,' "$T/probe.json")
+if [ "$n1" = 1 ] && [ "$n2" = 1 ]; then
+	echo "  [ok] SIGHUP: one ICMP record in the moved file, one in the new"
+else
+	echo "  [FAIL] SIGHUP rotation: $n1 ICMP records in the moved file, $n2 in the new, expected 1 and 1"
+	rc=1
+fi
 [ "$rc" = 0 ] && say "PASS" || say "FAIL"
 exit "$rc"
