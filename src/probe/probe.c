@@ -48,6 +48,7 @@ struct probe_cap {
 						 * last warning */
 	uint64_t		last_ts_us;	/* newest packet read */
 	uint64_t		last_read_us;	/* clock when it gave frames */
+	int			failed;		/* read error: no longer polled */
 };
 
 struct probe {
@@ -56,6 +57,7 @@ struct probe {
 	struct probe_cap	caps[CONF_MAX_IFACES];
 	int			n_caps;
 	int			cur_cap;	/* being dispatched */
+	int			n_caps_failed;
 	int			live;
 	struct dec_conf		dconf;
 	struct flow_table	*ft;
@@ -583,7 +585,8 @@ live_read(struct probe *p, uint64_t deadline_us, const sigset_t *unblocked,
 	ts.tv_sec = (time_t)(wait_us / 1000000u);
 	ts.tv_nsec = (long)(wait_us % 1000000u) * 1000;
 	for (i = 0; i < p->n_caps; i++) {
-		pfd[i].fd = cap_fd(p->caps[i].cap);
+		/* poll skips a negative descriptor. */
+		pfd[i].fd = p->caps[i].failed ? -1 : cap_fd(p->caps[i].cap);
 		pfd[i].events = POLLIN;
 		pfd[i].revents = 0;
 	}
@@ -605,8 +608,16 @@ live_read(struct probe *p, uint64_t deadline_us, const sigset_t *unblocked,
 		do {
 			r = cap_dispatch(p->caps[i].cap, DISPATCH_MAX,
 			    on_frame, p, &n, err);
-			if (r < 0)
-				return r;
+			if (r < 0) {
+				/* An interface that went away: the others go
+				 * on; when none is left, the run ends. */
+				p->caps[i].failed = 1;
+				if (++p->n_caps_failed == p->n_caps)
+					return r;
+				log_err("%s (the other interfaces go on)",
+				    err->msg);
+				break;
+			}
 			total += n;
 			if (n > 0)
 				p->caps[i].last_read_us = clock_wall_us();
@@ -636,7 +647,7 @@ drain(struct probe *p, const sigset_t *unblocked, struct perr *err)
 
 			since = pc->last_read_us > start ? pc->last_read_us :
 			    start;
-			if (pc->last_ts_us < start &&
+			if (!pc->failed && pc->last_ts_us < start &&
 			    now - since < DRAIN_QUIET_US)
 				break;		/* may hold more */
 		}
@@ -677,6 +688,11 @@ run_live(struct probe *p, struct probe_signals *sig, struct perr *err)
 	if (rc == 0 && p->n_dead < p->n_ex)
 		rc = drain(p, &unblocked, err);
 	sigprocmask(SIG_SETMASK, &saved, NULL);
+	if (rc == 0 && p->n_caps_failed > 0) {
+		perr_set(err, -EIO, "%d of %d interfaces stopped capturing "
+		    "during the run (see above)", p->n_caps_failed, p->n_caps);
+		rc = 1;
+	}
 	return rc;
 }
 
