@@ -8,7 +8,8 @@
 # than its ring holds, then continued. The probe must log a warning naming
 # the interface and the drops, and at exit say per interface: read +
 # kernel drops == the datagrams tcpdump saw, kernel drops > 0, and every
-# packet read is in a record.
+# packet read is in a record. The IPFIX statistics record (ipfix-file:,
+# read back with ipfixDump) carries the same drops.
 #
 # Exit: 0 pass, 1 fail, 77 skip (not root, no netns, a tool missing),
 # 99 no l7probe binary. Under 40 s.
@@ -29,8 +30,14 @@ sleep 0.3
 start_tcpdump "$NSA" l7d0 "$T/ref.pcap" 128
 tcpdump_pid=$last_pid
 base=$(packet_sockets "$NSA")
+ipfix=
+if command -v ipfixDump >/dev/null 2>&1 &&
+    ! "$L7PROBE" -q -r "$srcdir/tests/data/instagram.pcap" \
+    -n "ipfix-file:$T/check.ipfix" 2>&1 | grep -q "without libfixbuf"; then
+	ipfix="-n ipfix-file:$T/probe.ipfix"
+fi
 bg "$NSA" "$L7PROBE" -i l7d0 --buffer-size 1 -f "udp and dst port 9998" \
-	-n "json:$T/probe.json" >"$T/probe.out" 2>"$T/probe.err"
+	-n "json:$T/probe.json" $ipfix >"$T/probe.out" 2>"$T/probe.err"
 probe_pid=$last_pid
 wait_capture "$NSA" "$probe_pid" "$base" "$T/probe.err"
 sleep 0.5
@@ -70,5 +77,19 @@ grep -q "warning: interface 'l7d0': [0-9]* packets dropped since the last report
 	"$T/probe.err" || { echo "  [FAIL] no drop warning in the log"; rc=1; }
 grep -q "packets: read $read_n, in records $read_n, ignored 0" "$T/probe.err" ||
 	{ echo "  [FAIL] packets read are not all in records"; rc=1; }
+# The IPFIX statistics record carries the drops (its last one, at exit).
+if [ -n "$ipfix" ]; then
+	got=$(ipfixDump --in "$T/probe.ipfix" 2>/dev/null |
+		sed -n 's/.*droppedPacketTotalCount.*[^0-9]\([0-9][0-9]*\)$/\1/p' |
+		tail -1)
+	if [ "$got" = "$drops" ]; then
+		echo "  [ok] IPFIX statistics record: droppedPacketTotalCount $got"
+	else
+		echo "  [FAIL] IPFIX droppedPacketTotalCount '$got', expected $drops"
+		rc=1
+	fi
+else
+	echo "  note: no ipfixDump or no IPFIX in this build: statistics record not checked"
+fi
 [ "$rc" = 0 ] && say "PASS" || say "FAIL"
 exit "$rc"
