@@ -66,9 +66,14 @@ set_filter(struct capture *cap, const char *expr, struct perr *err)
 	if (expr == NULL)
 		return 0;
 	if (pcap_compile(cap->p, &cap->prog, expr, 1,
-	    PCAP_NETMASK_UNKNOWN) == PCAP_ERROR)
+	    PCAP_NETMASK_UNKNOWN) == PCAP_ERROR) {
+		if (cap->live)
+			return perr_set(err, -EINVAL, "filter '%s' on interface "
+			    "'%s' (link type %s): %s", expr, cap->name,
+			    cap_linktype_name(cap), pcap_geterr(cap->p));
 		return perr_set(err, -EINVAL, "filter '%s': %s", expr,
 		    pcap_geterr(cap->p));
+	}
 	cap->has_filter = 1;
 	if (cap->live && pcap_setfilter(cap->p, &cap->prog) == PCAP_ERROR)
 		return perr_set(err, -EINVAL, "filter '%s' on %s: %s", expr,
