@@ -65,11 +65,17 @@ set_signals(void)
 	sigemptyset(&sigs.mask);
 	for (i = 0; i < sizeof(handled) / sizeof(handled[0]); i++)
 		sigaddset(&sigs.mask, handled[i]);
-	/* The handler runs with the others blocked; no SA_RESTART: a wait
-	 * returns at once with EINTR. */
+	/* The handler runs with the others blocked. A stop interrupts a
+	 * blocking read (no SA_RESTART: EINTR); the other signals let a read
+	 * of a pipe go on (SA_RESTART), and are acted on when it returns.
+	 * The live loop's ppoll returns EINTR for every signal. */
 	sa.sa_mask = sigs.mask;
-	for (i = 0; i < sizeof(handled) / sizeof(handled[0]); i++)
+	for (i = 0; i < sizeof(handled) / sizeof(handled[0]); i++) {
+		sa.sa_flags = handled[i] == SIGHUP || handled[i] == SIGUSR1 ||
+		    handled[i] == SIGUSR2 ? SA_RESTART : 0;
 		sigaction(handled[i], &sa, NULL);
+	}
+	sa.sa_flags = 0;
 	sa.sa_handler = SIG_IGN;
 	/* A closed pipe shows up as a write error on the collector. */
 	sigaction(SIGPIPE, &sa, NULL);

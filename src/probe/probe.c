@@ -537,8 +537,6 @@ tick(struct probe *p, uint64_t now)
 	if (p->conf->stats_interval_s > 0 && now >= p->next_stats_us) {
 		if (p->next_stats_us != 0)
 			log_stats(p, now);
-		else
-			p->stats_us = now;	/* the first rate: from here */
 		p->next_stats_us = now + p->conf->stats_interval_s * 1000000ull;
 	}
 }
@@ -711,6 +709,10 @@ run_file(struct probe *p, struct probe_signals *sig, struct perr *err)
 		    err);
 		if (r == CAP_EOF)
 			break;
+		/* A stop signal interrupts a read of a pipe (EINTR): that is
+		 * the stop asked for, not a cut file. */
+		if (r != 0 && sig->stop)
+			break;
 		if (r == CAP_BROKEN) {
 			p->broken = 1;
 			return 1;
@@ -732,6 +734,7 @@ probe_run(struct probe *p, struct probe_signals *sig, struct perr *err)
 {
 	int rc, i, r;
 
+	p->stats_us = clock_wall_us();	/* the first rate: from the start */
 	rc = p->live ? run_live(p, sig, err) : run_file(p, sig, err);
 	progress(p, 0, 1);
 	flow_table_flush(p->ft, FLOW_END_FORCED);
