@@ -292,6 +292,9 @@ dispatch_ng(struct capture *cap, int max, size_t *nread, struct perr *err)
 
 	for (i = 0; i < max; i++) {
 		if ((rc = ng_next(cap->ng, &np, err)) != 0) {
+			/* As libpcap does: the end comes with the next call. */
+			if (rc == CAP_EOF && i > 0)
+				return 0;
 			if (rc == CAP_BROKEN && err != NULL) {
 				struct perr why = *err;
 

@@ -14,10 +14,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <cmocka.h>
 #include <pcap/pcap.h>
 
 #include "capture/cap_int.h"
+#include "capture/capture.h"
 
 #define LT_EN10MB	1
 #define LT_RAW		101
@@ -388,6 +390,93 @@ test_broken(void **unused)
 	fclose(fp);
 }
 
+/* Through the public face: cap_open on a pcapng file on disk hands out
+ * each packet with its own link type, no ifindex, counts filtered
+ * packets, and reports progress to the end of the file. */
+struct seen {
+	int		linktypes[8];
+	uint32_t	ifindex[8];
+	int		n;
+};
+
+static void
+on_pkt(const struct cap_pkt *pkt, void *arg)
+{
+	struct seen *s = arg;
+
+	if (s->n < 8) {
+		s->linktypes[s->n] = pkt->linktype;
+		s->ifindex[s->n] = pkt->ifindex;
+	}
+	s->n++;
+}
+
+static void
+test_cap_open_pcapng(void **unused)
+{
+	struct ng_buf f = { .len = 0 };
+	char path[] = "/tmp/test_capture.XXXXXX";
+	struct cap_conf conf;
+	struct cap_stats st;
+	struct capture *cap;
+	struct seen seen;
+	struct perr err = { 0, "" };
+	uint64_t done, total;
+	size_t nread;
+	int fd;
+
+	(void)unused;
+	shb(&f, 0);
+	idb(&f, LT_EN10MB, 0, 0);
+	idb(&f, LT_RAW, 0, 0);
+	epb(&f, 0, 1, eth_udp, sizeof(eth_udp), sizeof(eth_udp));
+	epb(&f, 1, 2, raw_icmp, sizeof(raw_icmp), sizeof(raw_icmp));
+	epb(&f, 0, 3, eth_udp, sizeof(eth_udp), sizeof(eth_udp));
+	assert_true((fd = mkstemp(path)) >= 0);
+	assert_int_equal(write(fd, f.b, f.len), (ssize_t)f.len);
+	close(fd);
+
+	memset(&conf, 0, sizeof(conf));
+	conf.file = path;
+	assert_non_null(cap = cap_open(&conf, &err));
+	assert_int_equal(cap_linktype(cap), LT_EN10MB);
+	assert_int_equal(cap_is_live(cap), 0);
+	assert_int_equal(cap_fd(cap), -1);
+	memset(&seen, 0, sizeof(seen));
+	assert_int_equal(cap_dispatch(cap, 512, on_pkt, &seen, &nread, &err),
+	    0);
+	assert_int_equal(nread, 3);
+	assert_int_equal(seen.n, 3);
+	assert_int_equal(seen.linktypes[0], LT_EN10MB);
+	assert_int_equal(seen.linktypes[1], DLT_RAW);
+	assert_int_equal(seen.linktypes[2], LT_EN10MB);
+	assert_int_equal(seen.ifindex[0] | seen.ifindex[1] | seen.ifindex[2],
+	    0);
+	assert_int_equal(cap_dispatch(cap, 512, on_pkt, &seen, &nread, &err),
+	    CAP_EOF);
+	assert_int_equal(cap_progress(cap, &done, &total), 0);
+	assert_int_equal(done, f.len);
+	assert_int_equal(total, f.len);
+	cap_close(cap);
+
+	conf.filter = "icmp";
+	assert_non_null(cap = cap_open(&conf, &err));
+	memset(&seen, 0, sizeof(seen));
+	while (cap_dispatch(cap, 1, on_pkt, &seen, NULL, &err) == 0)
+		;
+	assert_int_equal(seen.n, 1);
+	assert_int_equal(seen.linktypes[0], DLT_RAW);
+	cap_stats(cap, &st);
+	assert_int_equal(st.read, 3);
+	assert_int_equal(st.filtered, 2);
+	cap_close(cap);
+	unlink(path);
+
+	assert_null(cap_open(&conf, &err));
+	assert_int_equal(err.code, -ENOENT);
+	assert_non_null(strstr(err.msg, "capture file '/tmp/test_capture."));
+}
+
 int
 main(void)
 {
@@ -397,6 +486,7 @@ main(void)
 		cmocka_unit_test(test_sections_spb_opb),
 		cmocka_unit_test(test_filter_per_linktype),
 		cmocka_unit_test(test_broken),
+		cmocka_unit_test(test_cap_open_pcapng),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
