@@ -447,7 +447,8 @@ on_frame(const struct cap_pkt *cp, void *arg)
 
 	if (cp->ts_us > p->caps[p->cur_cap].last_ts_us)
 		p->caps[p->cur_cap].last_ts_us = cp->ts_us;
-	r = dec_frame(&p->dconf, cp->linktype, cp->data, cp->caplen, &pkt);
+	r = dec_frame(&p->dconf, cp->linktype, cp->data, cp->caplen,
+	    cp->wirelen, &pkt);
 	if (r != DEC_OK) {
 		p->dec_ignored[r]++;
 		return;
