@@ -36,7 +36,9 @@
 #include "flow/flow.h"
 #include "plugin/plugin.h"
 
-#define TICK_US		1000000u	/* expire and flush at least this often */
+#define TICK_US		1000000u	/* flush at least this often */
+#define EXPIRE_US	250000u		/* live: expire this often; what it
+					 * ends is flushed at once */
 #define DISPATCH_MAX	512		/* frames per cap_dispatch call */
 #define RING_TIMEOUT_MS	100		/* longest a packet waits in the ring */
 #define DRAIN_QUIET_US	((RING_TIMEOUT_MS * 3 / 2 + 50) * 1000u)
@@ -727,7 +729,7 @@ static int
 run_live(struct probe *p, struct probe_signals *sig, struct perr *err)
 {
 	sigset_t saved, unblocked;
-	uint64_t now, next_tick = 0;
+	uint64_t now, next_tick = 0, next_expire = 0;
 	long n;
 	int rc = 0;
 
@@ -738,14 +740,23 @@ run_live(struct probe *p, struct probe_signals *sig, struct perr *err)
 		if (sigismember(&sig->mask, s))
 			sigdelset(&unblocked, s);
 	while (!sig->stop && p->n_dead < p->n_ex) {
-		if ((now = clock_wall_us()) >= next_tick) {
+		/* Expiry runs more often than the tick: the table ends an
+		 * idle flow within a second of its deadline, and a record
+		 * must not wait for a whole tick more to leave. */
+		if ((now = clock_wall_us()) >= next_expire) {
+			if (flow_table_expire(p->ft, now) > 0)
+				flush_exporters(p);
+			next_expire = now + EXPIRE_US;
+		}
+		if (now >= next_tick) {
 			tick(p, now);
 			next_tick = now + TICK_US;
 		}
 		on_signals(p, sig);
 		if (sig->stop)
 			break;
-		if ((n = live_read(p, next_tick, &unblocked, err)) < 0) {
+		if ((n = live_read(p, next_expire < next_tick ? next_expire :
+		    next_tick, &unblocked, err)) < 0) {
 			rc = (int)n;
 			break;
 		}
