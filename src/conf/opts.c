@@ -177,16 +177,16 @@ const struct conf_opt conf_opts[] = {
 	  .help = "read a pcap or pcapng file (\"-\" = standard input)" },
 	{ "interface", 'i', LIST(ifaces, n_ifaces, CONF_MAX_IFACES),
 	  .metavar = "IFACE",
-	  .help = "capture live on IFACE; repeat for several interfaces" },
+	  .help = "capture live on IFACE; repeatable; \"any\" = all" },
 	{ "merge-interfaces", 0, FLAG(1, 0), .off = F(merge_interfaces),
-	  .help = "one flow for the same 5-tuple seen on several interfaces" },
+	  .help = "one flow for a 5-tuple seen on several interfaces" },
 	{ "filter", 'f', .kind = CONF_K_STR, .metavar = "EXPR", .off = F(filter),
 	  .help = "BPF filter (pcap-filter(7) syntax)" },
 	{ "snaplen", 's', U32(64, 262144, 65535), .metavar = "N",
 	  .off = F(snaplen), .help = "bytes captured per packet" },
 	{ "buffer-size", 0, U32(1, 4096, 64), .metavar = "MB",
 	  .off = F(buffer_size_mb),
-	  .help = "live: kernel capture buffer per interface, MiB" },
+	  .help = "kernel ring per interface, MiB" },
 	{ "no-promisc", 0, FLAG(0, 1), .off = F(promisc),
 	  .help = "do not put IFACE in promiscuous mode" },
 	{ "no-tunnels", 0, FLAG(0, 1), .off = F(tunnels),
@@ -571,9 +571,10 @@ conf_usage(void)
 			    "in brackets: ipfix://[::1]:4739");
 	}
 	sb_printf(&b, "\nCounters of packets read, accounted and ignored are "
-	    "printed on standard\nerror at exit. SIGINT or SIGTERM exports "
-	    "every flow and exits.\nSignals, the configuration file and "
-	    "examples: see l7probe(8).\n");
+	    "printed on standard\nerror at exit. SIGINT, SIGTERM or SIGQUIT "
+	    "exports every flow and exits;\nSIGHUP reopens output files; "
+	    "SIGUSR1 logs the counters.\nThe configuration file and examples: "
+	    "see l7probe(8).\n");
 	return usage_buf;
 }
 

@@ -109,8 +109,6 @@ log_notice(const char *fmt, ...)
 {
 	va_list ap;
 
-	if (!log_enabled(LOG_LVL_WARN))
-		return;
 	va_start(ap, fmt);
 	vlog(LOG_NOTICE, NULL, 0, fmt, ap);
 	va_end(ap);

@@ -47,8 +47,8 @@ void	log_warn_errno(int err, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));
 
 /* Reports and counters an operator asked for (statistics at exit, on
- * SIGUSR1, every --stats-interval): shown at every level but err, syslog
- * priority notice. One line; stderr gets it as is, after "l7probe: ". */
+ * SIGUSR1, every --stats-interval): shown at every level, syslog priority
+ * notice. One line; stderr gets it as is, after "l7probe: ". */
 void	log_notice(const char *fmt, ...)
 	    __attribute__((format(printf, 1, 2)));
 
