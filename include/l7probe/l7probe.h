@@ -34,9 +34,11 @@
  *
  * Threads and signals. A streamer is used by one thread at a time, except
  * l7_streamer_close(), which any thread or a signal handler may call at any
- * time (it only sets a flag and wakes the capture): the next (or current)
- * l7_streamer_next() then ends every open flow and returns them, then
- * L7_END. l7_streamer_free() is for the thread that iterates.
+ * time (it only sets a flag): the current l7_streamer_next() sees it
+ * within poll_ms (at once for a signal delivered to its thread), the next
+ * one at once; it then ends every open flow (live: after reading what the
+ * kernel already captured) and returns them, then L7_END.
+ * l7_streamer_free() is for the thread that iterates.
  */
 #ifndef L7PROBE_L7PROBE_H
 #define L7PROBE_L7PROBE_H
@@ -92,9 +94,8 @@ struct l7_streamer_conf {
 	int		n_plugins;
 	const struct l7_streamer_plugin *user_plugins; /* after plugins */
 	int		n_user_plugins;
-	uint32_t	poll_ms;	/* live: longest wait inside the
-					 * capture, so a timeout of next() is
-					 * kept to this: 100 */
+	uint32_t	poll_ms;	/* live: longest wait inside one read,
+					 * so a close is seen within it: 100 */
 };
 
 /* A finished flow (or an active-timeout part of a long one). Addresses

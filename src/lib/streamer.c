@@ -34,7 +34,6 @@
 #include "log/clock.h"
 #include "probe/probe.h"
 
-#define STEP_FRAMES	64		/* frames per probe_step() */
 
 /* One record, copied out of the probe. */
 struct item {
@@ -62,6 +61,7 @@ struct l7_streamer {
 	struct item		*q;		/* ring of records */
 	size_t			q_cap, q_head, q_len;
 	struct item		*cur;		/* handed out last */
+	uint32_t		poll_ms;	/* live: longest step */
 	uint64_t		next_id;
 	uint64_t		flows;
 	size_t			slot[CONF_MAX_PLUGINS]; /* plugins' ext */
@@ -357,7 +357,7 @@ l7_streamer_open(const struct l7_streamer_conf *c, char *err, size_t err_size)
 	po.user = user;
 	po.n_user = c->n_user_plugins;
 	po.no_default_output = 1;
-	po.cap_timeout_ms = c->poll_ms > 0 ? c->poll_ms : 100;
+	s->poll_ms = c->poll_ms > 0 ? c->poll_ms : 100;
 	if ((s->p = probe_new_opts(&s->conf, &po, &pe)) == NULL) {
 		set_err(err, err_size, "%s", pe.msg);
 		goto fail;
@@ -392,8 +392,8 @@ l7_streamer_next(struct l7_streamer *s, int timeout_ms,
     const struct l7_record **rec)
 {
 	struct perr pe = { 0, "" };
-	uint64_t deadline = 0;
-	int r;
+	uint64_t deadline = 0, now;
+	int r, wait_ms;
 
 	*rec = NULL;
 	if (s->live && timeout_ms >= 0)
@@ -402,7 +402,18 @@ l7_streamer_next(struct l7_streamer *s, int timeout_ms,
 		if (s->stop) {
 			r = PROBE_EOF;
 		} else {
-			r = probe_step(s->p, STEP_FRAMES, &pe);
+			/* Live: in slices of poll_ms, so a close from
+			 * another thread is seen within one. */
+			wait_ms = (int)s->poll_ms;
+			if (deadline != 0) {
+				now = clock_wall_us();
+				if (now >= deadline)
+					wait_ms = 0;
+				else if ((deadline - now) / 1000 <
+				    (uint64_t)wait_ms)
+					wait_ms = (int)((deadline - now) / 1000);
+			}
+			r = probe_step(s->p, wait_ms, &pe);
 			if (r < 0) {
 				snprintf(s->err, sizeof(s->err), "%s", pe.msg);
 				s->failed = r;
@@ -447,9 +458,9 @@ l7_streamer_error(const struct l7_streamer *s)
 void
 l7_streamer_close(struct l7_streamer *s)
 {
-	/* A flag and pcap_breakloop(): both async-signal-safe. */
+	/* A flag: async-signal-safe. The iterating thread sees it within
+	 * poll_ms (a signal delivered to it ends its wait at once). */
 	s->stop = 1;
-	probe_break(s->p);
 }
 
 void
