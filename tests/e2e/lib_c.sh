@@ -130,7 +130,8 @@ case $out in "closed: flows 1 "*) bad "close: nothing drained: $out" ;; esac
 # handler, the open flow drained.
 if [ "$(id -u)" = 0 ]; then
 	port=$(free_port udp)
-	out=$("$flows" --live lo "$port" 2>&1) || bad "live: $out"
+	out=$("$flows" --live lo "$port" 2>"$tmp/live.err") ||
+	    bad "live: $out $(cat "$tmp/live.err")"
 	echo "$out"
 	[ "$out" = "live: timeout, flow 3 packets, end" ] || bad "live: $out"
 else
