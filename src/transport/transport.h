@@ -107,4 +107,7 @@ struct tr_stats {
 };
 void	tr_get_stats(const struct transport *tr, struct tr_stats *s);
 
+/* What carries Kafka ("librdkafka 2.0.2"), NULL in a build without it. */
+const char *tr_kafka_backend(void);
+
 #endif
