@@ -20,6 +20,7 @@
 #include "export/export.h"
 #include "log/log.h"
 #include "probe/probe.h"
+#include "transport/transport.h"
 
 static volatile sig_atomic_t stop_requested;
 static struct probe *running;
@@ -67,9 +68,10 @@ main(int argc, char **argv)
 		return 0;
 	}
 	if (action == CONF_VERSION) {
-		printf("l7probe %s\nclassification: %s\nIPFIX: %s\n",
-		    PACKAGE_VERSION, dpi_backend_version(),
-		    exp_ipfix_backend() != NULL ? exp_ipfix_backend() : "none");
+		printf("l7probe %s\nclassification: %s\nIPFIX: %s\n"
+		    "Kafka: %s\n", PACKAGE_VERSION, dpi_backend_version(),
+		    exp_ipfix_backend() != NULL ? exp_ipfix_backend() : "none",
+		    tr_kafka_backend() != NULL ? tr_kafka_backend() : "none");
 		return 0;
 	}
 	log_set_level(conf.verbose >= 2 ? LOG_LVL_DEBUG :

@@ -106,6 +106,11 @@ static const char usage_text[] =
 "                             ipfix+tcp://HOST[:PORT]  IPFIX over TCP\n"
 "                             ipfix-file:PATH        IPFIX file (RFC 5655)\n"
 "                             nfv9://HOST[:PORT]     NetFlow v9, UDP (2055)\n"
+"                             kafka://BROKER[:PORT][,BROKER[:PORT]...]/TOPIC\n"
+"                                 [?format=json|ipfix&KEY=VALUE...]\n"
+"                                                    Kafka (9092): one JSON\n"
+"                                                    record or IPFIX message\n"
+"                                                    per Kafka message\n"
 "                           HOST may be [IPv6]; default: json:-\n"
 "  -T, --template NAME|FILE fields of IPFIX and NetFlow v9 records\n"
 "                           (default \"default\")\n"
@@ -119,7 +124,12 @@ static const char usage_text[] =
 "      --template-refresh-packets N  UDP: and every N messages (default 20)\n"
 "      --export-queue N     TCP: records held while the collector is away\n"
 "                           (default 65536); beyond, records are dropped\n"
-"                           and counted\n"
+"                           and counted; Kafka: messages in librdkafka's\n"
+"                           queue (queue.buffering.max.messages)\n"
+"      --kafka-flush-timeout MS  Kafka: wait at exit for the queue to be\n"
+"                           delivered (default 5000); the rest is counted\n"
+"      --probe-id NAME      \"probe_id\" of every JSON record (default the\n"
+"                           host name)\n"
 "\n"
 "Other:\n"
 "  -q, --quiet              do not print statistics at exit\n"
@@ -188,7 +198,7 @@ bad:
  * by the exporter when it opens. */
 static const char *const collector_kinds[] = {
 	"json:", "ipfix://", "ipfix+udp://", "ipfix+tcp://", "ipfix-file:",
-	"nfv9://",
+	"nfv9://", "kafka://", "json+kafka://", "ipfix+kafka://",
 };
 
 static int
@@ -204,6 +214,8 @@ check_collector(const char *uri, struct perr *err)
 		if (uri[n] == '\0')
 			return perr_set(err, -EINVAL,
 			    "collector '%s': missing %s after '%s'", uri,
+			    strstr(collector_kinds[i], "kafka") != NULL ?
+			    "BROKER[:PORT]/TOPIC" :
 			    collector_kinds[i][n - 1] == '/' ? "HOST:PORT" :
 			    "a path ('-' for standard output)",
 			    collector_kinds[i]);
@@ -211,7 +223,8 @@ check_collector(const char *uri, struct perr *err)
 	}
 	return perr_set(err, -EINVAL,
 	    "collector '%s': unknown kind (use json:PATH, ipfix://HOST:PORT, "
-	    "ipfix+tcp://HOST:PORT, ipfix-file:PATH or nfv9://HOST:PORT)",
+	    "ipfix+tcp://HOST:PORT, ipfix-file:PATH, nfv9://HOST:PORT or "
+	    "kafka://BROKER[:PORT]/TOPIC)",
 	    uri);
 }
 

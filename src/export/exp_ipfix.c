@@ -28,7 +28,11 @@
  * When templates go: UDP before the first data record and again every
  * template_refresh_s seconds and every template_refresh_pkts messages
  * (RFC 7011 8.4); TCP first on every new connection (tr_connect_cb),
- * ahead of the queued data; a file once. With them go the RFC 5610
+ * ahead of the queued data; a file once; Kafka ("ipfix+kafka", or
+ * "kafka://...?format=ipfix") before every message of flow records:
+ * each flow end is one message keyed by the flow (exp_flow_key), and the
+ * template messages before it carry the same key, so they land in its
+ * partition first and any partition decodes from its start. With them go the RFC 5610
  * records of every enterprise element the templates use and the RFC 6759
  * records of the applications seen so far; a new application gets its
  * record just before its first flow record. An exporter statistics
@@ -70,6 +74,7 @@
 #define IPFIX_PORT	4739
 #define MSG_TCP		8192		/* message size on TCP, bytes */
 #define MSG_FILE	32768		/* and in a file */
+#define MSG_KAFKA	32768		/* and in a Kafka message */
 #define STR_MAX		255		/* octets of a string value */
 #define STR_MIN		16		/* when a record fits no message */
 #define APP_MAX		1024		/* applications remembered */
@@ -220,6 +225,9 @@ struct ipfix_priv {
 	int			warned;		/* libfixbuf error logged */
 	int			queue_warned;	/* TCP queue full logged */
 
+	uint8_t			key[EXP_FLOW_KEY_MAX]; /* Kafka: the flow */
+	size_t			key_len;	/* 0 = no key */
+
 	uint64_t		flow_records;	/* handed to the transport */
 	uint64_t		too_big;	/* records that fit no message */
 	uint64_t		apps_unlisted;	/* beyond APP_MAX */
@@ -317,7 +325,18 @@ emit(struct ipfix_priv *xp)
 			put32(xp->msg + SEQ_OFF, seq + xp->shift);
 		}
 		rc = tr_send_first(xp->tr, xp->msg, len);
-	} else
+	} else if (xp->kind == TR_KAFKA) {
+		/* A flow's messages carry its key; the others (statistics)
+		 * one key of their own, so the templates before them land in
+		 * their partition too. */
+		if (xp->key_len > 0)
+			rc = tr_send_key(xp->tr, xp->msg, len, n, xp->key,
+			    xp->key_len);
+		else
+			rc = tr_send_key(xp->tr, xp->msg, len, n, "options",
+			    7);
+	}
+	else
 		rc = tr_send(xp->tr, xp->msg, len, n);
 	if (rc != 0 && xp->kind == TR_FILE) {
 		xp->fatal = rc;
@@ -342,6 +361,8 @@ templates_due(struct ipfix_priv *xp)
 		return 0;		/* on every connection instead */
 	case TR_FILE:
 		return !xp->tmpl_sent;
+	case TR_KAFKA:
+		return 1;		/* every message decodes alone */
 	case TR_UDP:
 		break;
 	}
@@ -697,17 +718,38 @@ note_app(struct ipfix_priv *xp, const struct dpi_info *app)
 	return rc;
 }
 
+static int ipfix_write_records(struct ipfix_priv *xp,
+    const struct exp_record *rec);
+
 static int
 ipfix_write(struct exporter *ex, const struct exp_record *rec)
 {
 	struct ipfix_priv *xp = exp_priv(ex);
 	const struct flow *f = rec->flow;
+	int rc;
+
+	if (xp->fatal)
+		return xp->fatal;
+	if (xp->kind == TR_KAFKA) {
+		/* One flow's records, one message, keyed by the flow. */
+		emit(xp);
+		xp->key_len = exp_flow_key(f, xp->key, sizeof(xp->key));
+		rc = ipfix_write_records(xp, rec);
+		emit(xp);
+		xp->key_len = 0;
+		return rc;
+	}
+	return ipfix_write_records(xp, rec);
+}
+
+static int
+ipfix_write_records(struct ipfix_priv *xp, const struct exp_record *rec)
+{
+	const struct flow *f = rec->flow;
 	const struct dtmpl *t;
 	struct ie_rec r;
 	int rc, d;
 
-	if (xp->fatal)
-		return xp->fatal;
 	t = &xp->dt[f->key.ip_version == 6];
 	if ((rc = note_app(xp, rec->app)) != 0 && rc != -EMSGSIZE)
 		return xp->fatal;
@@ -1000,7 +1042,7 @@ ipfix_open_kind(struct exporter *ex, const char *where,
 		return rc;
 
 	msg_size = kind == TR_UDP ? conf->mtu : kind == TR_TCP ? MSG_TCP :
-	    MSG_FILE;
+	    kind == TR_KAFKA ? MSG_KAFKA : MSG_FILE;
 	if (msg_size > 65535)
 		msg_size = 65535;
 	xp->msg_size = msg_size;
@@ -1021,7 +1063,7 @@ ipfix_open_kind(struct exporter *ex, const char *where,
 	memset(&tc, 0, sizeof(tc));
 	tc.kind = kind;
 	tc.target = where;
-	tc.default_port = IPFIX_PORT;
+	tc.default_port = kind == TR_KAFKA ? 0 : IPFIX_PORT;
 	tc.queue_records = conf->export_queue;
 	tc.name = xp->uri;
 	if ((xp->tr = tr_open(&tc, kind == TR_TCP ? on_connect : NULL, xp,
@@ -1051,6 +1093,14 @@ ipfix_open_file(struct exporter *ex, const char *where,
 	return ipfix_open_kind(ex, where, conf, TR_FILE, err);
 }
 
+/* "ipfix+kafka://BROKERS/TOPIC?..." (or "kafka://" with format=ipfix). */
+static int
+ipfix_open_kafka(struct exporter *ex, const char *where,
+    const struct exp_conf *conf, struct perr *err)
+{
+	return ipfix_open_kind(ex, where, conf, TR_KAFKA, err);
+}
+
 static int
 ipfix_status(struct exporter *ex, struct perr *why)
 {
@@ -1074,7 +1124,8 @@ ipfix_finish(struct exporter *ex)
 			put_stats(xp);	/* the final counts */
 		emit(xp);
 	}
-	tr_drain(xp->tr, FINISH_MS);
+	tr_drain(xp->tr, xp->kind == TR_KAFKA ?
+	    xp->conf->kafka_flush_timeout_ms : FINISH_MS);
 	if (xp->fatal)
 		return xp->fatal;
 	tr_get_stats(xp->tr, &ts);
@@ -1100,6 +1151,8 @@ ipfix_print_stats(struct exporter *ex, FILE *fp)
 	if (xp->kind == TR_TCP)
 		fprintf(fp, ", reconnects %" PRIu64 ", queued %" PRIu32,
 		    ts.reconnects, ts.queued_records);
+	if (xp->kind == TR_KAFKA)
+		fprintf(fp, ", waiting %" PRIu32, ts.queued_records);
 	fputc('\n', fp);
 }
 
@@ -1140,6 +1193,7 @@ IPFIX_OPS(exp_ipfix_ops, "ipfix", ipfix_open_udp);
 IPFIX_OPS(exp_ipfix_udp_ops, "ipfix+udp", ipfix_open_udp);
 IPFIX_OPS(exp_ipfix_tcp_ops, "ipfix+tcp", ipfix_open_tcp);
 IPFIX_OPS(exp_ipfix_file_ops, "ipfix-file", ipfix_open_file);
+IPFIX_OPS(exp_ipfix_kafka_ops, "ipfix+kafka", ipfix_open_kafka);
 
 const char *
 exp_ipfix_backend(void)

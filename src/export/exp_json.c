@@ -6,19 +6,32 @@
  * export_reason is the IPFIX flowEndReason number (RFC 7011, IANA
  * "flowEndReason" registry). Strings from the wire (server names, user
  * agents) are escaped so every line is valid JSON whatever they hold.
+ * "probe_id" ends every record when the probe has one (--probe-id, the
+ * host name by default).
+ *
+ * "json+kafka://BROKERS/TOPIC" (what "kafka://" means by default): each
+ * record is one Kafka message, the same object without its newline,
+ * keyed by the flow (exp_flow_key); a full queue drops the record,
+ * counted by the transport, and the probe goes on.
  */
 #include "export/exp_int.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "transport/transport.h"
 
 struct json_priv {
 	FILE	*fp;
 	int	own;			/* fclose at the end */
 	char	*iobuf;
+	const struct exp_conf *conf;
+	struct transport *tr;		/* Kafka: one record, one message */
+	int	full_warned;		/* Kafka queue full logged */
 };
 
 /* A line being built; overflow is remembered, never written past. */
@@ -117,7 +130,7 @@ json_open(struct exporter *ex, const char *where,
 {
 	struct json_priv *jp = exp_priv(ex);
 
-	(void)conf;
+	jp->conf = conf;
 	if (strcmp(where, "-") == 0)
 		jp->fp = stdout;
 	else {
@@ -133,6 +146,49 @@ json_open(struct exporter *ex, const char *where,
 	 * outlive this exporter. */
 	if (jp->own && (jp->iobuf = malloc(1 << 16)) != NULL)
 		setvbuf(jp->fp, jp->iobuf, _IOFBF, 1 << 16);
+	return 0;
+}
+
+/* "json+kafka://BROKERS/TOPIC?..." (or "kafka://" with format=json). */
+static int
+json_open_kafka(struct exporter *ex, const char *where,
+    const struct exp_conf *conf, struct perr *err)
+{
+	struct json_priv *jp = exp_priv(ex);
+	struct transport_conf tc;
+
+	jp->conf = conf;
+	if (strncmp(where, "//", 2) != 0)
+		return perr_set(err, -EINVAL, "collector '%s': expected "
+		    "kafka://BROKER[:PORT][,BROKER[:PORT]...]/TOPIC",
+		    exp_uri(ex));
+	memset(&tc, 0, sizeof(tc));
+	tc.kind = TR_KAFKA;
+	tc.target = where + 2;
+	tc.queue_records = conf->export_queue;
+	tc.name = exp_uri(ex);
+	if ((jp->tr = tr_open(&tc, NULL, NULL, err)) == NULL)
+		return err != NULL && err->code != 0 ? err->code : -EIO;
+	return 0;
+}
+
+/* Kafka: the line without its newline, keyed by the flow. A full queue
+ * drops the record, counted by the transport: the probe goes on. */
+static int
+send_kafka(struct exporter *ex, struct json_priv *jp, const struct flow *f,
+    const char *line, size_t len)
+{
+	uint8_t key[EXP_FLOW_KEY_MAX];
+	size_t key_len = exp_flow_key(f, key, sizeof(key));
+
+	if (tr_send_key(jp->tr, (const uint8_t *)line, len, 1, key,
+	    key_len) == -ENOBUFS && !jp->full_warned) {
+		jp->full_warned = 1;
+		log_warn("collector '%s': Kafka queue full (%" PRIu32
+		    " messages): records are dropped until the brokers take "
+		    "them (--export-queue)", exp_uri(ex),
+		    jp->conf->export_queue);
+	}
 	return 0;
 }
 
@@ -196,9 +252,13 @@ json_write(struct exporter *ex, const struct exp_record *rec)
 	put_str(&l, "client_fingerprint", app->client_fingerprint);
 	put_str(&l, "server_fingerprint", app->server_fingerprint);
 	put_str(&l, "user_agent", app->user_agent);
+	if (jp->conf != NULL && jp->conf->probe_id != NULL)
+		put_str(&l, "probe_id", jp->conf->probe_id);
 	put_lit(&l, "}\n", 2);
 	if (l.overflow)
 		return -EOVERFLOW;
+	if (jp->tr != NULL)
+		return send_kafka(ex, jp, f, l.buf, l.len - 1);
 	errno = 0;
 	if (fwrite(l.buf, 1, l.len, jp->fp) != l.len)
 		return errno != 0 ? -errno : -EIO;
@@ -210,6 +270,8 @@ json_flush(struct exporter *ex)
 {
 	struct json_priv *jp = exp_priv(ex);
 
+	if (jp->tr != NULL)
+		tr_poll(jp->tr, 0);
 	errno = 0;
 	if (jp->fp != NULL && fflush(jp->fp) == EOF)
 		return errno != 0 ? -errno : -EIO;
@@ -228,6 +290,36 @@ json_close(struct exporter *ex)
 			fflush(jp->fp);
 	}
 	free(jp->iobuf);
+	tr_close(jp->tr);
+}
+
+/* Kafka at exit: waits --kafka-flush-timeout for the queue to drain. */
+static int
+json_finish(struct exporter *ex)
+{
+	struct json_priv *jp = exp_priv(ex);
+	struct tr_stats ts;
+
+	if (jp->tr == NULL)
+		return 0;
+	tr_drain(jp->tr, jp->conf->kafka_flush_timeout_ms);
+	tr_get_stats(jp->tr, &ts);
+	return ts.records_dropped > 0 ? -ENOBUFS : 0;
+}
+
+static void
+json_print_stats(struct exporter *ex, FILE *fp)
+{
+	struct json_priv *jp = exp_priv(ex);
+	struct tr_stats ts;
+
+	if (jp->tr == NULL)
+		return;
+	tr_get_stats(jp->tr, &ts);
+	fprintf(fp, "l7probe: collector %s: records delivered %" PRIu64
+	    ", bytes %" PRIu64 ", records not delivered %" PRIu64
+	    ", waiting %" PRIu32 "\n", exp_uri(ex), ts.msgs_sent,
+	    ts.bytes_sent, ts.records_dropped, ts.queued_records);
 }
 
 const struct exp_ops exp_json_ops = {
@@ -237,4 +329,15 @@ const struct exp_ops exp_json_ops = {
 	.write = json_write,
 	.flush = json_flush,
 	.close = json_close,
+};
+
+const struct exp_ops exp_json_kafka_ops = {
+	.scheme = "json+kafka",
+	.priv_size = sizeof(struct json_priv),
+	.open = json_open_kafka,
+	.write = json_write,
+	.flush = json_flush,
+	.close = json_close,
+	.finish = json_finish,
+	.print_stats = json_print_stats,
 };

@@ -24,22 +24,58 @@ static const struct exp_ops *const exporters[] = {
 	&exp_ipfix_tcp_ops,
 	&exp_ipfix_file_ops,
 	&exp_nfv9_ops,
+	&exp_json_kafka_ops,
+	&exp_ipfix_kafka_ops,
 };
+
+/*
+ * "kafka://BROKERS/TOPIC?format=json|ipfix&..." is "json+kafka:" or
+ * "ipfix+kafka:" by its format (json when none). Returns the scheme, or
+ * NULL with <err> set for an unknown format.
+ */
+static const char *
+kafka_scheme(const char *uri, struct perr *err)
+{
+	const char *q = strchr(uri, '?'), *f, *end;
+	size_t n;
+
+	for (f = q; f != NULL; f = strchr(f + 1, '&')) {
+		if (strncmp(f + 1, "format=", 7) != 0)
+			continue;
+		f += 8;
+		end = strchr(f, '&');
+		n = end != NULL ? (size_t)(end - f) : strlen(f);
+		if (n == 4 && strncmp(f, "json", 4) == 0)
+			return "json+kafka";
+		if (n == 5 && strncmp(f, "ipfix", 5) == 0)
+			return "ipfix+kafka";
+		perr_set(err, -EINVAL, "collector '%s': unknown format '%.*s' "
+		    "(json or ipfix)", uri, (int)n, f);
+		return NULL;
+	}
+	return "json+kafka";
+}
 
 struct exporter *
 exp_open(const char *uri, const struct exp_conf *conf, struct perr *err)
 {
 	const struct exp_ops *ops = NULL;
 	struct exporter *ex;
-	const char *colon;
+	const char *colon, *scheme;
 	size_t i, n;
 
 	if ((colon = strchr(uri, ':')) == NULL)
 		goto unknown;
+	scheme = uri;
 	n = (size_t)(colon - uri);
+	if (n == 5 && strncmp(uri, "kafka", 5) == 0) {
+		if ((scheme = kafka_scheme(uri, err)) == NULL)
+			return NULL;
+		n = strlen(scheme);
+	}
 	for (i = 0; i < sizeof(exporters) / sizeof(exporters[0]); i++) {
 		if (strlen(exporters[i]->scheme) == n &&
-		    strncmp(exporters[i]->scheme, uri, n) == 0)
+		    strncmp(exporters[i]->scheme, scheme, n) == 0)
 			ops = exporters[i];
 	}
 	if (ops == NULL)
@@ -141,4 +177,33 @@ void *
 exp_priv(struct exporter *ex)
 {
 	return ex->priv;
+}
+
+size_t
+exp_flow_key(const struct flow *f, uint8_t *buf, size_t size)
+{
+	const struct flow_key *k = &f->key;
+	uint8_t tmp[EXP_FLOW_KEY_MAX];
+	size_t alen = k->ip_version == 6 ? 16 : 4, n = 0;
+
+	tmp[n++] = k->ip_version;
+	tmp[n++] = k->proto;
+	memcpy(tmp + n, k->src, alen);
+	n += alen;
+	memcpy(tmp + n, k->dst, alen);
+	n += alen;
+	tmp[n++] = (uint8_t)(k->sport >> 8);
+	tmp[n++] = (uint8_t)k->sport;
+	tmp[n++] = (uint8_t)(k->dport >> 8);
+	tmp[n++] = (uint8_t)k->dport;
+	tmp[n++] = (uint8_t)(k->vlan_id >> 8);
+	tmp[n++] = (uint8_t)k->vlan_id;
+	tmp[n++] = (uint8_t)(k->tunnel_id >> 24);
+	tmp[n++] = (uint8_t)(k->tunnel_id >> 16);
+	tmp[n++] = (uint8_t)(k->tunnel_id >> 8);
+	tmp[n++] = (uint8_t)k->tunnel_id;
+	if (n > size)
+		n = size;
+	memcpy(buf, tmp, n);
+	return n;
 }

@@ -44,6 +44,9 @@ struct exp_conf {
 	uint32_t	export_queue;		/* TCP: records held, >= 1 */
 	int		biflow;			/* RFC 5103 records (IPFIX) */
 	uint64_t	start_us;		/* probe start, v9 sysUptime 0 */
+	const char	*probe_id;		/* "probe_id" of JSON records,
+						 * NULL = none */
+	uint32_t	kafka_flush_timeout_ms;	/* Kafka: wait at exit */
 	/* Fills <c> with the probe's counters; called by an exporter on the
 	 * capture thread when it reports them. NULL = none to report. */
 	void		(*counters)(void *arg, struct exp_counters *c);
@@ -114,5 +117,12 @@ const char *exp_ipfix_backend(void);
 
 /* For the ops: the private area, and the URI. */
 void	*exp_priv(struct exporter *ex);
+
+/* The key of a flow's messages for keyed transports (Kafka partitions):
+ * the oriented key (IP version, protocol, addresses, ports, VLAN, tunnel
+ * id), in a fixed layout; the same for every record of one flow. Writes
+ * at most <size> bytes of <buf> and returns the length. */
+#define EXP_FLOW_KEY_MAX	48
+size_t	exp_flow_key(const struct flow *f, uint8_t *buf, size_t size);
 
 #endif

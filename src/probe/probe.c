@@ -18,6 +18,7 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "capture/capture.h"
 #include "decode/decode.h"
@@ -30,6 +31,7 @@
 
 struct probe {
 	const struct conf	*conf;
+	char			host[256];	/* default probe id */
 	struct exp_conf		xconf;
 	struct capture		*cap;
 	struct dec_conf		dconf;
@@ -165,6 +167,12 @@ probe_new(const struct conf *conf, struct perr *err)
 	xc->start_us = clock_wall_us();
 	xc->counters = probe_counters;
 	xc->counters_arg = p;
+	xc->kafka_flush_timeout_ms = conf->kafka_flush_timeout_ms;
+	/* Which probe saw a flow, for consumers of many probes' records. */
+	xc->probe_id = conf->probe_id;
+	if (xc->probe_id == NULL && gethostname(p->host, sizeof(p->host) -
+	    1) == 0 && p->host[0] != '\0')
+		xc->probe_id = p->host;
 
 	/* Collectors first: a typo there should not wait for a capture. */
 	if (conf->n_collectors == 0) {

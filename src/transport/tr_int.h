@@ -26,6 +26,11 @@ struct tr_ops {
 	/* One whole message; <first>: tr_send_first(). See transport.h. */
 	int	(*send)(struct transport *tr, const uint8_t *msg, size_t len,
 		    uint32_t n_records, int first);
+	/* A message with a partition key (tr_send_key); optional: without
+	 * it the key is ignored and send() is used. */
+	int	(*send_key)(struct transport *tr, const uint8_t *msg,
+		    size_t len, uint32_t n_records, const void *key,
+		    size_t key_len);
 	void	(*poll)(struct transport *tr, uint64_t now_us);	/* optional */
 	/* 0, or a negative errno with <why> set; optional (always 0). */
 	int	(*status)(const struct transport *tr, struct perr *why);
@@ -53,6 +58,7 @@ struct transport {
 extern const struct tr_ops tr_udp_ops;
 extern const struct tr_ops tr_tcp_ops;
 extern const struct tr_ops tr_file_ops;
+extern const struct tr_ops tr_kafka_ops;	/* tr_kafka.c, tr_kafka_none.c */
 
 /* Splits <target> into <host> and *<port> (<default_port> when it has
  * none); <name> is for messages. Returns 0 or -EINVAL with <err> set. */

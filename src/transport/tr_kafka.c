@@ -380,3 +380,190 @@ tr_kafka_close(struct tr_kafka *k)
 		rd_kafka_destroy(k->rk);
 	free(k);
 }
+
+/* The Kafka transport --------------------------------------------------- */
+
+#define SETTINGS_MAX	64
+
+/*
+ * tr->target is "BROKER[:PORT][,BROKER[:PORT]...]/TOPIC[?KEY=VALUE&...]"
+ * (the collector URI after "kafka://"). The query's settings go to
+ * librdkafka, %XX-decoded, except "format", which is the exporter's.
+ */
+struct kafka_priv {
+	struct tr_kafka	*k;
+	int		drained;
+};
+
+static int
+hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* Decodes %XX in place; returns 0, or -EINVAL on a bad escape. */
+static int
+url_decode(char *s)
+{
+	char *out = s;
+	int hi, lo;
+
+	for (; *s != '\0'; s++) {
+		if (*s != '%') {
+			*out++ = *s;
+			continue;
+		}
+		if ((hi = hexval(s[1])) < 0 || (lo = hexval(s[2])) < 0 ||
+		    (hi == 0 && lo == 0))
+			return -EINVAL;
+		*out++ = (char)(hi << 4 | lo);
+		s += 2;
+	}
+	*out = '\0';
+	return 0;
+}
+
+/* Kafka's rule for topic names: 1 to 249 of [A-Za-z0-9._-]. */
+static int
+topic_ok(const char *t)
+{
+	size_t n = strlen(t);
+
+	if (n == 0 || n > 249 || strcmp(t, ".") == 0 || strcmp(t, "..") == 0)
+		return 0;
+	return strspn(t, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "0123456789._-") == n;
+}
+
+static int
+kafka_open(struct transport *tr, struct perr *err)
+{
+	struct kafka_priv *kp = (struct kafka_priv *)tr->priv;
+	char buf[TR_NAME_MAX], *topic, *query, *item, *next;
+	const char *settings[SETTINGS_MAX];
+	struct tr_kafka_conf kc;
+	size_t n = 0;
+
+	snprintf(buf, sizeof(buf), "%s", tr->target);
+	if ((topic = strchr(buf, '/')) == NULL)
+		return perr_set(err, -EINVAL, "collector '%s': no topic (use "
+		    "kafka://BROKER[:PORT]/TOPIC)", tr->name);
+	*topic++ = '\0';
+	if ((query = strchr(topic, '?')) != NULL)
+		*query++ = '\0';
+	if (topic[0] != '\0' && !topic_ok(topic))
+		return perr_set(err, -EINVAL, "collector '%s': bad topic '%s' "
+		    "(1 to 249 of letters, digits, '.', '_', '-')", tr->name,
+		    topic);
+	for (item = query; item != NULL; item = next) {
+		if ((next = strchr(item, '&')) != NULL)
+			*next++ = '\0';
+		if (item[0] == '\0')
+			continue;
+		if (url_decode(item) != 0)
+			return perr_set(err, -EINVAL, "collector '%s': bad %%XX "
+			    "escape in '%s'", tr->name, item);
+		if (strncmp(item, "format=", 7) == 0)
+			continue;
+		if (n == SETTINGS_MAX)
+			return perr_set(err, -EINVAL, "collector '%s': more "
+			    "than %d settings", tr->name, SETTINGS_MAX);
+		settings[n++] = item;
+	}
+	memset(&kc, 0, sizeof(kc));
+	kc.name = tr->name;
+	kc.brokers = buf;
+	kc.topic = topic;
+	kc.settings = settings;
+	kc.n_settings = n;
+	kc.queue_msgs = tr->queue_records;
+	if ((kp->k = tr_kafka_open(&kc, err)) == NULL)
+		return err != NULL && err->code != 0 ? err->code : -EINVAL;
+	return 0;
+}
+
+/* tr->st from the client's counters: one message, one data message. */
+static void
+sync_stats(struct transport *tr)
+{
+	struct kafka_priv *kp = (struct kafka_priv *)tr->priv;
+	struct tr_kafka_stats ks;
+
+	tr_kafka_get_stats(kp->k, &ks);
+	tr->st.msgs_sent = ks.delivered;
+	tr->st.bytes_sent = ks.bytes_delivered;
+	tr->st.msgs_dropped = ks.dropped + ks.failed;
+	tr->st.records_dropped = ks.records_dropped + ks.records_failed;
+	tr->st.queued_records = (uint32_t)ks.records_waiting;
+	tr->st.queued_bytes = 0;
+}
+
+static int
+kafka_send_key(struct transport *tr, const uint8_t *msg, size_t len,
+    uint32_t n_records, const void *key, size_t key_len)
+{
+	struct kafka_priv *kp = (struct kafka_priv *)tr->priv;
+	int rc;
+
+	rc = tr_kafka_send(kp->k, msg, len, key, key_len, n_records);
+	sync_stats(tr);
+	return rc;
+}
+
+static int
+kafka_send(struct transport *tr, const uint8_t *msg, size_t len,
+    uint32_t n_records, int first)
+{
+	(void)first;
+	return kafka_send_key(tr, msg, len, n_records, NULL, 0);
+}
+
+static void
+kafka_poll(struct transport *tr, uint64_t now_us)
+{
+	struct kafka_priv *kp = (struct kafka_priv *)tr->priv;
+
+	(void)now_us;
+	tr_kafka_poll(kp->k);
+	sync_stats(tr);
+}
+
+static int
+kafka_drain(struct transport *tr, uint32_t timeout_ms)
+{
+	struct kafka_priv *kp = (struct kafka_priv *)tr->priv;
+	int rc;
+
+	rc = tr_kafka_drain(kp->k, timeout_ms);
+	kp->drained = 1;
+	sync_stats(tr);
+	return rc != 0 ? -ETIMEDOUT : 0;
+}
+
+static void
+kafka_close(struct transport *tr)
+{
+	struct kafka_priv *kp = (struct kafka_priv *)tr->priv;
+
+	if (kp->k != NULL && !kp->drained)
+		tr_kafka_drain(kp->k, 2000);
+	tr_kafka_close(kp->k);
+	kp->k = NULL;
+}
+
+const struct tr_ops tr_kafka_ops = {
+	.name = "kafka",
+	.priv_size = sizeof(struct kafka_priv),
+	.open = kafka_open,
+	.send = kafka_send,
+	.send_key = kafka_send_key,
+	.poll = kafka_poll,
+	.drain = kafka_drain,
+	.close = kafka_close,
+};

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <stddef.h>
 
+#include "transport/tr_int.h"
 #include "transport/transport.h"
 
 const char *
@@ -59,3 +60,33 @@ tr_kafka_close(struct tr_kafka *k)
 {
 	(void)k;
 }
+
+static int
+kafka_open(struct transport *tr, struct perr *err)
+{
+	struct tr_kafka_conf kc = { .name = tr->name };
+
+	tr_kafka_open(&kc, err);
+	return err != NULL ? err->code : -ENOTSUP;
+}
+
+static int
+kafka_send(struct transport *tr, const uint8_t *msg, size_t len,
+    uint32_t n_records, int first)
+{
+	(void)tr, (void)msg, (void)len, (void)n_records, (void)first;
+	return -ENOTSUP;
+}
+
+static void
+kafka_close(struct transport *tr)
+{
+	(void)tr;
+}
+
+const struct tr_ops tr_kafka_ops = {
+	.name = "kafka",
+	.open = kafka_open,
+	.send = kafka_send,
+	.close = kafka_close,
+};

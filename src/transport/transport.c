@@ -24,6 +24,7 @@ ops_of(enum tr_kind kind)
 	case TR_UDP:	return &tr_udp_ops;
 	case TR_TCP:	return &tr_tcp_ops;
 	case TR_FILE:	return &tr_file_ops;
+	case TR_KAFKA:	return &tr_kafka_ops;
 	}
 	return NULL;
 }
@@ -197,6 +198,15 @@ tr_send(struct transport *tr, const uint8_t *msg, size_t len,
     uint32_t n_records)
 {
 	return tr->ops->send(tr, msg, len, n_records, 0);
+}
+
+int
+tr_send_key(struct transport *tr, const uint8_t *msg, size_t len,
+    uint32_t n_records, const void *key, size_t key_len)
+{
+	if (tr->ops->send_key == NULL)
+		return tr->ops->send(tr, msg, len, n_records, 0);
+	return tr->ops->send_key(tr, msg, len, n_records, key, key_len);
 }
 
 int

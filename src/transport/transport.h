@@ -22,6 +22,7 @@ enum tr_kind {
 	TR_UDP = 0,
 	TR_TCP,
 	TR_FILE,
+	TR_KAFKA,		/* target "BROKERS/TOPIC[?KEY=VALUE&...]" */
 };
 
 struct transport_conf {
@@ -63,6 +64,11 @@ void	tr_close(struct transport *tr);
  */
 int	tr_send(struct transport *tr, const uint8_t *msg, size_t len,
 	    uint32_t n_records);
+/* Like tr_send, with a partition key (<key> borrowed): Kafka puts all
+ * messages of one key into one partition, in order; other transports
+ * ignore the key. */
+int	tr_send_key(struct transport *tr, const uint8_t *msg, size_t len,
+	    uint32_t n_records, const void *key, size_t key_len);
 /* For TCP, puts a message ahead of the queue, never dropped (templates on
  * a new connection); otherwise like tr_send with no data records. */
 int	tr_send_first(struct transport *tr, const uint8_t *msg, size_t len);
