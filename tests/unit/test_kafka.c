@@ -5,7 +5,9 @@
  * spread over partitions, brokers down at start then back, brokers gone
  * in the middle (the queue bound: what fits is delivered, the rest
  * counted), the drain at exit, librdkafka's threads blocking signals,
- * and refused settings.
+ * and refused settings; and the "kafka" transport over it: its target
+ * "BROKERS/TOPIC?SETTINGS" (%XX escapes, format= left to the exporter)
+ * and its counters.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -27,6 +29,7 @@
 #include <librdkafka/rdkafka_mock.h>
 
 #include "transport/tr_kafka.h"
+#include "transport/transport.h"
 
 #define PARTS		4
 #define TOPIC		"flows"
@@ -471,6 +474,108 @@ test_settings_applied(void **unused)
 	cluster_stop(&c);
 }
 
+static struct transport *
+open_transport(const char *target, uint32_t queue, struct perr *err)
+{
+	struct transport_conf tc;
+
+	memset(&tc, 0, sizeof(tc));
+	tc.kind = TR_KAFKA;
+	tc.target = target;
+	tc.queue_records = queue;
+	tc.name = "kafka://t";
+	return tr_open(&tc, NULL, NULL, err);
+}
+
+static void
+test_transport_target(void **unused)
+{
+	static const struct {
+		const char	*query;
+		const char	*says;		/* NULL: opens */
+	} cases[] = {
+		{ "", NULL },
+		{ "?format=ipfix", NULL },		/* the exporter's */
+		{ "?format=json&&linger.ms=1&", NULL },	/* empty items */
+		{ "?linger.ms=%31", NULL },		/* "1" */
+		{ "?linger.ms=%3", "bad %XX escape" },
+		{ "?linger.ms=%zz", "bad %XX escape" },
+		{ "?linger.ms=1%00", "bad %XX escape" },
+		{ "?linger.ms", "is not KEY=VALUE" },
+		{ "?linger.ms=soon", "setting 'linger.ms'" },
+	};
+	struct cluster c;
+	struct transport *tr;
+	struct perr err;
+	char target[1024];
+	size_t i;
+
+	(void)unused;
+	cluster_start(&c);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		snprintf(target, sizeof(target), "%s/%s%s", c.brokers, TOPIC,
+		    cases[i].query);
+		memset(&err, 0, sizeof(err));
+		tr = open_transport(target, 10, &err);
+		if (cases[i].says == NULL) {
+			if (tr == NULL)
+				fail_msg("'%s': %s", cases[i].query, err.msg);
+			tr_close(tr);
+			continue;
+		}
+		assert_null(tr);
+		if (strstr(err.msg, cases[i].says) == NULL)
+			fail_msg("'%s': '%s'", cases[i].query, err.msg);
+	}
+	memset(&err, 0, sizeof(err));
+	assert_null(open_transport("127.0.0.1:9/bad topic", 10, &err));
+	assert_non_null(strstr(err.msg, "bad topic"));
+	assert_null(open_transport("127.0.0.1:9", 10, &err));
+	assert_non_null(strstr(err.msg, "no topic"));
+	cluster_stop(&c);
+}
+
+static void
+test_transport_send_and_counters(void **unused)
+{
+	static struct got g[16];
+	static char big[4000];
+	struct cluster c;
+	struct transport *tr;
+	struct tr_stats ts;
+	struct perr err = { 0, "" };
+	char target[1024];
+	int i;
+
+	(void)unused;
+	cluster_start(&c);
+	/* An escaped setting reaches librdkafka decoded: 2000 bytes. */
+	snprintf(target, sizeof(target), "%s/%s?message.max.bytes=%%32000",
+	    c.brokers, TOPIC);
+	if ((tr = open_transport(target, 100, &err)) == NULL)
+		fail_msg("%s", err.msg);
+	for (i = 0; i < 5; i++)
+		assert_int_equal(tr_send_key(tr, (const uint8_t *)"k1:v", 4,
+		    2, "k1", 2), 0);
+	memset(big, 'x', sizeof(big));
+	assert_int_equal(tr_send_key(tr, (const uint8_t *)big, sizeof(big),
+	    1, "k1", 2), -EMSGSIZE);
+	assert_int_equal(tr_drain(tr, 10000), -ETIMEDOUT);	/* one lost */
+	tr_get_stats(tr, &ts);
+	assert_int_equal(ts.msgs_sent, 5);
+	assert_int_equal(ts.bytes_sent, 20);
+	assert_int_equal(ts.msgs_dropped, 1);
+	assert_int_equal(ts.records_dropped, 1);
+	assert_int_equal(ts.queued_records, 0);
+	tr_close(tr);
+	assert_int_equal(consume_all(&c, g, 5), 5);
+	for (i = 0; i < 5; i++) {
+		assert_string_equal(g[i].key, "k1");
+		assert_int_equal(g[i].partition, g[0].partition);
+	}
+	cluster_stop(&c);
+}
+
 int
 main(void)
 {
@@ -482,6 +587,8 @@ main(void)
 		cmocka_unit_test(test_gone_midway_bounded),
 		cmocka_unit_test(test_drain_timeout_counts),
 		cmocka_unit_test(test_threads_block_signals),
+		cmocka_unit_test(test_transport_target),
+		cmocka_unit_test(test_transport_send_and_counters),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
