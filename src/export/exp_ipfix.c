@@ -27,12 +27,16 @@
  *
  * When templates go: UDP before the first data record and again every
  * template_refresh_s seconds and every template_refresh_pkts messages
- * (RFC 7011 8.4); TCP first on every new connection (tr_connect_cb),
- * ahead of the queued data; a file once; Kafka ("ipfix+kafka", or
- * "kafka://...?format=ipfix") before every message of flow records:
- * each flow end is one message keyed by the flow (exp_flow_key), and the
+ * (RFC 7011 8.4); TCP first on every new connection (on_connect hook),
+ * ahead of the queued data; a file first, and first again in the new
+ * file after a SIGHUP (exp_reopen); Kafka ("ipfix+kafka", or
+ * "kafka://...?format=ipfix") before every message of flow records: each
+ * flow end is one message keyed by the flow (exp_flow_key), and the
  * template messages before it carry the same key, so they land in its
- * partition first and any partition decodes from its start. With them go the RFC 5610
+ * partition first and any partition decodes from its start. Sequence
+ * numbers are stamped by the transport as each message goes on the wire
+ * (stamp_seq); in Kafka they count the whole export, so one partition
+ * shows gaps that are the other partitions' records. With them go the RFC 5610
  * records of every enterprise element the templates use and the RFC 6759
  * records of the applications seen so far; a new application gets its
  * record just before its first flow record. An exporter statistics
@@ -43,9 +47,11 @@
  * are cut to 255 octets (one-octet length), and to 16 when a record
  * would not fit an empty message otherwise.
  *
- * Errors: a UDP send that fails and a full TCP queue lose the message,
- * counted by the transport and reported by print_stats/finish; they are
- * not write errors, the probe goes on. A file that cannot be written is.
+ * Errors: a UDP send that fails, a full TCP queue and a file write that
+ * fails (disk full) lose the message, counted by the transport and
+ * reported by print_stats/finish; they are not write errors, the probe
+ * goes on. Only a transport that can never deliver again (a closed pipe)
+ * makes the exporter fail (export.h).
  *
  * Capture thread only. RFCs 7011, 5103, 5610, 5655, 6759.
  */
@@ -56,6 +62,7 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <fixbuf/public.h>
 #include <fixbuf/version.h>
@@ -83,6 +90,15 @@
 #define APP_DESC_LEN	64		/* category_name; as long as the
 					 * name, which nfdump 1.7 assumes */
 #define FINISH_MS	3000		/* TCP: wait for the queue at exit */
+
+/* The transport under the exporter, by scheme. */
+enum xp_kind {
+	XP_UDP = 0,
+	XP_TCP,
+	XP_FILE,
+	XP_KAFKA,
+};
+static const char *const xp_transport[] = { "udp", "tcp", "file", "kafka" };
 
 /* One field of a flow template; <off> in the internal record. */
 struct fld {
@@ -183,7 +199,7 @@ static fbInfoElementSpec_t stats_ext_spec[] = {
 };
 
 struct ipfix_priv {
-	enum tr_kind		kind;
+	enum xp_kind		kind;
 	const struct exp_conf	*conf;
 	uint32_t		pen;		/* of our own elements (--pen) */
 	const char		*uri;
@@ -209,19 +225,17 @@ struct ipfix_priv {
 	/* The message being built. */
 	int			dirty;		/* something appended */
 	uint32_t		msg_records;	/* flow records in it */
-	int			first;		/* TCP: templates of a connection */
-	uint32_t		first_records;	/* data records in those */
-	int			have_q;		/* a queue waits behind them */
-	uint32_t		q_seq;		/* its first sequence number */
-	int			shift_set;
-	uint32_t		shift;		/* Q - libfixbuf's number */
+	uint32_t		msg_data;	/* data records of any template */
+	int			first;		/* templates of a new stream */
+	uint32_t		wire_seq;	/* data records on the wire so far:
+						 * the next sequence number */
 	int			in_tmpl;	/* writing templates */
 	int			tmpl_sent;
 	uint32_t		msgs_since_tmpl;
 	uint64_t		next_tmpl_us;	/* wall clock */
 	uint64_t		next_stats_us;
 	int			finished;
-	int			fatal;		/* file write error, kept */
+	int			fatal;		/* the transport's, kept (EPIPE) */
 	int			warned;		/* libfixbuf error logged */
 	int			queue_warned;	/* TCP queue full logged */
 
@@ -251,13 +265,6 @@ fb_fail(struct ipfix_priv *xp, const char *what, GError **gerr)
 /* The sequence number: octets 8-11 of the message header (RFC 7011 3.1). */
 #define SEQ_OFF	8
 
-static uint32_t
-get32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
-	    (uint32_t)p[2] << 8 | p[3];
-}
-
 static void
 put32(uint8_t *p, uint32_t v)
 {
@@ -267,7 +274,6 @@ put32(uint8_t *p, uint32_t v)
 	p[3] = (uint8_t)v;
 }
 
-/* Hands the message being built to the transport. */
 /*
  * When a record of another template does not fit, libfixbuf has already
  * opened the new set: the message would end in a set of no record, which
@@ -293,19 +299,31 @@ trim_empty_set(uint8_t *msg, size_t len)
 	return len;
 }
 
+/*
+ * Hands the message being built to the transport. Its sequence number is
+ * not libfixbuf's: the transport stamps it (stamp_seq) when the message
+ * goes on the wire, so queued messages never need renumbering and each
+ * stream is gapless (RFC 7011 3.1: data records sent in this stream).
+ * Returns 0, or the transport's fatal error (a closed pipe): transient
+ * failures (a full queue, a refused datagram, a full disk) are counted
+ * by the transport and the exporter goes on.
+ */
 static int
 emit(struct ipfix_priv *xp)
 {
 	GError *gerr = NULL;
+	struct tr_msg m;
 	size_t len;
-	uint32_t n;
+	uint32_t n, n_data;
 	int rc;
 
 	if (!xp->dirty)
 		return 0;
 	n = xp->msg_records;
+	n_data = xp->msg_data;
 	xp->dirty = 0;
 	xp->msg_records = 0;
+	xp->msg_data = 0;
 	if (!fBufEmit(xp->fbuf, &gerr))
 		return fb_fail(xp, "cannot build a message", &gerr);
 	len = trim_empty_set(xp->msg, fbExporterGetMsgLen(xp->fbex));
@@ -313,35 +331,22 @@ emit(struct ipfix_priv *xp)
 		return 0;
 	xp->msgs_since_tmpl++;
 	xp->flow_records += n;
-	if (xp->first) {
-		/* See on_connect: these go ahead of the queued data. */
-		if (xp->have_q) {
-			uint32_t seq = get32(xp->msg + SEQ_OFF);
-
-			if (!xp->shift_set) {
-				xp->shift = xp->q_seq - seq;
-				xp->shift_set = 1;
-			}
-			put32(xp->msg + SEQ_OFF, seq + xp->shift);
-		}
-		rc = tr_send_first(xp->tr, xp->msg, len);
-	} else if (xp->kind == TR_KAFKA) {
+	memset(&m, 0, sizeof(m));
+	m.data = xp->msg;
+	m.len = len;
+	m.n_records = n;
+	m.n_seq = n_data;
+	m.flags = xp->first ? TR_MSG_FIRST : 0;
+	if (xp->kind == XP_KAFKA) {
 		/* A flow's messages carry its key; the others (statistics)
 		 * one key of their own, so the templates before them land in
 		 * their partition too. */
-		if (xp->key_len > 0)
-			rc = tr_send_key(xp->tr, xp->msg, len, n, xp->key,
-			    xp->key_len);
-		else
-			rc = tr_send_key(xp->tr, xp->msg, len, n, "options",
-			    7);
+		m.key = xp->key_len > 0 ? xp->key : (const uint8_t *)"options";
+		m.key_len = xp->key_len > 0 ? xp->key_len : 7;
 	}
-	else
-		rc = tr_send(xp->tr, xp->msg, len, n);
-	if (rc != 0 && xp->kind == TR_FILE) {
-		xp->fatal = rc;
-		return rc;
-	}
+	rc = tr_send(xp->tr, &m);
+	if ((xp->fatal = tr_fatal(xp->tr)) != 0)
+		return xp->fatal;
 	if (rc == -ENOBUFS && !xp->queue_warned) {
 		xp->queue_warned = 1;
 		log_warn("collector '%s': export queue full (%" PRIu32
@@ -357,13 +362,13 @@ static int
 templates_due(struct ipfix_priv *xp)
 {
 	switch (xp->kind) {
-	case TR_TCP:
+	case XP_TCP:
 		return 0;		/* on every connection instead */
-	case TR_FILE:
-		return !xp->tmpl_sent;
-	case TR_KAFKA:
-		return 1;		/* every message decodes alone */
-	case TR_UDP:
+	case XP_FILE:
+		return 0;		/* on every new file (on_connect) */
+	case XP_KAFKA:
+		return 1;		/* before every flow's message */
+	case XP_UDP:
 		break;
 	}
 	return !xp->tmpl_sent ||
@@ -397,14 +402,15 @@ append(struct ipfix_priv *xp, uint16_t tid, void *rec, size_t len, int flow)
 			xp->dirty = 1;
 			if (flow)
 				xp->msg_records++;
-			if (xp->first)
-				xp->first_records++;
+			xp->msg_data++;
 			return 0;
 		}
 		if (!g_error_matches(gerr, FB_ERROR_DOMAIN, FB_ERROR_EOM))
 			return fb_fail(xp, "cannot append a record", &gerr);
 		g_clear_error(&gerr);
-		if (!xp->dirty)
+		/* EOM on an empty message: libfixbuf opened the set and
+		 * wants one more call (as in put_template). */
+		if (!xp->dirty && tries > 0)
 			break;
 		if ((rc = emit(xp)) != 0)
 			return rc;
@@ -511,36 +517,23 @@ write_templates(struct ipfix_priv *xp)
 	    (uint64_t)xp->conf->template_refresh_s * 1000000u;
 }
 
+/* The transport's stamp hook: the sequence number of a message going on
+ * the wire now. */
 static void
-note_first_seq(uint8_t *msg, size_t len, void *arg)
-{
-	struct ipfix_priv *xp = arg;
-
-	if (!xp->have_q && len >= 16) {
-		xp->q_seq = get32(msg + SEQ_OFF);
-		xp->have_q = 1;
-	}
-}
-
-static void
-shift_seq(uint8_t *msg, size_t len, void *arg)
+stamp_seq(uint8_t *data, size_t len, uint32_t n_seq, void *arg)
 {
 	struct ipfix_priv *xp = arg;
 
 	if (len >= 16)
-		put32(msg + SEQ_OFF, get32(msg + SEQ_OFF) + xp->first_records);
+		put32(data + SEQ_OFF, xp->wire_seq);
+	xp->wire_seq += n_seq;
 }
 
 /*
- * TCP: a new connection is up; its first messages are our templates and
- * options records, then the data queued while the collector was away
- * (encoded earlier, with lower sequence numbers), then new messages.
- * RFC 7011 wants the numbers of one connection to follow each other, so
- * the first messages take the number of the first queued message (Q) and
- * every queued message moves up by the options records put before it
- * (k): then the queue ends where libfixbuf's numbering goes on (its
- * session already counted the k records), and a gap left by a message
- * the full queue dropped stays a gap, as it should.
+ * A new stream: a TCP connection is up, a file was created or reopened.
+ * Its first messages are our templates and options records, ahead of the
+ * data queued while the collector was away (TR_MSG_FIRST); the transport
+ * numbers every message as it goes out (stamp_seq).
  */
 static void
 on_connect(struct transport *tr, void *arg)
@@ -551,16 +544,10 @@ on_connect(struct transport *tr, void *arg)
 	/* Normally nothing is pending here; if it is, it is data and goes
 	 * behind the templates like the rest of the queue. */
 	emit(xp);
-	xp->have_q = 0;
-	xp->shift_set = 0;
-	xp->first_records = 0;
-	tr_foreach_queued(tr, note_first_seq, xp);
 	xp->first = 1;
 	write_templates(xp);
 	emit(xp);
 	xp->first = 0;
-	if (xp->have_q && xp->first_records > 0)
-		tr_foreach_queued(tr, shift_seq, xp);
 }
 
 static void
@@ -725,19 +712,19 @@ static int
 ipfix_write(struct exporter *ex, const struct exp_record *rec)
 {
 	struct ipfix_priv *xp = exp_priv(ex);
-	const struct flow *f = rec->flow;
 	int rc;
 
 	if (xp->fatal)
 		return xp->fatal;
-	if (xp->kind == TR_KAFKA) {
+	if (xp->kind == XP_KAFKA) {
 		/* One flow's records, one message, keyed by the flow. */
 		emit(xp);
-		xp->key_len = exp_flow_key(f, xp->key, sizeof(xp->key));
+		xp->key_len = exp_flow_key(rec->flow, xp->key,
+		    sizeof(xp->key));
 		rc = ipfix_write_records(xp, rec);
 		emit(xp);
 		xp->key_len = 0;
-		return rc;
+		return xp->fatal ? xp->fatal : rc;
 	}
 	return ipfix_write_records(xp, rec);
 }
@@ -785,7 +772,7 @@ ipfix_flush(struct exporter *ex)
 		/* On UDP, templates go with it when due (append). Not while
 		 * a TCP collector is away: the transport would drop it, and
 		 * its sequence number would look like a lost record. */
-		if (xp->kind != TR_TCP || tr_connected(xp->tr))
+		if (xp->kind != XP_TCP || tr_connected(xp->tr))
 			put_stats(xp);
 		emit(xp);
 		xp->next_stats_us = now +
@@ -990,10 +977,11 @@ fail:
 
 static int
 ipfix_open_kind(struct exporter *ex, const char *where,
-    const struct exp_conf *conf, enum tr_kind kind, struct perr *err)
+    const struct exp_conf *conf, enum xp_kind kind, struct perr *err)
 {
 	struct ipfix_priv *xp = exp_priv(ex);
 	struct transport_conf tc;
+	struct tr_hooks hooks;
 	struct tmpl def, t;
 	GError *gerr = NULL;
 	size_t msg_size, rec_max = sizeof(struct stats_rec);
@@ -1003,7 +991,12 @@ ipfix_open_kind(struct exporter *ex, const char *where,
 	xp->conf = conf;
 	xp->pen = conf->pen != 0 ? conf->pen : IE_PEN_DEFAULT_LOCAL;
 	xp->uri = exp_uri(ex);
-	if (kind != TR_FILE) {
+	/* Binary on a terminal helps nobody. */
+	if (kind == XP_FILE && strcmp(where, "-") == 0 &&
+	    isatty(STDOUT_FILENO))
+		return perr_set(err, -EINVAL, "collector '%s': standard output "
+		    "is a terminal (redirect it to a file or a pipe)", xp->uri);
+	if (kind != XP_FILE) {
 		if (strncmp(where, "//", 2) != 0 || where[2] == '\0')
 			return perr_set(err, -EINVAL, "collector '%s': "
 			    "expected //HOST[:PORT]", xp->uri);
@@ -1041,8 +1034,8 @@ ipfix_open_kind(struct exporter *ex, const char *where,
 	    stats_ext_spec, 1, err)) != 0)
 		return rc;
 
-	msg_size = kind == TR_UDP ? conf->mtu : kind == TR_TCP ? MSG_TCP :
-	    kind == TR_KAFKA ? MSG_KAFKA : MSG_FILE;
+	msg_size = kind == XP_UDP ? conf->mtu : kind == XP_TCP ? MSG_TCP :
+	    kind == XP_KAFKA ? MSG_KAFKA : MSG_FILE;
 	if (msg_size > 65535)
 		msg_size = 65535;
 	xp->msg_size = msg_size;
@@ -1061,13 +1054,16 @@ ipfix_open_kind(struct exporter *ex, const char *where,
 
 	/* Last: a TCP connection made here calls on_connect at once. */
 	memset(&tc, 0, sizeof(tc));
-	tc.kind = kind;
+	tc.kind = xp_transport[kind];
 	tc.target = where;
-	tc.default_port = kind == TR_KAFKA ? 0 : IPFIX_PORT;
+	tc.default_port = kind == XP_KAFKA ? 0 : IPFIX_PORT;
 	tc.queue_records = conf->export_queue;
 	tc.name = xp->uri;
-	if ((xp->tr = tr_open(&tc, kind == TR_TCP ? on_connect : NULL, xp,
-	    err)) == NULL)
+	hooks.stamp = stamp_seq;
+	hooks.on_connect = kind == XP_TCP || kind == XP_FILE ? on_connect :
+	    NULL;
+	hooks.arg = xp;
+	if ((xp->tr = tr_open(&tc, &hooks, err)) == NULL)
 		return err != NULL && err->code != 0 ? err->code : -EIO;
 	return 0;
 }
@@ -1076,21 +1072,21 @@ static int
 ipfix_open_udp(struct exporter *ex, const char *where,
     const struct exp_conf *conf, struct perr *err)
 {
-	return ipfix_open_kind(ex, where, conf, TR_UDP, err);
+	return ipfix_open_kind(ex, where, conf, XP_UDP, err);
 }
 
 static int
 ipfix_open_tcp(struct exporter *ex, const char *where,
     const struct exp_conf *conf, struct perr *err)
 {
-	return ipfix_open_kind(ex, where, conf, TR_TCP, err);
+	return ipfix_open_kind(ex, where, conf, XP_TCP, err);
 }
 
 static int
 ipfix_open_file(struct exporter *ex, const char *where,
     const struct exp_conf *conf, struct perr *err)
 {
-	return ipfix_open_kind(ex, where, conf, TR_FILE, err);
+	return ipfix_open_kind(ex, where, conf, XP_FILE, err);
 }
 
 /* "ipfix+kafka://BROKERS/TOPIC?..." (or "kafka://" with format=ipfix). */
@@ -1098,7 +1094,7 @@ static int
 ipfix_open_kafka(struct exporter *ex, const char *where,
     const struct exp_conf *conf, struct perr *err)
 {
-	return ipfix_open_kind(ex, where, conf, TR_KAFKA, err);
+	return ipfix_open_kind(ex, where, conf, XP_KAFKA, err);
 }
 
 static int
@@ -1120,18 +1116,31 @@ ipfix_finish(struct exporter *ex)
 	xp->finished = 1;
 	if (!xp->fatal) {
 		emit(xp);
-		if (xp->kind != TR_TCP || tr_connected(xp->tr))
+		if (xp->kind != XP_TCP || tr_connected(xp->tr))
 			put_stats(xp);	/* the final counts */
 		emit(xp);
 	}
-	tr_drain(xp->tr, xp->kind == TR_KAFKA ?
+	tr_drain(xp->tr, xp->kind == XP_KAFKA ?
 	    xp->conf->kafka_flush_timeout_ms : FINISH_MS);
 	if (xp->fatal)
 		return xp->fatal;
 	tr_get_stats(xp->tr, &ts);
 	/* UDP offers no delivery: its losses are in the counters only.
-	 * TCP said why when it dropped (queue full, gone at exit). */
-	return xp->kind != TR_UDP && ts.records_dropped > 0 ? -ENOBUFS : 0;
+	 * TCP said why when it dropped (queue full, gone at exit), or when
+	 * the collector did not acknowledge everything before exit (it may
+	 * still get it: the exit status says delivery is not known). */
+	if (xp->kind == XP_UDP)
+		return 0;
+	return ts.records_dropped > 0 ? -ENOBUFS : ts.records_unacked > 0 ?
+	    -ETIMEDOUT : 0;
+}
+
+static void
+ipfix_delivery(struct exporter *ex, struct exp_delivery *d)
+{
+	struct ipfix_priv *xp = exp_priv(ex);
+
+	exp_delivery_of(xp->tr, d);
 }
 
 static void
@@ -1148,12 +1157,35 @@ ipfix_print_stats(struct exporter *ex, FILE *fp)
 	    PRIu64 ", records dropped %" PRIu64, xp->uri, xp->flow_records,
 	    ts.msgs_sent, ts.bytes_sent, ts.msgs_dropped,
 	    ts.records_dropped + xp->too_big);
-	if (xp->kind == TR_TCP)
-		fprintf(fp, ", reconnects %" PRIu64 ", queued %" PRIu32,
-		    ts.reconnects, ts.queued_records);
-	if (xp->kind == TR_KAFKA)
+	if (xp->kind == XP_TCP)
+		fprintf(fp, ", reconnects %" PRIu64 ", queued %" PRIu32
+		    ", records unacknowledged %" PRIu64, ts.reconnects,
+		    ts.queued_records, ts.records_unacked);
+	if (xp->kind == XP_UDP)
+		fprintf(fp, ", messages refused %" PRIu64 " (records %" PRIu64
+		    ")", ts.msgs_refused, ts.records_refused);
+	if (xp->kind == XP_FILE && ts.reopens > 0)
+		fprintf(fp, ", reopened %" PRIu64, ts.reopens);
+	if (xp->kind == XP_KAFKA)
 		fprintf(fp, ", waiting %" PRIu32, ts.queued_records);
 	fputc('\n', fp);
+}
+
+/* SIGHUP: what is being built goes into the old file; the new one starts
+ * with the templates (on_connect). */
+static int
+ipfix_reopen(struct exporter *ex)
+{
+	struct ipfix_priv *xp = exp_priv(ex);
+	struct perr err = { 0, "" };
+	int rc;
+
+	if (xp->tr == NULL || xp->kind != XP_FILE || xp->fatal)
+		return 0;
+	emit(xp);
+	if ((rc = tr_reopen(xp->tr, &err)) != 0)
+		log_err("%s (the old file is kept)", err.msg);
+	return rc;
 }
 
 static void
@@ -1186,7 +1218,9 @@ const struct exp_ops sym = {					\
 	.close = ipfix_close,					\
 	.status = ipfix_status,					\
 	.finish = ipfix_finish,					\
+	.reopen = ipfix_reopen,					\
 	.print_stats = ipfix_print_stats,			\
+	.delivery = ipfix_delivery,					\
 }
 
 IPFIX_OPS(exp_ipfix_ops, "ipfix", ipfix_open_udp);

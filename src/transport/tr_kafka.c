@@ -392,7 +392,6 @@ tr_kafka_close(struct tr_kafka *k)
  */
 struct kafka_priv {
 	struct tr_kafka	*k;
-	int		drained;
 };
 
 static int
@@ -488,40 +487,41 @@ kafka_open(struct transport *tr, struct perr *err)
 	return 0;
 }
 
-/* tr->st from the client's counters: one message, one data message. */
+/* The client's counters over tr->st (which holds what tr_send refused
+ * itself): one message, one Kafka message. */
 static void
-sync_stats(struct transport *tr)
+kafka_stats(const struct transport *tr, struct tr_stats *s)
 {
-	struct kafka_priv *kp = (struct kafka_priv *)tr->priv;
+	const struct kafka_priv *kp = (const struct kafka_priv *)tr->priv;
 	struct tr_kafka_stats ks;
 
+	if (kp->k == NULL)
+		return;
 	tr_kafka_get_stats(kp->k, &ks);
-	tr->st.msgs_sent = ks.delivered;
-	tr->st.bytes_sent = ks.bytes_delivered;
-	tr->st.msgs_dropped = ks.dropped + ks.failed;
-	tr->st.records_dropped = ks.records_dropped + ks.records_failed;
-	tr->st.queued_records = (uint32_t)ks.records_waiting;
-	tr->st.queued_bytes = 0;
+	s->msgs_sent += ks.delivered;
+	s->bytes_sent += ks.bytes_delivered;
+	s->records_sent += ks.records_delivered;
+	s->msgs_dropped += ks.dropped + ks.failed;
+	s->records_dropped += ks.records_dropped + ks.records_failed;
+	s->queued_records = (uint32_t)ks.records_waiting;
+	s->queued_bytes = 0;
 }
 
+/* The stamp hook runs as the message enters librdkafka's queue: past
+ * that point its bytes are librdkafka's copy. A librdkafka fatal error
+ * (the idempotent producer cannot go on) makes the transport fatal. */
 static int
-kafka_send_key(struct transport *tr, const uint8_t *msg, size_t len,
-    uint32_t n_records, const void *key, size_t key_len)
+kafka_send(struct transport *tr, const struct tr_msg *msg)
 {
 	struct kafka_priv *kp = (struct kafka_priv *)tr->priv;
 	int rc;
 
-	rc = tr_kafka_send(kp->k, msg, len, key, key_len, n_records);
-	sync_stats(tr);
+	tr_stamp(tr, msg->data, msg->len, msg->n_seq);
+	rc = tr_kafka_send(kp->k, msg->data, msg->len, msg->key,
+	    msg->key_len, msg->n_records);
+	if (rc == -EIO)
+		tr->fatal = -ESHUTDOWN;
 	return rc;
-}
-
-static int
-kafka_send(struct transport *tr, const uint8_t *msg, size_t len,
-    uint32_t n_records, int first)
-{
-	(void)first;
-	return kafka_send_key(tr, msg, len, n_records, NULL, 0);
 }
 
 static void
@@ -531,19 +531,16 @@ kafka_poll(struct transport *tr, uint64_t now_us)
 
 	(void)now_us;
 	tr_kafka_poll(kp->k);
-	sync_stats(tr);
 }
 
 static int
 kafka_drain(struct transport *tr, uint32_t timeout_ms)
 {
 	struct kafka_priv *kp = (struct kafka_priv *)tr->priv;
-	int rc;
 
-	rc = tr_kafka_drain(kp->k, timeout_ms);
-	kp->drained = 1;
-	sync_stats(tr);
-	return rc != 0 ? -ETIMEDOUT : 0;
+	if (kp->k == NULL)
+		return 0;
+	return tr_kafka_drain(kp->k, timeout_ms) != 0 ? -ETIMEDOUT : 0;
 }
 
 static void
@@ -551,8 +548,6 @@ kafka_close(struct transport *tr)
 {
 	struct kafka_priv *kp = (struct kafka_priv *)tr->priv;
 
-	if (kp->k != NULL && !kp->drained)
-		tr_kafka_drain(kp->k, 2000);
 	tr_kafka_close(kp->k);
 	kp->k = NULL;
 }
@@ -562,8 +557,8 @@ const struct tr_ops tr_kafka_ops = {
 	.priv_size = sizeof(struct kafka_priv),
 	.open = kafka_open,
 	.send = kafka_send,
-	.send_key = kafka_send_key,
 	.poll = kafka_poll,
 	.drain = kafka_drain,
 	.close = kafka_close,
+	.stats = kafka_stats,
 };

@@ -71,10 +71,9 @@ kafka_open(struct transport *tr, struct perr *err)
 }
 
 static int
-kafka_send(struct transport *tr, const uint8_t *msg, size_t len,
-    uint32_t n_records, int first)
+kafka_send(struct transport *tr, const struct tr_msg *msg)
 {
-	(void)tr, (void)msg, (void)len, (void)n_records, (void)first;
+	(void)tr, (void)msg;
 	return -ENOTSUP;
 }
 

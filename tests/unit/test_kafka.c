@@ -480,11 +480,38 @@ open_transport(const char *target, uint32_t queue, struct perr *err)
 	struct transport_conf tc;
 
 	memset(&tc, 0, sizeof(tc));
-	tc.kind = TR_KAFKA;
+	tc.kind = "kafka";
 	tc.target = target;
 	tc.queue_records = queue;
 	tc.name = "kafka://t";
-	return tr_open(&tc, NULL, NULL, err);
+	return tr_open(&tc, NULL, err);
+}
+
+/* The stamp hook: counts its calls and sequence units, on this thread. */
+static void
+count_stamp(uint8_t *data, size_t len, uint32_t n_seq, void *arg)
+{
+	uint32_t *st = arg;
+
+	(void)data, (void)len;
+	st[0]++;
+	st[1] += n_seq;
+}
+
+static int
+send_keyed(struct transport *tr, const char *v, size_t len,
+    uint32_t n_records, const char *key)
+{
+	struct tr_msg m;
+
+	memset(&m, 0, sizeof(m));
+	m.data = (uint8_t *)(uintptr_t)v;
+	m.len = len;
+	m.key = (const uint8_t *)key;
+	m.key_len = strlen(key);
+	m.n_records = n_records;
+	m.n_seq = n_records;
+	return tr_send(tr, &m);
 }
 
 static void
@@ -555,17 +582,18 @@ test_transport_send_and_counters(void **unused)
 	if ((tr = open_transport(target, 100, &err)) == NULL)
 		fail_msg("%s", err.msg);
 	for (i = 0; i < 5; i++)
-		assert_int_equal(tr_send_key(tr, (const uint8_t *)"k1:v", 4,
-		    2, "k1", 2), 0);
+		assert_int_equal(send_keyed(tr, "k1:v", 4, 2, "k1"), 0);
 	memset(big, 'x', sizeof(big));
-	assert_int_equal(tr_send_key(tr, (const uint8_t *)big, sizeof(big),
-	    1, "k1", 2), -EMSGSIZE);
+	assert_int_equal(send_keyed(tr, big, sizeof(big), 1, "k1"),
+	    -EMSGSIZE);
 	assert_int_equal(tr_drain(tr, 10000), -ETIMEDOUT);	/* one lost */
 	tr_get_stats(tr, &ts);
 	assert_int_equal(ts.msgs_sent, 5);
 	assert_int_equal(ts.bytes_sent, 20);
+	assert_int_equal(ts.records_sent, 10);
 	assert_int_equal(ts.msgs_dropped, 1);
 	assert_int_equal(ts.records_dropped, 1);
+	assert_int_equal(ts.records_unacked, 0);
 	assert_int_equal(ts.queued_records, 0);
 	tr_close(tr);
 	assert_int_equal(consume_all(&c, g, 5), 5);
@@ -573,6 +601,43 @@ test_transport_send_and_counters(void **unused)
 		assert_string_equal(g[i].key, "k1");
 		assert_int_equal(g[i].partition, g[0].partition);
 	}
+	cluster_stop(&c);
+}
+
+/* The stamp hook runs once per message handed over, with its sequence
+ * units, on the caller's thread (from tr_send). */
+static void
+test_transport_stamp(void **unused)
+{
+	struct cluster c;
+	struct transport *tr;
+	struct transport_conf tc;
+	struct tr_hooks hooks;
+	struct perr err = { 0, "" };
+	char target[1024];
+	uint32_t st[2] = { 0, 0 };
+	int i;
+
+	(void)unused;
+	cluster_start(&c);
+	snprintf(target, sizeof(target), "%s/%s", c.brokers, TOPIC);
+	memset(&tc, 0, sizeof(tc));
+	tc.kind = "kafka";
+	tc.target = target;
+	tc.queue_records = 100;
+	tc.name = "kafka://t";
+	memset(&hooks, 0, sizeof(hooks));
+	hooks.stamp = count_stamp;
+	hooks.arg = st;
+	if ((tr = tr_open(&tc, &hooks, &err)) == NULL)
+		fail_msg("%s", err.msg);
+	for (i = 0; i < 4; i++)
+		assert_int_equal(send_keyed(tr, "v", 1, 3, "k"), 0);
+	assert_int_equal(st[0], 4);
+	assert_int_equal(st[1], 12);
+	assert_int_equal(tr_drain(tr, 10000), 0);
+	assert_int_equal(st[0], 4);		/* not again at delivery */
+	tr_close(tr);
 	cluster_stop(&c);
 }
 
@@ -589,6 +654,7 @@ main(void)
 		cmocka_unit_test(test_threads_block_signals),
 		cmocka_unit_test(test_transport_target),
 		cmocka_unit_test(test_transport_send_and_counters),
+		cmocka_unit_test(test_transport_stamp),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
