@@ -10,6 +10,14 @@
  *
  * Invariant: queued = delivered + failed + waiting, where waiting is what
  * librdkafka still holds; after tr_kafka_drain() waiting is 0.
+ *
+ * Below the client, the "kafka" transport of the table (tr_int.h): its
+ * target is what follows "kafka://" in the collector URI, the exporter
+ * gives each message its key (the flow), the stamp hook runs as a message
+ * enters the queue (its bytes are librdkafka's copy after that), records
+ * count as sent once a broker acknowledged them, and as dropped when the
+ * queue refused them, their delivery failed or they were still queued
+ * after the drain at exit.
  */
 #include "transport/tr_kafka.h"
 
