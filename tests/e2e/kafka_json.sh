@@ -49,6 +49,19 @@ kafka://127.0.0.1:99999/t bad port
 kafka://a,,b/t empty broker
 EOF2
 
+# Secrets in the settings stay out of the messages and counters.
+"$L7PROBE" -r "$srcdir/tests/data/instagram.pcap" --kafka-flush-timeout 100 \
+    -n "kafka://127.0.0.1:1/t?ssl.key.password=hunter2&linger.ms=1" \
+    >/dev/null 2>"$tmp/secret.err"
+if grep -q hunter2 "$tmp/secret.err" ||
+    ! grep -q "ssl.key.password=\*\*\*&linger.ms=1" "$tmp/secret.err"; then
+	echo "FAIL: the password shows, or the URI is not shown hidden:"
+	cat "$tmp/secret.err"
+	fail=1
+else
+	echo "ok: settings named *password* are shown as ***"
+fi
+
 caps=$srcdir/tests/data/instagram.pcap
 for c in ndpi/1kxun.pcap tcpdump/vxlan.pcap ipfixprobe/vlan.pcap; do
 	[ -f "$L7_PCAPS/$c" ] && caps="$caps $L7_PCAPS/$c"
