@@ -232,12 +232,19 @@ fi
 
 # --- ratios -----------------------------------------------------------------
 echo
-ratio() {	# LABEL A B: pkt/s of A / pkt/s of B
+ratio() {	# LABEL A B: pkt/s of A / pkt/s of B, and the same per CPU s
+	local ua sa ub sb
 	[ -f "$tmp/$2.pps" ] && [ -f "$tmp/$3.pps" ] || return
+	read -r _ ua sa _ <"$tmp/$2.t"
+	read -r _ ub sb _ <"$tmp/$3.t"
 	awk -v l="$1" -v a="$(cat "$tmp/$2.pps")" -v b="$(cat "$tmp/$3.pps")" \
-	    'BEGIN { printf "  %-44s %.2fx\n", l, a / b }'
+	    -v ca="$ua + $sa" -v cb="$ub + $sb" 'BEGIN {
+		split(ca, x, " + "); split(cb, y, " + ")
+		printf "  %-44s %.2fx wall, %.2fx CPU\n", l, a / b,
+		    (y[1] + y[2]) / (x[1] + x[2]) }'
 }
-echo "== ratios (packets/s)"
+echo "== ratios (packets per wall second; packets per CPU second: on a"
+echo "   busy machine the CPU ratio is the steadier one)"
 ratio "l7probe DPI / ndpiReader (target >= 6)" "$dpi_name" ndpireader
 ratio "l7probe --no-dpi / softflowd (target >= 3.2)" "$nodpi_name" softflowd
 [ -f "$tmp/yaf.pps" ] && ratio "l7probe --no-dpi / yaf" "$nodpi_name" yaf
