@@ -101,6 +101,7 @@ static const char usage_text[] =
 "                           collector gets every record:\n"
 "                             json:-                 JSON lines on stdout\n"
 "                             json:PATH              JSON lines into PATH\n"
+"                             json+tcp://HOST[:PORT] JSON lines over TCP (9996)\n"
 "                             ipfix://HOST[:PORT]    IPFIX over UDP (4739)\n"
 "                             ipfix+udp://HOST[:PORT]  the same\n"
 "                             ipfix+tcp://HOST[:PORT]  IPFIX over TCP\n"
@@ -187,7 +188,7 @@ bad:
 /* The collector kinds, by URI prefix; what follows the prefix is checked
  * by the exporter when it opens. */
 static const char *const collector_kinds[] = {
-	"json:", "ipfix://", "ipfix+udp://", "ipfix+tcp://", "ipfix-file:",
+	"json:", "json+tcp://", "ipfix://", "ipfix+udp://", "ipfix+tcp://", "ipfix-file:",
 	"nfv9://",
 };
 
@@ -210,8 +211,9 @@ check_collector(const char *uri, struct perr *err)
 		return 0;
 	}
 	return perr_set(err, -EINVAL,
-	    "collector '%s': unknown kind (use json:PATH, ipfix://HOST:PORT, "
-	    "ipfix+tcp://HOST:PORT, ipfix-file:PATH or nfv9://HOST:PORT)",
+	    "collector '%s': unknown kind (use json:PATH, json+tcp://HOST:PORT, "
+	    "ipfix://HOST:PORT, ipfix+tcp://HOST:PORT, ipfix-file:PATH or "
+	    "nfv9://HOST:PORT)",
 	    uri);
 }
 

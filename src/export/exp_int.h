@@ -5,8 +5,13 @@
 #define L7_EXP_INT_H
 
 #include "export/export.h"
+#include "transport/transport.h"
+
+/* An exporter's delivery op from its transport's counters. */
+void	exp_delivery_of(const struct transport *tr, struct exp_delivery *d);
 
 extern const struct exp_ops exp_json_ops;
+extern const struct exp_ops exp_json_tcp_ops;	/* "json+tcp" */
 /* IPFIX (exp_ipfix.c; exp_ipfix_none.c without libfixbuf): "ipfix" and
  * "ipfix+udp" over UDP, "ipfix+tcp", "ipfix-file". */
 extern const struct exp_ops exp_ipfix_ops;

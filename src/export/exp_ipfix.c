@@ -27,8 +27,10 @@
  *
  * When templates go: UDP before the first data record and again every
  * template_refresh_s seconds and every template_refresh_pkts messages
- * (RFC 7011 8.4); TCP first on every new connection (tr_connect_cb),
- * ahead of the queued data; a file once. With them go the RFC 5610
+ * (RFC 7011 8.4); TCP first on every new connection (on_connect hook),
+ * ahead of the queued data; a file first, and first again in the new
+ * file after a SIGHUP (exp_reopen). Sequence numbers are stamped by the
+ * transport as each message goes on the wire (stamp_seq). With them go the RFC 5610
  * records of every enterprise element the templates use and the RFC 6759
  * records of the applications seen so far; a new application gets its
  * record just before its first flow record. An exporter statistics
@@ -39,9 +41,11 @@
  * are cut to 255 octets (one-octet length), and to 16 when a record
  * would not fit an empty message otherwise.
  *
- * Errors: a UDP send that fails and a full TCP queue lose the message,
- * counted by the transport and reported by print_stats/finish; they are
- * not write errors, the probe goes on. A file that cannot be written is.
+ * Errors: a UDP send that fails, a full TCP queue and a file write that
+ * fails (disk full) lose the message, counted by the transport and
+ * reported by print_stats/finish; they are not write errors, the probe
+ * goes on. Only a transport that can never deliver again (a closed pipe)
+ * makes the exporter fail (export.h).
  *
  * Capture thread only. RFCs 7011, 5103, 5610, 5655, 6759.
  */
@@ -52,6 +56,7 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <fixbuf/public.h>
 #include <fixbuf/version.h>
@@ -78,6 +83,14 @@
 #define APP_DESC_LEN	64		/* category_name; as long as the
 					 * name, which nfdump 1.7 assumes */
 #define FINISH_MS	3000		/* TCP: wait for the queue at exit */
+
+/* The transport under the exporter, by scheme. */
+enum xp_kind {
+	XP_UDP = 0,
+	XP_TCP,
+	XP_FILE,
+};
+static const char *const xp_transport[] = { "udp", "tcp", "file" };
 
 /* One field of a flow template; <off> in the internal record. */
 struct fld {
@@ -178,7 +191,7 @@ static fbInfoElementSpec_t stats_ext_spec[] = {
 };
 
 struct ipfix_priv {
-	enum tr_kind		kind;
+	enum xp_kind		kind;
 	const struct exp_conf	*conf;
 	uint32_t		pen;		/* of our own elements (--pen) */
 	const char		*uri;
@@ -204,19 +217,17 @@ struct ipfix_priv {
 	/* The message being built. */
 	int			dirty;		/* something appended */
 	uint32_t		msg_records;	/* flow records in it */
-	int			first;		/* TCP: templates of a connection */
-	uint32_t		first_records;	/* data records in those */
-	int			have_q;		/* a queue waits behind them */
-	uint32_t		q_seq;		/* its first sequence number */
-	int			shift_set;
-	uint32_t		shift;		/* Q - libfixbuf's number */
+	uint32_t		msg_data;	/* data records of any template */
+	int			first;		/* templates of a new stream */
+	uint32_t		wire_seq;	/* data records on the wire so far:
+						 * the next sequence number */
 	int			in_tmpl;	/* writing templates */
 	int			tmpl_sent;
 	uint32_t		msgs_since_tmpl;
 	uint64_t		next_tmpl_us;	/* wall clock */
 	uint64_t		next_stats_us;
 	int			finished;
-	int			fatal;		/* file write error, kept */
+	int			fatal;		/* the transport's, kept (EPIPE) */
 	int			warned;		/* libfixbuf error logged */
 	int			queue_warned;	/* TCP queue full logged */
 
@@ -243,13 +254,6 @@ fb_fail(struct ipfix_priv *xp, const char *what, GError **gerr)
 /* The sequence number: octets 8-11 of the message header (RFC 7011 3.1). */
 #define SEQ_OFF	8
 
-static uint32_t
-get32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
-	    (uint32_t)p[2] << 8 | p[3];
-}
-
 static void
 put32(uint8_t *p, uint32_t v)
 {
@@ -259,7 +263,6 @@ put32(uint8_t *p, uint32_t v)
 	p[3] = (uint8_t)v;
 }
 
-/* Hands the message being built to the transport. */
 /*
  * When a record of another template does not fit, libfixbuf has already
  * opened the new set: the message would end in a set of no record, which
@@ -285,19 +288,31 @@ trim_empty_set(uint8_t *msg, size_t len)
 	return len;
 }
 
+/*
+ * Hands the message being built to the transport. Its sequence number is
+ * not libfixbuf's: the transport stamps it (stamp_seq) when the message
+ * goes on the wire, so queued messages never need renumbering and each
+ * stream is gapless (RFC 7011 3.1: data records sent in this stream).
+ * Returns 0, or the transport's fatal error (a closed pipe): transient
+ * failures (a full queue, a refused datagram, a full disk) are counted
+ * by the transport and the exporter goes on.
+ */
 static int
 emit(struct ipfix_priv *xp)
 {
 	GError *gerr = NULL;
+	struct tr_msg m;
 	size_t len;
-	uint32_t n;
+	uint32_t n, n_data;
 	int rc;
 
 	if (!xp->dirty)
 		return 0;
 	n = xp->msg_records;
+	n_data = xp->msg_data;
 	xp->dirty = 0;
 	xp->msg_records = 0;
+	xp->msg_data = 0;
 	if (!fBufEmit(xp->fbuf, &gerr))
 		return fb_fail(xp, "cannot build a message", &gerr);
 	len = trim_empty_set(xp->msg, fbExporterGetMsgLen(xp->fbex));
@@ -305,24 +320,15 @@ emit(struct ipfix_priv *xp)
 		return 0;
 	xp->msgs_since_tmpl++;
 	xp->flow_records += n;
-	if (xp->first) {
-		/* See on_connect: these go ahead of the queued data. */
-		if (xp->have_q) {
-			uint32_t seq = get32(xp->msg + SEQ_OFF);
-
-			if (!xp->shift_set) {
-				xp->shift = xp->q_seq - seq;
-				xp->shift_set = 1;
-			}
-			put32(xp->msg + SEQ_OFF, seq + xp->shift);
-		}
-		rc = tr_send_first(xp->tr, xp->msg, len);
-	} else
-		rc = tr_send(xp->tr, xp->msg, len, n);
-	if (rc != 0 && xp->kind == TR_FILE) {
-		xp->fatal = rc;
-		return rc;
-	}
+	memset(&m, 0, sizeof(m));
+	m.data = xp->msg;
+	m.len = len;
+	m.n_records = n;
+	m.n_seq = n_data;
+	m.flags = xp->first ? TR_MSG_FIRST : 0;
+	rc = tr_send(xp->tr, &m);
+	if ((xp->fatal = tr_fatal(xp->tr)) != 0)
+		return xp->fatal;
 	if (rc == -ENOBUFS && !xp->queue_warned) {
 		xp->queue_warned = 1;
 		log_warn("collector '%s': export queue full (%" PRIu32
@@ -338,11 +344,11 @@ static int
 templates_due(struct ipfix_priv *xp)
 {
 	switch (xp->kind) {
-	case TR_TCP:
+	case XP_TCP:
 		return 0;		/* on every connection instead */
-	case TR_FILE:
-		return !xp->tmpl_sent;
-	case TR_UDP:
+	case XP_FILE:
+		return 0;		/* on every new file (on_connect) */
+	case XP_UDP:
 		break;
 	}
 	return !xp->tmpl_sent ||
@@ -376,14 +382,15 @@ append(struct ipfix_priv *xp, uint16_t tid, void *rec, size_t len, int flow)
 			xp->dirty = 1;
 			if (flow)
 				xp->msg_records++;
-			if (xp->first)
-				xp->first_records++;
+			xp->msg_data++;
 			return 0;
 		}
 		if (!g_error_matches(gerr, FB_ERROR_DOMAIN, FB_ERROR_EOM))
 			return fb_fail(xp, "cannot append a record", &gerr);
 		g_clear_error(&gerr);
-		if (!xp->dirty)
+		/* EOM on an empty message: libfixbuf opened the set and
+		 * wants one more call (as in put_template). */
+		if (!xp->dirty && tries > 0)
 			break;
 		if ((rc = emit(xp)) != 0)
 			return rc;
@@ -490,36 +497,23 @@ write_templates(struct ipfix_priv *xp)
 	    (uint64_t)xp->conf->template_refresh_s * 1000000u;
 }
 
+/* The transport's stamp hook: the sequence number of a message going on
+ * the wire now. */
 static void
-note_first_seq(uint8_t *msg, size_t len, void *arg)
-{
-	struct ipfix_priv *xp = arg;
-
-	if (!xp->have_q && len >= 16) {
-		xp->q_seq = get32(msg + SEQ_OFF);
-		xp->have_q = 1;
-	}
-}
-
-static void
-shift_seq(uint8_t *msg, size_t len, void *arg)
+stamp_seq(uint8_t *data, size_t len, uint32_t n_seq, void *arg)
 {
 	struct ipfix_priv *xp = arg;
 
 	if (len >= 16)
-		put32(msg + SEQ_OFF, get32(msg + SEQ_OFF) + xp->first_records);
+		put32(data + SEQ_OFF, xp->wire_seq);
+	xp->wire_seq += n_seq;
 }
 
 /*
- * TCP: a new connection is up; its first messages are our templates and
- * options records, then the data queued while the collector was away
- * (encoded earlier, with lower sequence numbers), then new messages.
- * RFC 7011 wants the numbers of one connection to follow each other, so
- * the first messages take the number of the first queued message (Q) and
- * every queued message moves up by the options records put before it
- * (k): then the queue ends where libfixbuf's numbering goes on (its
- * session already counted the k records), and a gap left by a message
- * the full queue dropped stays a gap, as it should.
+ * A new stream: a TCP connection is up, a file was created or reopened.
+ * Its first messages are our templates and options records, ahead of the
+ * data queued while the collector was away (TR_MSG_FIRST); the transport
+ * numbers every message as it goes out (stamp_seq).
  */
 static void
 on_connect(struct transport *tr, void *arg)
@@ -530,16 +524,10 @@ on_connect(struct transport *tr, void *arg)
 	/* Normally nothing is pending here; if it is, it is data and goes
 	 * behind the templates like the rest of the queue. */
 	emit(xp);
-	xp->have_q = 0;
-	xp->shift_set = 0;
-	xp->first_records = 0;
-	tr_foreach_queued(tr, note_first_seq, xp);
 	xp->first = 1;
 	write_templates(xp);
 	emit(xp);
 	xp->first = 0;
-	if (xp->have_q && xp->first_records > 0)
-		tr_foreach_queued(tr, shift_seq, xp);
 }
 
 static void
@@ -743,7 +731,7 @@ ipfix_flush(struct exporter *ex)
 		/* On UDP, templates go with it when due (append). Not while
 		 * a TCP collector is away: the transport would drop it, and
 		 * its sequence number would look like a lost record. */
-		if (xp->kind != TR_TCP || tr_connected(xp->tr))
+		if (xp->kind != XP_TCP || tr_connected(xp->tr))
 			put_stats(xp);
 		emit(xp);
 		xp->next_stats_us = now +
@@ -948,10 +936,11 @@ fail:
 
 static int
 ipfix_open_kind(struct exporter *ex, const char *where,
-    const struct exp_conf *conf, enum tr_kind kind, struct perr *err)
+    const struct exp_conf *conf, enum xp_kind kind, struct perr *err)
 {
 	struct ipfix_priv *xp = exp_priv(ex);
 	struct transport_conf tc;
+	struct tr_hooks hooks;
 	struct tmpl def, t;
 	GError *gerr = NULL;
 	size_t msg_size, rec_max = sizeof(struct stats_rec);
@@ -961,7 +950,12 @@ ipfix_open_kind(struct exporter *ex, const char *where,
 	xp->conf = conf;
 	xp->pen = conf->pen != 0 ? conf->pen : IE_PEN_DEFAULT_LOCAL;
 	xp->uri = exp_uri(ex);
-	if (kind != TR_FILE) {
+	/* Binary on a terminal helps nobody. */
+	if (kind == XP_FILE && strcmp(where, "-") == 0 &&
+	    isatty(STDOUT_FILENO))
+		return perr_set(err, -EINVAL, "collector '%s': standard output "
+		    "is a terminal (redirect it to a file or a pipe)", xp->uri);
+	if (kind != XP_FILE) {
 		if (strncmp(where, "//", 2) != 0 || where[2] == '\0')
 			return perr_set(err, -EINVAL, "collector '%s': "
 			    "expected //HOST[:PORT]", xp->uri);
@@ -999,7 +993,7 @@ ipfix_open_kind(struct exporter *ex, const char *where,
 	    stats_ext_spec, 1, err)) != 0)
 		return rc;
 
-	msg_size = kind == TR_UDP ? conf->mtu : kind == TR_TCP ? MSG_TCP :
+	msg_size = kind == XP_UDP ? conf->mtu : kind == XP_TCP ? MSG_TCP :
 	    MSG_FILE;
 	if (msg_size > 65535)
 		msg_size = 65535;
@@ -1019,13 +1013,15 @@ ipfix_open_kind(struct exporter *ex, const char *where,
 
 	/* Last: a TCP connection made here calls on_connect at once. */
 	memset(&tc, 0, sizeof(tc));
-	tc.kind = kind;
+	tc.kind = xp_transport[kind];
 	tc.target = where;
 	tc.default_port = IPFIX_PORT;
 	tc.queue_records = conf->export_queue;
 	tc.name = xp->uri;
-	if ((xp->tr = tr_open(&tc, kind == TR_TCP ? on_connect : NULL, xp,
-	    err)) == NULL)
+	hooks.stamp = stamp_seq;
+	hooks.on_connect = kind != XP_UDP ? on_connect : NULL;
+	hooks.arg = xp;
+	if ((xp->tr = tr_open(&tc, &hooks, err)) == NULL)
 		return err != NULL && err->code != 0 ? err->code : -EIO;
 	return 0;
 }
@@ -1034,21 +1030,21 @@ static int
 ipfix_open_udp(struct exporter *ex, const char *where,
     const struct exp_conf *conf, struct perr *err)
 {
-	return ipfix_open_kind(ex, where, conf, TR_UDP, err);
+	return ipfix_open_kind(ex, where, conf, XP_UDP, err);
 }
 
 static int
 ipfix_open_tcp(struct exporter *ex, const char *where,
     const struct exp_conf *conf, struct perr *err)
 {
-	return ipfix_open_kind(ex, where, conf, TR_TCP, err);
+	return ipfix_open_kind(ex, where, conf, XP_TCP, err);
 }
 
 static int
 ipfix_open_file(struct exporter *ex, const char *where,
     const struct exp_conf *conf, struct perr *err)
 {
-	return ipfix_open_kind(ex, where, conf, TR_FILE, err);
+	return ipfix_open_kind(ex, where, conf, XP_FILE, err);
 }
 
 static int
@@ -1070,7 +1066,7 @@ ipfix_finish(struct exporter *ex)
 	xp->finished = 1;
 	if (!xp->fatal) {
 		emit(xp);
-		if (xp->kind != TR_TCP || tr_connected(xp->tr))
+		if (xp->kind != XP_TCP || tr_connected(xp->tr))
 			put_stats(xp);	/* the final counts */
 		emit(xp);
 	}
@@ -1079,8 +1075,21 @@ ipfix_finish(struct exporter *ex)
 		return xp->fatal;
 	tr_get_stats(xp->tr, &ts);
 	/* UDP offers no delivery: its losses are in the counters only.
-	 * TCP said why when it dropped (queue full, gone at exit). */
-	return xp->kind != TR_UDP && ts.records_dropped > 0 ? -ENOBUFS : 0;
+	 * TCP said why when it dropped (queue full, gone at exit), or when
+	 * the collector did not acknowledge everything before exit (it may
+	 * still get it: the exit status says delivery is not known). */
+	if (xp->kind == XP_UDP)
+		return 0;
+	return ts.records_dropped > 0 ? -ENOBUFS : ts.records_unacked > 0 ?
+	    -ETIMEDOUT : 0;
+}
+
+static void
+ipfix_delivery(struct exporter *ex, struct exp_delivery *d)
+{
+	struct ipfix_priv *xp = exp_priv(ex);
+
+	exp_delivery_of(xp->tr, d);
 }
 
 static void
@@ -1097,10 +1106,33 @@ ipfix_print_stats(struct exporter *ex, FILE *fp)
 	    PRIu64 ", records dropped %" PRIu64, xp->uri, xp->flow_records,
 	    ts.msgs_sent, ts.bytes_sent, ts.msgs_dropped,
 	    ts.records_dropped + xp->too_big);
-	if (xp->kind == TR_TCP)
-		fprintf(fp, ", reconnects %" PRIu64 ", queued %" PRIu32,
-		    ts.reconnects, ts.queued_records);
+	if (xp->kind == XP_TCP)
+		fprintf(fp, ", reconnects %" PRIu64 ", queued %" PRIu32
+		    ", records unacknowledged %" PRIu64, ts.reconnects,
+		    ts.queued_records, ts.records_unacked);
+	if (xp->kind == XP_UDP)
+		fprintf(fp, ", messages refused %" PRIu64 " (records %" PRIu64
+		    ")", ts.msgs_refused, ts.records_refused);
+	if (xp->kind == XP_FILE && ts.reopens > 0)
+		fprintf(fp, ", reopened %" PRIu64, ts.reopens);
 	fputc('\n', fp);
+}
+
+/* SIGHUP: what is being built goes into the old file; the new one starts
+ * with the templates (on_connect). */
+static int
+ipfix_reopen(struct exporter *ex)
+{
+	struct ipfix_priv *xp = exp_priv(ex);
+	struct perr err = { 0, "" };
+	int rc;
+
+	if (xp->tr == NULL || xp->kind != XP_FILE || xp->fatal)
+		return 0;
+	emit(xp);
+	if ((rc = tr_reopen(xp->tr, &err)) != 0)
+		log_err("%s (the old file is kept)", err.msg);
+	return rc;
 }
 
 static void
@@ -1133,7 +1165,9 @@ const struct exp_ops sym = {					\
 	.close = ipfix_close,					\
 	.status = ipfix_status,					\
 	.finish = ipfix_finish,					\
+	.reopen = ipfix_reopen,					\
 	.print_stats = ipfix_print_stats,			\
+	.delivery = ipfix_delivery,					\
 }
 
 IPFIX_OPS(exp_ipfix_ops, "ipfix", ipfix_open_udp);

@@ -6,6 +6,15 @@
  * export_reason is the IPFIX flowEndReason number (RFC 7011, IANA
  * "flowEndReason" registry). Strings from the wire (server names, user
  * agents) are escaped so every line is valid JSON whatever they hold.
+ *
+ * Delivery is the transport's: "json:PATH" (and "json:-") writes through
+ * the file transport, "json+tcp://HOST:PORT" streams the lines over TCP
+ * (the queue and reconnects of tr_tcp.c; a line cut by a broken
+ * connection is sent again whole on the next). Each line is one message
+ * of one record, keyed by the flow (exp_flow_key) for keyed transports.
+ * The records counted as written are those the transport delivered
+ * (print_stats); a line too long for the buffer is an error of that
+ * record only.
  */
 #include "export/exp_int.h"
 
@@ -14,11 +23,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <inttypes.h>
+
+#include "transport/transport.h"
+
+#define JSON_TCP_PORT	9996		/* json+tcp:// without a port */
+#define FINISH_MS	3000		/* TCP: wait for the queue at exit */
 
 struct json_priv {
-	FILE	*fp;
-	int	own;			/* fclose at the end */
-	char	*iobuf;
+	struct transport	*tr;
+	int			fatal;	/* the transport's (closed pipe) */
+	int			tcp;
 };
 
 /* A line being built; overflow is remembered, never written past. */
@@ -112,28 +127,39 @@ put_addr(struct line *l, const char *name, int version, const uint8_t *a)
 }
 
 static int
+json_open_on(struct exporter *ex, const char *kind, const char *target,
+    uint16_t port, const struct exp_conf *conf, struct perr *err)
+{
+	struct json_priv *jp = exp_priv(ex);
+	struct transport_conf tc;
+
+	memset(&tc, 0, sizeof(tc));
+	tc.kind = kind;
+	tc.target = target;
+	tc.default_port = port;
+	tc.queue_records = conf->export_queue;
+	tc.name = exp_uri(ex);
+	jp->tcp = strcmp(kind, "tcp") == 0;
+	if ((jp->tr = tr_open(&tc, NULL, err)) == NULL)
+		return err != NULL && err->code != 0 ? err->code : -EIO;
+	return 0;
+}
+
+static int
 json_open(struct exporter *ex, const char *where,
     const struct exp_conf *conf, struct perr *err)
 {
-	struct json_priv *jp = exp_priv(ex);
+	return json_open_on(ex, "file", where, 0, conf, err);
+}
 
-	(void)conf;
-	if (strcmp(where, "-") == 0)
-		jp->fp = stdout;
-	else {
-		if ((jp->fp = fopen(where, "w")) == NULL) {
-			int e = errno;
-
-			return perr_set(err, -e, "collector 'json:%s': %s",
-			    where, strerror(e));
-		}
-		jp->own = 1;
-	}
-	/* A big buffer for files; stdout keeps stdio's own, which must
-	 * outlive this exporter. */
-	if (jp->own && (jp->iobuf = malloc(1 << 16)) != NULL)
-		setvbuf(jp->fp, jp->iobuf, _IOFBF, 1 << 16);
-	return 0;
+static int
+json_open_tcp(struct exporter *ex, const char *where,
+    const struct exp_conf *conf, struct perr *err)
+{
+	if (strncmp(where, "//", 2) != 0 || where[2] == '\0')
+		return perr_set(err, -EINVAL, "collector '%s': expected "
+		    "json+tcp://HOST[:PORT]", exp_uri(ex));
+	return json_open_on(ex, "tcp", where + 2, JSON_TCP_PORT, conf, err);
 }
 
 static uint64_t
@@ -144,6 +170,28 @@ min_nz(uint64_t a, uint64_t b)
 	if (b == 0)
 		return a;
 	return a < b ? a : b;
+}
+
+/* One line, one message; transient failures are counted by the
+ * transport, only a fatal one (a closed pipe) is returned. */
+static int
+send_line(struct json_priv *jp, const struct flow *f, uint8_t *buf,
+    size_t len)
+{
+	uint8_t key[EXP_FLOW_KEY_MAX];
+	struct tr_msg m;
+
+	if (jp->fatal)
+		return jp->fatal;
+	memset(&m, 0, sizeof(m));
+	m.data = buf;
+	m.len = len;
+	m.key = key;
+	m.key_len = exp_flow_key(f, key, sizeof(key));
+	m.n_records = 1;
+	m.n_seq = 1;
+	(void)tr_send(jp->tr, &m);
+	return jp->fatal = tr_fatal(jp->tr);
 }
 
 static int
@@ -199,10 +247,7 @@ json_write(struct exporter *ex, const struct exp_record *rec)
 	put_lit(&l, "}\n", 2);
 	if (l.overflow)
 		return -EOVERFLOW;
-	errno = 0;
-	if (fwrite(l.buf, 1, l.len, jp->fp) != l.len)
-		return errno != 0 ? -errno : -EIO;
-	return 0;
+	return send_line(jp, f, (uint8_t *)l.buf, l.len);
 }
 
 static int
@@ -210,10 +255,79 @@ json_flush(struct exporter *ex)
 {
 	struct json_priv *jp = exp_priv(ex);
 
-	errno = 0;
-	if (jp->fp != NULL && fflush(jp->fp) == EOF)
-		return errno != 0 ? -errno : -EIO;
-	return 0;
+	if (jp->tr == NULL)
+		return 0;
+	tr_poll(jp->tr, 0);
+	return jp->fatal = tr_fatal(jp->tr);
+}
+
+static int
+json_status(struct exporter *ex, struct perr *why)
+{
+	struct json_priv *jp = exp_priv(ex);
+
+	return jp->tr != NULL ? tr_status(jp->tr, why) : 0;
+}
+
+static int
+json_finish(struct exporter *ex)
+{
+	struct json_priv *jp = exp_priv(ex);
+	struct tr_stats ts;
+
+	if (jp->tr == NULL)
+		return 0;
+	tr_drain(jp->tr, FINISH_MS);
+	tr_get_stats(jp->tr, &ts);
+	if ((jp->fatal = tr_fatal(jp->tr)) != 0)
+		return jp->fatal;
+	return ts.records_dropped > 0 ? -ENOBUFS : ts.records_unacked > 0 ?
+	    -ETIMEDOUT : 0;
+}
+
+static int
+json_reopen(struct exporter *ex)
+{
+	struct json_priv *jp = exp_priv(ex);
+	struct perr err = { 0, "" };
+	int rc;
+
+	if (jp->tr == NULL)
+		return 0;
+	if ((rc = tr_reopen(jp->tr, &err)) != 0)
+		log_err("%s (the old file is kept)", err.msg);
+	return rc;
+}
+
+static void
+json_delivery(struct exporter *ex, struct exp_delivery *d)
+{
+	struct json_priv *jp = exp_priv(ex);
+
+	exp_delivery_of(jp->tr, d);
+}
+
+static void
+json_print_stats(struct exporter *ex, FILE *fp)
+{
+	struct json_priv *jp = exp_priv(ex);
+	struct tr_stats ts;
+
+	if (jp->tr == NULL)
+		return;
+	tr_get_stats(jp->tr, &ts);
+	fprintf(fp, "l7probe: collector %s: records written %" PRIu64
+	    ", bytes %" PRIu64 ", records dropped %" PRIu64, exp_uri(ex),
+	    ts.records_sent, ts.bytes_sent, ts.records_dropped);
+	if (jp->tcp)
+		fprintf(fp, ", reconnects %" PRIu64 ", records "
+		    "unacknowledged %" PRIu64, ts.reconnects,
+		    ts.records_unacked);
+	if (ts.reopens > 0)
+		fprintf(fp, ", reopened %" PRIu64, ts.reopens);
+	if (tr_fatal(jp->tr) == -EPIPE)
+		fprintf(fp, " (the reader closed the pipe)");
+	fputc('\n', fp);
 }
 
 static void
@@ -221,20 +335,24 @@ json_close(struct exporter *ex)
 {
 	struct json_priv *jp = exp_priv(ex);
 
-	if (jp->fp != NULL) {
-		if (jp->own)
-			fclose(jp->fp);
-		else
-			fflush(jp->fp);
-	}
-	free(jp->iobuf);
+	tr_close(jp->tr);
+	jp->tr = NULL;
 }
 
-const struct exp_ops exp_json_ops = {
-	.scheme = "json",
-	.priv_size = sizeof(struct json_priv),
-	.open = json_open,
-	.write = json_write,
-	.flush = json_flush,
-	.close = json_close,
-};
+#define JSON_OPS(sym, scheme_, open_)				\
+const struct exp_ops sym = {					\
+	.scheme = scheme_,					\
+	.priv_size = sizeof(struct json_priv),			\
+	.open = open_,						\
+	.write = json_write,					\
+	.flush = json_flush,					\
+	.close = json_close,					\
+	.status = json_status,					\
+	.finish = json_finish,					\
+	.reopen = json_reopen,					\
+	.print_stats = json_print_stats,			\
+	.delivery = json_delivery,					\
+}
+
+JSON_OPS(exp_json_ops, "json", json_open);
+JSON_OPS(exp_json_tcp_ops, "json+tcp", json_open_tcp);

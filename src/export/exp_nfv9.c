@@ -31,9 +31,12 @@
 
 #define NFV9_PORT	2055
 
+#define NFV9_SEQ_OFF	12	/* sequence number in the header */
+
 struct nfv9_priv {
 	struct nfv9		*enc;
 	struct transport	*tr;
+	uint32_t		wire_seq;	/* packets on the wire so far */
 	char			name[300];	/* "nfv9://..." for messages */
 };
 
@@ -42,8 +45,30 @@ static int
 emit(const uint8_t *msg, size_t len, uint32_t n_data, void *arg)
 {
 	struct nfv9_priv *np = arg;
+	struct tr_msg m;
 
-	return tr_send(np->tr, msg, len, n_data);
+	memset(&m, 0, sizeof(m));
+	/* Borrowed for the call; only the stamp hook writes into it. */
+	m.data = (uint8_t *)(uintptr_t)msg;
+	m.len = len;
+	m.n_records = n_data;
+	m.n_seq = 1;
+	return tr_send(np->tr, &m);
+}
+
+/* The transport's stamp hook: RFC 3954 counts export packets. */
+static void
+stamp_seq(uint8_t *data, size_t len, uint32_t n_seq, void *arg)
+{
+	struct nfv9_priv *np = arg;
+
+	if (len >= NFV9_SEQ_OFF + 4) {
+		data[NFV9_SEQ_OFF] = (uint8_t)(np->wire_seq >> 24);
+		data[NFV9_SEQ_OFF + 1] = (uint8_t)(np->wire_seq >> 16);
+		data[NFV9_SEQ_OFF + 2] = (uint8_t)(np->wire_seq >> 8);
+		data[NFV9_SEQ_OFF + 3] = (uint8_t)np->wire_seq;
+	}
+	np->wire_seq += n_seq;
 }
 
 static int
@@ -52,6 +77,7 @@ nfv9_open(struct exporter *ex, const char *where, const struct exp_conf *conf,
 {
 	struct nfv9_priv *np = exp_priv(ex);
 	struct transport_conf tc;
+	struct tr_hooks hooks;
 	struct nfv9_conf nc;
 	struct tmpl t;
 	int rc;
@@ -76,12 +102,15 @@ nfv9_open(struct exporter *ex, const char *where, const struct exp_conf *conf,
 	if ((np->enc = nfv9_new(&nc, emit, np, err)) == NULL)
 		return err->code;
 	memset(&tc, 0, sizeof(tc));
-	tc.kind = TR_UDP;
+	tc.kind = "udp";
 	tc.target = where + 2;
 	tc.default_port = NFV9_PORT;
 	tc.queue_records = conf->export_queue;
 	tc.name = np->name;
-	if ((np->tr = tr_open(&tc, NULL, NULL, err)) == NULL)
+	memset(&hooks, 0, sizeof(hooks));
+	hooks.stamp = stamp_seq;
+	hooks.arg = np;
+	if ((np->tr = tr_open(&tc, &hooks, err)) == NULL)
 		return err->code;
 	return 0;
 }
@@ -105,6 +134,19 @@ nfv9_flush_op(struct exporter *ex)
 	return 0;
 }
 
+static int
+nfv9_finish(struct exporter *ex)
+{
+	struct nfv9_priv *np = exp_priv(ex);
+
+	if (np->enc == NULL || np->tr == NULL)
+		return 0;
+	nfv9_flush(np->enc, clock_wall_us());
+	/* UDP: the ICMP report about the last packets, if any. */
+	tr_drain(np->tr, 100);
+	return 0;
+}
+
 static void
 nfv9_close(struct exporter *ex)
 {
@@ -114,6 +156,14 @@ nfv9_close(struct exporter *ex)
 		nfv9_flush(np->enc, clock_wall_us());
 	nfv9_free(np->enc);
 	tr_close(np->tr);
+}
+
+static void
+nfv9_delivery(struct exporter *ex, struct exp_delivery *d)
+{
+	struct nfv9_priv *np = exp_priv(ex);
+
+	exp_delivery_of(np->tr, d);
 }
 
 static void
@@ -129,8 +179,10 @@ nfv9_print_stats(struct exporter *ex, FILE *fp)
 	tr_get_stats(np->tr, &ts);
 	fprintf(fp, "l7probe: collector %s: packets %" PRIu64 ", lost %"
 	    PRIu64 ", uniflow records %" PRIu64 ", templates sent %" PRIu64
-	    " times, applications %" PRIu32 "\n", exp_uri(ex), st.msgs,
-	    ts.msgs_dropped, st.data_records, st.tmpl_sends, st.apps);
+	    " times, applications %" PRIu32 ", packets refused %" PRIu64
+	    " (records %" PRIu64 ")\n", exp_uri(ex), st.msgs,
+	    ts.msgs_dropped, st.data_records, st.tmpl_sends, st.apps,
+	    ts.msgs_refused, ts.records_refused);
 }
 
 const struct exp_ops exp_nfv9_ops = {
@@ -140,5 +192,7 @@ const struct exp_ops exp_nfv9_ops = {
 	.write = nfv9_write,
 	.flush = nfv9_flush_op,
 	.close = nfv9_close,
+	.finish = nfv9_finish,
 	.print_stats = nfv9_print_stats,
+	.delivery = nfv9_delivery,
 };

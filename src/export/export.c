@@ -4,6 +4,7 @@
 #include "export/export.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -19,6 +20,7 @@ struct exporter {
 
 static const struct exp_ops *const exporters[] = {
 	&exp_json_ops,
+	&exp_json_tcp_ops,
 	&exp_ipfix_ops,
 	&exp_ipfix_udp_ops,
 	&exp_ipfix_tcp_ops,
@@ -70,6 +72,29 @@ exp_close(struct exporter *ex)
 }
 
 int
+exp_is_fatal(int rc)
+{
+	return rc == -EPIPE || rc == -EBADF || rc == -ESHUTDOWN;
+}
+
+/* Logs <rc> once per kind; a closed pipe is the reader's choice and
+ * says nothing (as "yes | head"). */
+static void
+note_error(struct exporter *ex, int rc, int fatal)
+{
+	if (rc == ex->last_err || rc == -EPIPE)
+		return;
+	ex->last_err = rc;
+	if (fatal)
+		log_err("collector '%s': cannot write records: %s; this "
+		    "collector gets no more records", ex->uri, strerror(-rc));
+	else
+		log_warn("collector '%s': a record could not be written: %s "
+		    "(counted; the next ones are tried)", ex->uri,
+		    strerror(-rc));
+}
+
+int
 exp_write(struct exporter *ex, const struct exp_record *rec)
 {
 	int rc;
@@ -79,12 +104,8 @@ exp_write(struct exporter *ex, const struct exp_record *rec)
 		return 0;
 	}
 	ex->st.errors++;
-	if (rc != ex->last_err) {
-		ex->last_err = rc;
-		log_err("collector '%s': cannot write records: %s", ex->uri,
-		    strerror(-rc));
-	}
-	return rc;
+	note_error(ex, rc, exp_is_fatal(rc));
+	return exp_is_fatal(rc) ? rc : 0;
 }
 
 int
@@ -92,12 +113,10 @@ exp_flush(struct exporter *ex)
 {
 	int rc;
 
-	if ((rc = ex->ops->flush(ex)) != 0 && rc != ex->last_err) {
-		ex->last_err = rc;
-		log_err("collector '%s': cannot write records: %s", ex->uri,
-		    strerror(-rc));
-	}
-	return rc;
+	if ((rc = ex->ops->flush(ex)) == 0)
+		return 0;
+	note_error(ex, rc, exp_is_fatal(rc));
+	return exp_is_fatal(rc) ? rc : 0;
 }
 
 int
@@ -112,17 +131,87 @@ exp_reopen(struct exporter *ex)
 	return ex->ops->reopen != NULL ? ex->ops->reopen(ex) : 0;
 }
 
+/* Non-zero when records were lost: by the transport (the op says), or
+ * records that could not be encoded. */
 int
 exp_finish(struct exporter *ex)
 {
-	return ex->ops->finish != NULL ? ex->ops->finish(ex) : 0;
+	int rc = ex->ops->finish != NULL ? ex->ops->finish(ex) : 0;
+
+	return rc != 0 ? rc : ex->st.errors > 0 ? -EIO : 0;
 }
 
 void
 exp_print_stats(struct exporter *ex, FILE *fp)
 {
+	fprintf(fp, "l7probe: collector %s: records given %" PRIu64
+	    ", failed %" PRIu64 "\n", ex->uri, ex->st.records +
+	    ex->st.errors, ex->st.errors);
 	if (ex->ops->print_stats != NULL)
 		ex->ops->print_stats(ex, fp);
+}
+
+void
+exp_get_delivery(struct exporter *ex, struct exp_delivery *d)
+{
+	memset(d, 0, sizeof(*d));
+	if (ex->ops->delivery != NULL)
+		ex->ops->delivery(ex, d);
+}
+
+void
+exp_delivery_of(const struct transport *tr, struct exp_delivery *d)
+{
+	struct tr_stats ts;
+
+	if (tr == NULL)
+		return;
+	tr_get_stats(tr, &ts);
+	d->records_sent = ts.records_sent;
+	d->records_queued = ts.queued_records;
+	d->records_dropped = ts.records_dropped;
+	d->records_unacked = ts.records_unacked;
+	d->records_refused = ts.records_refused;
+	d->msgs_sent = ts.msgs_sent;
+	d->bytes_sent = ts.bytes_sent;
+	d->reconnects = ts.reconnects;
+}
+
+int
+exp_uri_is_stdout(const char *uri)
+{
+	const char *colon = strchr(uri, ':');
+
+	return colon != NULL && strcmp(colon + 1, "-") == 0;
+}
+
+size_t
+exp_flow_key(const struct flow *f, uint8_t *buf, size_t size)
+{
+	const struct flow_key *k = &f->key;
+	uint8_t tmp[EXP_FLOW_KEY_MAX];
+	size_t alen = k->ip_version == 6 ? 16 : 4, n = 0;
+
+	tmp[n++] = k->ip_version;
+	tmp[n++] = k->proto;
+	memcpy(tmp + n, k->src, alen);
+	n += alen;
+	memcpy(tmp + n, k->dst, alen);
+	n += alen;
+	tmp[n++] = (uint8_t)(k->sport >> 8);
+	tmp[n++] = (uint8_t)k->sport;
+	tmp[n++] = (uint8_t)(k->dport >> 8);
+	tmp[n++] = (uint8_t)k->dport;
+	tmp[n++] = (uint8_t)(k->vlan_id >> 8);
+	tmp[n++] = (uint8_t)k->vlan_id;
+	tmp[n++] = (uint8_t)(k->tunnel_id >> 24);
+	tmp[n++] = (uint8_t)(k->tunnel_id >> 16);
+	tmp[n++] = (uint8_t)(k->tunnel_id >> 8);
+	tmp[n++] = (uint8_t)k->tunnel_id;
+	if (n > size)
+		n = size;
+	memcpy(buf, tmp, n);
+	return n;
 }
 
 const char *

@@ -6,6 +6,27 @@
  * static table of const struct exp_ops. Every ended flow record goes to
  * every exporter. Exporters see the flow and its classification as
  * borrowed, read-only data for one call.
+ *
+ * Exporters build messages, transports deliver them (transport.h): each
+ * exporter encodes records into whole messages (a JSON line, an IPFIX
+ * message, a NetFlow v9 packet) and hands each to the one transport it
+ * opened by name ("udp", "tcp", "file", ...), with the flow's key for
+ * keyed transports; the transport calls the exporter back to stamp the
+ * sequence number as the message goes on the wire, and when a new stream
+ * needs the templates first. Everything runs on the capture thread.
+ *
+ * Errors (one record's failure is never an exporter's death):
+ *  - transient: this record or message is lost, counted, and the exporter
+ *    goes on: a record the template cannot carry, a line too long, a full
+ *    TCP queue, a UDP datagram refused, a full disk or quota, an I/O
+ *    error of one write. exp_write returns 0 for them; exp_stats and the
+ *    exporter's own counters say how many; exp_finish then returns
+ *    non-zero so the exit status tells.
+ *  - fatal (exp_is_fatal): the output can never take anything again: a
+ *    closed pipe (-EPIPE: its reader went away, as "| head" does), a
+ *    descriptor that cannot be written (-EBADF), a shut-down socket
+ *    (-ESHUTDOWN). exp_write and exp_flush return it, every later call
+ *    too; the caller stops giving records to that exporter.
  */
 #ifndef L7_EXPORT_H
 #define L7_EXPORT_H
@@ -51,6 +72,7 @@ struct exp_conf {
 };
 
 struct exporter;
+struct exp_delivery;
 
 struct exp_ops {
 	const char	*scheme;		/* "json" */
@@ -59,8 +81,9 @@ struct exp_ops {
 	 * Called once at start, before any packet. */
 	int	(*open)(struct exporter *ex, const char *where,
 		    const struct exp_conf *conf, struct perr *err);
-	/* Encodes and sends one record. Returns 0, or a negative errno when
-	 * the record could not be written (counted by the caller). */
+	/* Encodes and sends one record. Returns 0, a negative errno when
+	 * this record could not be written (transient, counted by the
+	 * caller), or a fatal one (exp_is_fatal). */
 	int	(*write)(struct exporter *ex, const struct exp_record *rec);
 	/* Pushes buffered output out and does timed work (template
 	 * refresh, reconnects); called at least once a second of wall
@@ -86,11 +109,28 @@ struct exp_ops {
 	/* Prints its own counters (messages, drops, reconnects), whole
 	 * lines starting with "l7probe: collector URI: ". */
 	void	(*print_stats)(struct exporter *ex, FILE *fp);
+	/* Fills the delivery counters of its transport (struct tr_stats
+	 * of transport.h, as plain numbers). Any time, capture thread. */
+	void	(*delivery)(struct exporter *ex, struct exp_delivery *d);
 };
 
 struct exp_stats {
-	uint64_t	records;		/* written */
-	uint64_t	errors;			/* records that failed */
+	uint64_t	records;		/* records accepted by exp_write */
+	uint64_t	errors;			/* records that failed (transient) */
+};
+
+/* What became of the records a collector accepted, from its transport.
+ * Every record accepted is in exactly one of sent, queued, dropped or
+ * unacked (IPFIX uniflow: one per direction; refused is part of sent). */
+struct exp_delivery {
+	uint64_t	records_sent;		/* delivered (see transport.h) */
+	uint64_t	records_queued;		/* waiting in the transport */
+	uint64_t	records_dropped;	/* lost, counted */
+	uint64_t	records_unacked;	/* TCP at exit: fate unknown */
+	uint64_t	records_refused;	/* UDP: ICMP said nobody listened */
+	uint64_t	msgs_sent;
+	uint64_t	bytes_sent;
+	uint64_t	reconnects;
 };
 
 /* Opens the exporter for <uri>. Returns owned (exp_close), or NULL with
@@ -104,8 +144,22 @@ int	exp_flush(struct exporter *ex);
 /* The optional hooks above; without one: 0, 0, 0 and nothing printed. */
 int	exp_status(struct exporter *ex, struct perr *why);
 int	exp_finish(struct exporter *ex);
+/* SIGHUP: json: and ipfix-file: write out what they hold, close their
+ * file and open the same path again (a file moved away by logrotate is
+ * created anew, an IPFIX file starting with its templates; a file still
+ * there is continued). Nothing buffered is lost. Others: 0. */
 int	exp_reopen(struct exporter *ex);
+/* The exit counters of <ex>: "l7probe: collector URI: ..." lines. */
 void	exp_print_stats(struct exporter *ex, FILE *fp);
+/* The delivery counters of <ex> now (all 0 for an exporter without a
+ * transport): for the periodic statistics line. Capture thread. */
+void	exp_get_delivery(struct exporter *ex, struct exp_delivery *d);
+/* 1 when <rc> (a negative errno from exp_write/exp_flush) means the
+ * exporter can never deliver again; see "Errors" above. */
+int	exp_is_fatal(int rc);
+/* 1 when <uri> writes to standard output ("json:-", "ipfix-file:-"):
+ * two such collectors would interleave into garbage; main refuses. */
+int	exp_uri_is_stdout(const char *uri);
 const char *exp_uri(const struct exporter *ex);
 void	exp_get_stats(const struct exporter *ex, struct exp_stats *s);
 
@@ -114,5 +168,12 @@ const char *exp_ipfix_backend(void);
 
 /* For the ops: the private area, and the URI. */
 void	*exp_priv(struct exporter *ex);
+
+/* The key of a flow's messages for keyed transports (Kafka partitions):
+ * the oriented key (IP version, protocol, addresses, ports, VLAN, tunnel
+ * id), in a fixed layout; the same for every record of one flow. Writes
+ * at most <size> bytes of <buf> and returns the length. */
+#define EXP_FLOW_KEY_MAX	48
+size_t	exp_flow_key(const struct flow *f, uint8_t *buf, size_t size);
 
 #endif

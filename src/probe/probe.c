@@ -40,6 +40,7 @@ struct probe {
 	int			ex_dead[CONF_MAX_COLLECTORS];
 	int			n_ex;
 	int			n_dead;		/* exporters that failed */
+	int			n_pipe;		/* of those: reader went away */
 
 	uint64_t		dec_ignored[DEC_RESULT_MAX];
 	uint64_t		pkts_to_flows;	/* decoded, given to the table */
@@ -84,7 +85,7 @@ on_flow_end(struct flow *f, enum flow_end_reason reason, void *arg)
 	struct exp_record rec;
 	struct dpi_info app;
 	uint64_t pkts;
-	int i;
+	int i, rc;
 
 	pkts = f->c[FLOW_DIR_FWD].pkts + f->c[FLOW_DIR_REV].pkts;
 	dpi_flow_end(p->dpi, f);
@@ -104,12 +105,13 @@ on_flow_end(struct flow *f, enum flow_end_reason reason, void *arg)
 				p->write_failures++;
 				continue;
 			}
-			/* A JSON output that cannot be written (closed pipe,
-			 * full disk) will not get better. */
-			if (exp_write(p->ex[i], &rec) != 0) {
+			/* Only fatal errors come back (a closed pipe): one
+			 * record's failure is counted by the exporter. */
+			if ((rc = exp_write(p->ex[i], &rec)) != 0) {
 				p->write_failures++;
 				p->ex_dead[i] = 1;
 				p->n_dead++;
+				p->n_pipe += rc == -EPIPE;
 			}
 		}
 	}
@@ -171,6 +173,18 @@ probe_new(const struct conf *conf, struct perr *err)
 		if ((p->ex[0] = exp_open("json:-", xc, err)) == NULL)
 			goto fail;
 		p->n_ex = 1;
+	}
+	/* Two collectors on standard output would interleave. */
+	for (i = 0, n_down = -1; i < conf->n_collectors; i++) {
+		if (!exp_uri_is_stdout(conf->collectors[i]))
+			continue;
+		if (n_down >= 0) {
+			perr_set(err, -EINVAL, "collectors '%s' and '%s' both "
+			    "write to standard output: give one of them a file",
+			    conf->collectors[n_down], conf->collectors[i]);
+			goto fail;
+		}
+		n_down = i;
 	}
 	for (i = 0; i < conf->n_collectors; i++) {
 		if ((p->ex[i] = exp_open(conf->collectors[i], xc, err)) ==
@@ -254,13 +268,14 @@ on_frame(const struct cap_pkt *cp, void *arg)
 static void
 flush_exporters(struct probe *p)
 {
-	int i;
+	int i, rc;
 
 	for (i = 0; i < p->n_ex; i++) {
-		if (p->ex_dead[i] || exp_flush(p->ex[i]) == 0)
+		if (p->ex_dead[i] || (rc = exp_flush(p->ex[i])) == 0)
 			continue;
 		p->ex_dead[i] = 1;
 		p->n_dead++;
+		p->n_pipe += rc == -EPIPE;
 		p->flush_failures++;
 	}
 }
@@ -298,17 +313,27 @@ probe_run(struct probe *p, volatile sig_atomic_t *stop, struct perr *err)
 	flush_exporters(p);
 	/* Queued output goes out now (bounded wait), so the counters and
 	 * the exit status below include what could not. */
-	for (i = 0; i < p->n_ex; i++)
-		if (exp_finish(p->ex[i]) != 0)
+	for (i = 0; i < p->n_ex; i++) {
+		r = exp_finish(p->ex[i]);
+		if (r != 0 && r != -EPIPE)
 			p->finish_failures++;
+	}
+	/* Every output was a pipe whose reader went away ("l7probe | head"):
+	 * the probe ends quietly, as a Unix filter does; the counters say
+	 * what was written. */
+	if (p->n_dead > 0 && p->n_pipe == p->n_dead && p->n_dead == p->n_ex) {
+		p->write_failures = 0;
+		p->flush_failures = 0;
+	}
 	if (rc == 0 && p->flush_failures > 0 && p->write_failures == 0) {
 		perr_set(err, -EIO, "records buffered for a collector could "
 		    "not be written");
 		rc = 1;
 	}
 	if (rc == 0 && p->finish_failures > 0 && p->write_failures == 0) {
-		perr_set(err, -EIO, "records were dropped by %d collector(s) "
-		    "(see their counters)", p->finish_failures);
+		perr_set(err, -EIO, "records were dropped or not acknowledged "
+		    "by %d collector(s) (see their counters)",
+		    p->finish_failures);
 		rc = 1;
 	}
 	if (rc == 0 && p->write_failures > 0) {
@@ -370,15 +395,8 @@ probe_print_stats(struct probe *p, FILE *fp)
 		fprintf(fp, "l7probe: capture: kernel drops %" PRIu64
 		    ", interface drops %" PRIu64 "\n", cs.kernel_drops,
 		    cs.if_drops);
-	for (i = 0; i < p->n_ex; i++) {
-		struct exp_stats es;
-
-		exp_get_stats(p->ex[i], &es);
-		fprintf(fp, "l7probe: collector %s: records %" PRIu64
-		    ", failed %" PRIu64 "\n", exp_uri(p->ex[i]), es.records,
-		    es.errors);
+	for (i = 0; i < p->n_ex; i++)
 		exp_print_stats(p->ex[i], fp);
-	}
 	/* The invariant the probe stands for: say so loudly if it broke. */
 	if (p->pkts_exported != p->pkts_to_flows ||
 	    p->pkts_to_flows + ignored != cs.read)

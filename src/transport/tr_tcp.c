@@ -3,10 +3,13 @@
  *
  * One non-blocking stream socket and a FIFO of whole messages. tr_send()
  * copies the message into the queue and writes what the socket takes;
- * the rest goes out from later calls (tr_send, tr_poll). The queue is
- * bounded in data records (queue_records, --export-queue): a message that
- * would exceed it is dropped and counted, the only way records are lost
- * while the probe runs.
+ * the rest goes out from later calls (tr_send, tr_poll). Each message is
+ * stamped (the exporter's sequence number) just before its first byte is
+ * written on a connection. The records waiting to be written are bounded
+ * (queue_records, --export-queue), and one message always fits, whatever
+ * the bound: a message that would exceed it is dropped and counted, the
+ * only way records are lost while the probe runs. Messages written and
+ * not yet acknowledged are bounded by the socket's send buffer.
  *
  * A message stays queued after it was written until the collector's TCP
  * stack acknowledged it (SIOCOUTQ), so when the connection breaks the
@@ -16,12 +19,20 @@
  * are those the collector's kernel acknowledged but the collector never
  * read.
  *
+ * Delivery is counted when the collector's TCP acknowledged a message
+ * (records_sent). At exit (tr_drain) what was never written is dropped;
+ * what was written and not acknowledged within the drain time (a stopped
+ * or slow collector) is "unacknowledged": the kernel goes on sending it
+ * after the probe exits, and the collector may well get it.
+ *
  * Connection states: DOWN -> CONNECTING (non-blocking connect) -> UP;
  * any error or the collector closing goes back to DOWN, and the next
- * attempt waits 1 s, doubling up to 30 s, reset by a success. Every new
+ * attempt waits 1 s, doubling up to 30 s, reset by a success. A collector
+ * given by name is resolved again before each new attempt (a collector
+ * that moves keeps receiving; getaddrinfo may block then). Every new
  * connection first drops the template messages of the old one, then
- * calls the exporter's tr_connect_cb, which puts its templates ahead of
- * the queued data with tr_send_first(). Time is a monotonic clock.
+ * calls the exporter's on_connect hook, which puts its templates ahead of
+ * the queued data (TR_MSG_FIRST). Time is a monotonic clock.
  */
 #define _GNU_SOURCE	1		/* POLLRDHUP */
 #include "transport/tr_int.h"
@@ -41,7 +52,6 @@
 #define BACKOFF_MAX_US		30000000u	/* then doubling up to 30 s */
 #define CONNECT_TIMEOUT_US	10000000u	/* a SYN nobody answers */
 #define OPEN_WAIT_MS		2000		/* at start: wait for the verdict */
-#define CLOSE_WAIT_MS		2000		/* tr_close without tr_drain */
 #define DRAIN_RETRY_US		250000u		/* reconnect pace while draining */
 
 enum tcp_state {
@@ -56,6 +66,7 @@ struct tcp_msg {
 	size_t		off;		/* bytes written on this connection */
 	uint64_t	end_pos;	/* stream offset of its end, once written */
 	uint32_t	n_records;
+	uint32_t	n_seq;
 	uint8_t		first;		/* templates of this connection */
 	uint8_t		done;		/* wholly written */
 	uint8_t		data[];
@@ -64,7 +75,7 @@ struct tcp_msg {
 struct tcp_priv {
 	int		fd;
 	enum tcp_state	state;
-	struct addrinfo	*res;		/* resolved at open, owned */
+	struct addrinfo	*res;		/* resolved, owned */
 	struct addrinfo	*ai;		/* address being tried */
 	struct tcp_msg	*head, *tail;
 	struct tcp_msg	*unsent;	/* first message not wholly written */
@@ -73,7 +84,10 @@ struct tcp_priv {
 	uint64_t	backoff_us;
 	uint64_t	connect_start_us;
 	int		connected_once;
-	int		in_cb;		/* inside tr_connect_cb */
+	int		numeric;	/* the target needs no DNS */
+	int		resolve_warned;
+	uint32_t	pending_records; /* in messages not wholly written */
+	int		in_cb;		/* inside the on_connect hook */
 	int		down_warned;	/* a loss was logged: log the return */
 	int		last_err;	/* errno of the last failure */
 	char		why[200];	/* and its sentence, for tr_status */
@@ -112,6 +126,7 @@ reclaim(struct transport *tr)
 		t->head = m->next;
 		if (t->head == NULL)
 			t->tail = NULL;
+		tr->st.records_sent += m->n_records;
 		msg_free(tr, m);
 	}
 }
@@ -158,6 +173,9 @@ go_down(struct transport *tr, int e, const char *what)
 	for (m = t->head; m != NULL; m = m->next)
 		t->tail = m;
 	t->unsent = t->head;
+	t->pending_records = 0;
+	for (m = t->head; m != NULL; m = m->next)
+		t->pending_records += m->n_records;
 	t->last_err = e != 0 ? e : ECONNRESET;
 	if (e == ECONNREFUSED)
 		snprintf(t->why, sizeof(t->why), "%s: %s (is it listening?)",
@@ -199,10 +217,33 @@ go_up(struct transport *tr)
 	/* No writing while the exporter queues its templates: a data
 	 * message begun in between would split them. */
 	t->in_cb = 1;
-	if (tr->on_connect != NULL)
-		tr->on_connect(tr, tr->cb_arg);
+	tr_connected_cb(tr);
 	t->in_cb = 0;
 	pump(tr);
+}
+
+/* A name: resolved again for every new attempt; when that fails, the
+ * addresses known are tried (and the failure warned about once). */
+static void
+resolve_again(struct transport *tr)
+{
+	struct tcp_priv *t = priv(tr);
+	struct addrinfo *res;
+	struct perr err = { 0, "" };
+
+	if (t->numeric)
+		return;
+	if (tr_resolve(tr, SOCK_STREAM, &res, &err) != 0) {
+		if (!t->resolve_warned)
+			log_warn("%s; trying the addresses it had", err.msg);
+		t->resolve_warned = 1;
+		return;
+	}
+	t->resolve_warned = 0;
+	if (t->res != NULL)
+		freeaddrinfo(t->res);
+	t->res = res;
+	t->ai = NULL;
 }
 
 /* Starts a non-blocking connect to the next address that takes one. */
@@ -213,6 +254,8 @@ start_connect(struct transport *tr)
 	struct addrinfo *ai;
 	int e = 0;
 
+	if (t->connected_once || t->last_err != 0)
+		resolve_again(tr);
 	for (ai = t->res; ai != NULL; ai = ai->ai_next) {
 		t->fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK |
 		    SOCK_CLOEXEC, ai->ai_protocol);
@@ -293,6 +336,8 @@ pump(struct transport *tr)
 	ssize_t n;
 
 	while (t->state == TCP_UP && (m = t->unsent) != NULL) {
+		if (m->off == 0)
+			tr_stamp(tr, m->data, m->len, m->n_seq);
 		n = send(t->fd, m->data + m->off, m->len - m->off,
 		    MSG_DONTWAIT | MSG_NOSIGNAL);
 		if (n == -1) {
@@ -309,6 +354,7 @@ pump(struct transport *tr)
 			m->done = 1;
 			m->end_pos = t->written;
 			t->unsent = m->next;
+			t->pending_records -= m->n_records;
 			tr->st.msgs_sent++;
 			tr->st.bytes_sent += m->len;
 		}
@@ -357,6 +403,7 @@ tcp_open(struct transport *tr, struct perr *err)
 	int rc;
 
 	t->fd = -1;
+	t->numeric = tr_target_numeric(tr);
 	if ((rc = tr_resolve(tr, SOCK_STREAM, &t->res, err)) != 0)
 		return rc;
 	start_connect(tr);
@@ -370,11 +417,13 @@ tcp_open(struct transport *tr, struct perr *err)
 }
 
 static int
-tcp_send(struct transport *tr, const uint8_t *msg, size_t len,
-    uint32_t n_records, int first)
+tcp_send(struct transport *tr, const struct tr_msg *msg)
 {
 	struct tcp_priv *t = priv(tr);
 	struct tcp_msg *m, *prev, *at;
+	int first = (msg->flags & TR_MSG_FIRST) != 0;
+	uint32_t n_records = msg->n_records;
+	size_t len = msg->len;
 
 	if (!first && n_records == 0 && t->state == TCP_DOWN) {
 		/* Options records and the like: the exporter resends them
@@ -382,8 +431,10 @@ tcp_send(struct transport *tr, const uint8_t *msg, size_t len,
 		tr->st.msgs_dropped++;
 		return 0;
 	}
-	if (!first && (n_records > tr->queue_records ||
-	    tr->st.queued_records + n_records > tr->queue_records)) {
+	/* Bounded: the records waiting to be written; one message always
+	 * fits, so a bound smaller than a message still delivers. */
+	if (!first && t->pending_records > 0 &&
+	    (uint64_t)t->pending_records + n_records > tr->queue_records) {
 		tr->st.msgs_dropped++;
 		tr->st.records_dropped += n_records;
 		return -ENOBUFS;
@@ -394,12 +445,14 @@ tcp_send(struct transport *tr, const uint8_t *msg, size_t len,
 		return -ENOMEM;
 	}
 	memset(m, 0, sizeof(*m));
-	memcpy(m->data, msg, len);
+	memcpy(m->data, msg->data, len);
 	m->len = len;
 	m->n_records = n_records;
+	m->n_seq = msg->n_seq;
 	m->first = (uint8_t)(first != 0);
 	tr->st.queued_bytes += len;
 	tr->st.queued_records += n_records;
+	t->pending_records += n_records;
 	if (!first) {
 		if (t->tail != NULL)
 			t->tail->next = m;
@@ -426,7 +479,7 @@ tcp_send(struct transport *tr, const uint8_t *msg, size_t len,
 			t->unsent = m;
 	}
 	/* The message is copied: a connect finishing here may call the
-	 * exporter back (tr_connect_cb), which reuses its own buffer. */
+	 * exporter back (on_connect), which reuses its own buffer. */
 	if (!first)
 		check_connect(tr, 0);
 	if (!t->in_cb)
@@ -467,17 +520,6 @@ tcp_status(const struct transport *tr, struct perr *why)
 	    "not connected");
 }
 
-/* The data messages not yet sent whole: between connections, all. */
-static void
-tcp_foreach(struct transport *tr, tr_msg_fn fn, void *arg)
-{
-	struct tcp_msg *m;
-
-	for (m = priv(tr)->unsent; m != NULL; m = m->next)
-		if (!m->first && m->off == 0)
-			fn(m->data, m->len, arg);
-}
-
 /* Data records still queued (templates do not count). */
 static int
 queue_has_data(const struct transport *tr)
@@ -499,6 +541,7 @@ tcp_drain(struct transport *tr, uint32_t timeout_ms)
 	struct pollfd pfd;
 	struct tcp_msg *m;
 	uint32_t left_recs = 0, left_msgs = 0;
+	uint32_t unacked_recs = 0, unacked_msgs = 0;
 	int wait;
 
 	while (queue_has_data(tr) && (now = tr_mono_us()) < deadline) {
@@ -534,32 +577,48 @@ tcp_drain(struct transport *tr, uint32_t timeout_ms)
 			break;
 		}
 	}
+	reclaim(tr);
 	while ((m = t->head) != NULL) {
 		t->head = m->next;
-		if (!m->first) {
+		if (!m->first && t->state == TCP_UP &&
+		    (m->done || m->off > 0)) {
+			/* In the socket: the kernel keeps sending it. */
+			unacked_msgs++;
+			unacked_recs += m->n_records;
+		} else if (!m->first) {
 			left_msgs++;
 			left_recs += m->n_records;
 		}
 		msg_free(tr, m);
 	}
 	t->tail = t->unsent = NULL;
-	if (left_msgs == 0)
-		return 0;
+	t->pending_records = 0;
 	tr->st.msgs_dropped += left_msgs;
 	tr->st.records_dropped += left_recs;
-	log_warn("collector '%s': %u records could not be delivered before "
-	    "exit%s%s", tr->name, left_recs, t->why[0] != '\0' ? ": " : "",
-	    t->why);
-	return -ETIMEDOUT;
+	tr->st.msgs_unacked += unacked_msgs;
+	tr->st.records_unacked += unacked_recs;
+	if (left_msgs > 0)
+		log_warn("collector '%s': %u records could not be delivered "
+		    "before exit%s%s", tr->name, left_recs, t->why[0] != '\0' ?
+		    ": " : "", t->why);
+	if (unacked_msgs > 0)
+		log_warn("collector '%s': %u records were written but not "
+		    "acknowledged by the collector within %u ms; the system "
+		    "goes on sending them after exit", tr->name, unacked_recs,
+		    timeout_ms);
+	return left_msgs > 0 || unacked_msgs > 0 ? -ETIMEDOUT : 0;
 }
 
 static void
 tcp_close(struct transport *tr)
 {
 	struct tcp_priv *t = priv(tr);
+	struct tcp_msg *m;
 
-	if (t->head != NULL)
-		tcp_drain(tr, CLOSE_WAIT_MS);
+	while ((m = t->head) != NULL) {	/* tr_drain accounted for them */
+		t->head = m->next;
+		free(m);
+	}
 	if (t->fd >= 0)
 		close(t->fd);
 	t->fd = -1;
@@ -575,7 +634,6 @@ const struct tr_ops tr_tcp_ops = {
 	.send = tcp_send,
 	.poll = tcp_poll,
 	.status = tcp_status,
-	.foreach = tcp_foreach,
 	.drain = tcp_drain,
 	.close = tcp_close,
 };

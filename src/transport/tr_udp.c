@@ -1,17 +1,29 @@
 /*
  * tr_udp.c - export messages over UDP, one message per datagram.
  *
- * A connected, non-blocking datagram socket: send() either hands the
- * datagram to the kernel or fails at once; a failure drops the message
- * and is counted (struct tr_stats), never retried later, and warned about
- * once per kind of error. The exporter keeps each message within its MTU
- * (--mtu) and resends templates periodically, since UDP loses silently
- * (RFC 7011 10.3).
+ * A connected, non-blocking datagram socket. What is counted (struct
+ * tr_stats), and what "sent" means for UDP:
+ *  - a datagram the kernel accepted is sent (msgs_sent, records_sent);
+ *  - a datagram the kernel did not accept (socket buffer full, no route)
+ *    is dropped (msgs_dropped, records_dropped), never retried later;
+ *  - a sent datagram that the collector's host refused (ICMP port
+ *    unreachable: nobody listening) is reported by the kernel on the next
+ *    send, or when tr_poll/tr_drain look: each report counts one refused
+ *    datagram (msgs_refused) and the records of the datagram sent just
+ *    before it (records_refused; exact when the ICMP error arrives before
+ *    the next send, as on loopback and a LAN). The send that returned the
+ *    report did not go out and is tried again at once. The kernel keeps
+ *    one pending error per socket: two refusals between two looks count
+ *    once.
+ * Each kind of failure is warned about once. The exporter keeps each
+ * message within its MTU (--mtu) and resends templates periodically,
+ * since UDP loses silently (RFC 7011 10.3).
  */
 #include "transport/tr_int.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -21,6 +33,8 @@
 struct udp_priv {
 	int	fd;
 	int	last_err;		/* warned about, 0 after a success */
+	uint32_t last_records;		/* in the last datagram sent */
+	int	unreported;		/* sent since the last ICMP report */
 };
 
 static int
@@ -57,33 +71,57 @@ udp_open(struct transport *tr, struct perr *err)
 	return 0;
 }
 
+/* One ICMP refusal reported by the kernel: it concerns a datagram sent
+ * earlier, most likely the last one. */
+static void
+note_refused(struct transport *tr)
+{
+	struct udp_priv *u = (struct udp_priv *)tr->priv;
+
+	tr->st.msgs_refused++;
+	tr->st.records_refused += u->last_records;
+	u->last_records = 0;
+	u->unreported = 0;
+	if (u->last_err != ECONNREFUSED) {
+		u->last_err = ECONNREFUSED;
+		log_warn("collector '%s': datagrams refused by the collector's "
+		    "host: %s (is the collector listening?); they are counted "
+		    "as refused", tr->name, strerror(ECONNREFUSED));
+	}
+}
+
 static int
-udp_send(struct transport *tr, const uint8_t *msg, size_t len,
-    uint32_t n_records, int first)
+udp_send(struct transport *tr, const struct tr_msg *msg)
 {
 	struct udp_priv *u = (struct udp_priv *)tr->priv;
 	int tries, e = 0;
 
-	(void)first;
+	tr_stamp(tr, msg->data, msg->len, msg->n_seq);
 	/* A connected UDP socket reports an ICMP error from an earlier
-	 * datagram (nobody listening yet) on this send, which then did not
-	 * go out: the error is consumed, so try once more. */
-	for (tries = 0; tries < 2; tries++) {
-		if (send(u->fd, msg, len, MSG_DONTWAIT | MSG_NOSIGNAL) ==
-		    (ssize_t)len) {
+	 * datagram on this send, which then did not go out: the error is
+	 * consumed (and counted), so try again. */
+	for (tries = 0; tries < 3; tries++) {
+		if (send(u->fd, msg->data, msg->len, MSG_DONTWAIT |
+		    MSG_NOSIGNAL) == (ssize_t)msg->len) {
 			tr->st.msgs_sent++;
-			tr->st.bytes_sent += len;
-			u->last_err = 0;
+			tr->st.bytes_sent += msg->len;
+			tr->st.records_sent += msg->n_records;
+			u->last_records = msg->n_records;
+			u->unreported = 1;
+			if (u->last_err != ECONNREFUSED)
+				u->last_err = 0;
 			return 0;
 		}
 		e = errno;
-		if (e != ECONNREFUSED && e != EINTR)
+		if (e == ECONNREFUSED)
+			note_refused(tr);
+		else if (e != EINTR)
 			break;
 	}
 	if (e == EWOULDBLOCK)
 		e = EAGAIN;
 	tr->st.msgs_dropped++;
-	tr->st.records_dropped += n_records;
+	tr->st.records_dropped += msg->n_records;
 	if (e != u->last_err) {
 		u->last_err = e;
 		log_warn("collector '%s': UDP send failed, messages are "
@@ -92,6 +130,42 @@ udp_send(struct transport *tr, const uint8_t *msg, size_t len,
 		    e == EAGAIN || e == ENOBUFS ? " (socket buffer full)" : "");
 	}
 	return -e;
+}
+
+/* Collects an error the kernel holds for the socket (an ICMP report
+ * about the last datagram), waiting at most <wait_ms> for it. */
+static void
+collect_error(struct transport *tr, int wait_ms)
+{
+	struct udp_priv *u = (struct udp_priv *)tr->priv;
+	struct pollfd pfd = { .fd = u->fd, .events = 0 };
+	socklen_t len = sizeof(int);
+	int e = 0;
+
+	if (u->fd < 0 || poll(&pfd, 1, wait_ms) <= 0 ||
+	    !(pfd.revents & POLLERR))
+		return;
+	if (getsockopt(u->fd, SOL_SOCKET, SO_ERROR, &e, &len) == 0 &&
+	    e == ECONNREFUSED)
+		note_refused(tr);
+}
+
+static void
+udp_poll(struct transport *tr, uint64_t now_us)
+{
+	(void)now_us;
+	collect_error(tr, 0);
+}
+
+/* At exit: the report about the last datagram may be on its way. */
+static int
+udp_drain(struct transport *tr, uint32_t timeout_ms)
+{
+	struct udp_priv *u = (struct udp_priv *)tr->priv;
+
+	if (u->unreported)
+		collect_error(tr, timeout_ms < 100 ? (int)timeout_ms : 100);
+	return 0;
 }
 
 static void
@@ -109,5 +183,7 @@ const struct tr_ops tr_udp_ops = {
 	.priv_size = sizeof(struct udp_priv),
 	.open = udp_open,
 	.send = udp_send,
+	.poll = udp_poll,
+	.drain = udp_drain,
 	.close = udp_close,
 };

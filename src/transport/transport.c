@@ -17,15 +17,29 @@
 
 #include "transport/tr_int.h"
 
+/* The transports of this build, selected by name. */
+static const struct tr_ops *const transports[] = {
+	&tr_udp_ops,
+	&tr_tcp_ops,
+	&tr_file_ops,
+};
+
 static const struct tr_ops *
-ops_of(enum tr_kind kind)
+ops_of(const char *kind)
 {
-	switch (kind) {
-	case TR_UDP:	return &tr_udp_ops;
-	case TR_TCP:	return &tr_tcp_ops;
-	case TR_FILE:	return &tr_file_ops;
-	}
+	size_t i;
+
+	for (i = 0; kind != NULL && i < sizeof(transports) /
+	    sizeof(transports[0]); i++)
+		if (strcmp(transports[i]->name, kind) == 0)
+			return transports[i];
 	return NULL;
+}
+
+int
+tr_known(const char *kind)
+{
+	return ops_of(kind) != NULL;
 }
 
 uint64_t
@@ -113,12 +127,27 @@ tr_resolve(struct transport *tr, int socktype, struct addrinfo **res,
 	hints.ai_socktype = socktype;
 	/* No AI_ADDRCONFIG: it hides ::1 on a host with only loopback. */
 	hints.ai_flags = AI_NUMERICSERV;
-	rc = getaddrinfo(host, port_s, &hints, res);
+	rc = tr->resolve(host, port_s, &hints, res);
 	if (rc != 0)
 		return perr_set(err, rc == EAI_MEMORY ? -ENOMEM : -EHOSTUNREACH,
 		    "collector '%s': cannot resolve '%s': %s", tr->name, host,
 		    rc == EAI_SYSTEM ? strerror(errno) : gai_strerror(rc));
 	return 0;
+}
+
+int
+tr_target_numeric(const struct transport *tr)
+{
+	struct in6_addr a6;
+	struct in_addr a4;
+	char host[TR_NAME_MAX];
+	uint16_t port;
+
+	if (tr_parse_target(tr->name, tr->target, tr->default_port, host,
+	    sizeof(host), &port, NULL) != 0)
+		return 0;
+	return inet_pton(AF_INET, host, &a4) == 1 ||
+	    inet_pton(AF_INET6, host, &a6) == 1;
 }
 
 void
@@ -141,21 +170,24 @@ tr_addr_str(const struct sockaddr *sa, char *buf, size_t size)
 }
 
 struct transport *
-tr_open(const struct transport_conf *conf, tr_connect_cb on_connect,
-    void *cb_arg, struct perr *err)
+tr_open(const struct transport_conf *conf, const struct tr_hooks *hooks,
+    struct perr *err)
 {
 	const struct tr_ops *ops = ops_of(conf->kind);
 	const char *name = conf->name != NULL ? conf->name : conf->target;
+	int is_file = conf->kind != NULL && strcmp(conf->kind, "file") == 0;
 	struct transport *tr;
 
+	if (name == NULL)
+		name = "?";
 	if (ops == NULL) {
-		perr_set(err, -EINVAL, "collector '%s': unknown transport",
-		    name != NULL ? name : "?");
+		perr_set(err, -EINVAL, "collector '%s': unknown transport '%s'",
+		    name, conf->kind != NULL ? conf->kind : "");
 		return NULL;
 	}
 	if (conf->target == NULL || conf->target[0] == '\0') {
-		perr_set(err, -EINVAL, "collector '%s': no %s", name != NULL ?
-		    name : "?", conf->kind == TR_FILE ? "path" : "host");
+		perr_set(err, -EINVAL, "collector '%s': no %s", name,
+		    is_file ? "path" : "host");
 		return NULL;
 	}
 	if ((tr = calloc(1, sizeof(*tr) + ops->priv_size)) == NULL) {
@@ -163,7 +195,6 @@ tr_open(const struct transport_conf *conf, tr_connect_cb on_connect,
 		return NULL;
 	}
 	tr->ops = ops;
-	tr->kind = conf->kind;
 	snprintf(tr->name, sizeof(tr->name), "%s", name);
 	if ((size_t)snprintf(tr->target, sizeof(tr->target), "%s",
 	    conf->target) >= sizeof(tr->target)) {
@@ -174,9 +205,11 @@ tr_open(const struct transport_conf *conf, tr_connect_cb on_connect,
 	}
 	tr->default_port = conf->default_port;
 	tr->queue_records = conf->queue_records > 0 ? conf->queue_records : 1;
-	tr->on_connect = on_connect;
-	tr->cb_arg = cb_arg;
+	if (hooks != NULL)
+		tr->hooks = *hooks;
+	tr->resolve = conf->resolve != NULL ? conf->resolve : getaddrinfo;
 	if (ops->open(tr, err) != 0) {
+		tr->drained = 1;	/* nothing to push out */
 		tr_close(tr);
 		return NULL;
 	}
@@ -188,21 +221,21 @@ tr_close(struct transport *tr)
 {
 	if (tr == NULL)
 		return;
+	if (!tr->drained)
+		tr_drain(tr, 2000);
 	tr->ops->close(tr);
 	free(tr);
 }
 
 int
-tr_send(struct transport *tr, const uint8_t *msg, size_t len,
-    uint32_t n_records)
+tr_send(struct transport *tr, const struct tr_msg *msg)
 {
-	return tr->ops->send(tr, msg, len, n_records, 0);
-}
-
-int
-tr_send_first(struct transport *tr, const uint8_t *msg, size_t len)
-{
-	return tr->ops->send(tr, msg, len, 0, 1);
+	if (tr->fatal != 0) {
+		tr->st.msgs_dropped++;
+		tr->st.records_dropped += msg->n_records;
+		return tr->fatal;
+	}
+	return tr->ops->send(tr, msg);
 }
 
 void
@@ -224,21 +257,35 @@ tr_connected(const struct transport *tr)
 	return tr_status(tr, NULL) == 0;
 }
 
-void
-tr_foreach_queued(struct transport *tr, tr_msg_fn fn, void *arg)
+int
+tr_fatal(const struct transport *tr)
 {
-	if (tr->ops->foreach != NULL)
-		tr->ops->foreach(tr, fn, arg);
+	return tr->fatal;
 }
 
 int
 tr_drain(struct transport *tr, uint32_t timeout_ms)
 {
+	tr->drained = 1;
 	return tr->ops->drain != NULL ? tr->ops->drain(tr, timeout_ms) : 0;
+}
+
+int
+tr_reopen(struct transport *tr, struct perr *err)
+{
+	int rc;
+
+	if (tr->ops->reopen == NULL)
+		return 0;
+	if ((rc = tr->ops->reopen(tr, err)) == 0)
+		tr->st.reopens++;
+	return rc;
 }
 
 void
 tr_get_stats(const struct transport *tr, struct tr_stats *s)
 {
 	*s = tr->st;
+	if (tr->ops->stats != NULL)
+		tr->ops->stats(tr, s);
 }

@@ -1,14 +1,34 @@
 /*
- * transport.h - how encoded export messages leave the probe: UDP, TCP or
- * a file.
+ * transport.h - how encoded export messages leave the probe: UDP, TCP, a
+ * file (or standard output), and any transport added to the table.
  *
  * Pipeline position: export -> [transport].
- * An exporter encodes whole messages (one IPFIX or NetFlow v9 message at a
- * time) and hands each to its transport. Transports never block the
- * capture thread: UDP sends or drops (counted); TCP is non-blocking, keeps
- * a bounded queue of messages while the collector is away or slow,
- * reconnects with backoff, and tells the exporter when a new connection is
- * up so it can send its templates first; a file writes through stdio.
+ * Exporters build messages (a JSON line, an IPFIX message, a NetFlow v9
+ * packet); transports deliver them. A transport is chosen by name
+ * ("udp", "tcp", "file") from a static table of const struct tr_ops
+ * (tr_int.h); it never looks inside a message except through the hooks
+ * its exporter gives it:
+ *
+ *  - stamp: called just before a message's first byte goes on the wire
+ *    (into the socket, or into the file's buffer), each time it does: a
+ *    message sent again on a new TCP connection is stamped again. The
+ *    exporter writes its sequence number there, so queued messages never
+ *    need renumbering and every stream the collector sees is gapless.
+ *  - on_connect: a new stream begins (a TCP connection is up, a file was
+ *    created or reopened): the exporter puts its templates first with
+ *    TR_MSG_FIRST messages.
+ *
+ * Threads: one transport has one user, its exporter, on the capture
+ * thread; every call and every hook runs on that thread, from inside
+ * tr_open, tr_send, tr_poll, tr_drain or tr_reopen. A transport that runs
+ * threads of its own (a Kafka client) must never call a hook from them.
+ * No transport blocks the capture thread, except tr_drain and tr_close
+ * (bounded, at exit) and name resolution on a TCP reconnect.
+ *
+ * Delivery accounting, the same for every transport (struct tr_stats):
+ * every data record handed to tr_send ends in exactly one of records_sent,
+ * records_dropped or records_unacked (queued_records while it waits);
+ * records_refused is the part of records_sent that ICMP said was lost.
  */
 #ifndef L7_TRANSPORT_H
 #define L7_TRANSPORT_H
@@ -18,91 +38,152 @@
 
 #include "log/log.h"
 
-enum tr_kind {
-	TR_UDP = 0,
-	TR_TCP,
-	TR_FILE,
+struct transport;
+struct addrinfo;
+
+/* One message. Every pointer is borrowed for the tr_send call only: a
+ * transport that keeps the message copies it (and its key). */
+struct tr_msg {
+	uint8_t		*data;		/* the bytes; the stamp hook may write
+					 * into them during tr_send */
+	size_t		len;
+	const uint8_t	*key;		/* partition key (Kafka: the flow),
+					 * NULL = none; transports without
+					 * keys ignore it */
+	size_t		key_len;
+	uint32_t	n_records;	/* data records the probe counts
+					 * (flow records): the unit of the
+					 * drop/sent counters */
+	uint32_t	n_seq;		/* what the stamp hook advances its
+					 * sequence by (IPFIX: data records
+					 * of any template; v9: 1) */
+	uint32_t	flags;		/* TR_MSG_* */
+};
+
+/* Templates of a new stream: goes ahead of queued data on this TCP
+ * connection, never dropped for a full queue, discarded when the
+ * connection breaks (the next one gets new ones). */
+#define TR_MSG_FIRST	0x1u
+
+/*
+ * Called with the bytes of <len> about to go on the wire (writable: the
+ * transport's own copy, or the tr_msg.data of the tr_send in progress),
+ * and the message's n_seq. Capture thread, from inside a tr_* call.
+ */
+typedef void (*tr_stamp_fn)(uint8_t *data, size_t len, uint32_t n_seq,
+	    void *arg);
+/* A new stream begins (TCP connected; a file created, reopened). Called
+ * from tr_open, tr_send, tr_poll, tr_drain or tr_reopen, before any
+ * queued message goes on it; the exporter may call tr_send (TR_MSG_FIRST)
+ * from here, never tr_drain, tr_reopen or tr_close. */
+typedef void (*tr_connect_fn)(struct transport *tr, void *arg);
+/* Name resolution (getaddrinfo's contract); a test may replace it. */
+typedef int (*tr_resolve_fn)(const char *host, const char *port,
+	    const struct addrinfo *hints, struct addrinfo **res);
+
+struct tr_hooks {
+	tr_stamp_fn	stamp;		/* NULL = no sequence numbers */
+	tr_connect_fn	on_connect;	/* NULL = nothing to put first */
+	void		*arg;		/* for both */
 };
 
 struct transport_conf {
-	enum tr_kind	kind;
+	const char	*kind;		/* "udp", "tcp", "file" (tr_ops.name) */
 	const char	*target;	/* "HOST[:PORT]", "[v6]:PORT", or a
-					 * path ("-" = stdout) for TR_FILE */
+					 * path ("-" = stdout) for "file" */
 	uint16_t	default_port;	/* when target has none */
-	uint32_t	queue_records;	/* TCP: data records held while the
-					 * collector is away (--export-queue) */
+	uint32_t	queue_records;	/* TCP: data records waiting to be
+					 * written while the collector is
+					 * away or slow (--export-queue);
+					 * one message always fits */
 	const char	*name;		/* for messages: the collector URI */
+	tr_resolve_fn	resolve;	/* NULL = getaddrinfo */
 };
 
-struct transport;
-
-/* Called (from tr_open, tr_send, tr_poll or tr_drain) right after a TCP
- * connection comes up, before any queued message is sent on it, so the
- * exporter can queue its templates with tr_send_first(). Inside tr_send it
- * runs after <msg> was copied, so the exporter may reuse its buffer. */
-typedef void (*tr_connect_cb)(struct transport *tr, void *arg);
+/* 1 when <kind> names a transport of this build. */
+int	tr_known(const char *kind);
 
 /* Opens the socket or file: resolves the host, connects TCP (a failure is
- * not fatal: see tr_connected()), opens the file. Returns owned
+ * not fatal: see tr_status()), creates the file (calling on_connect when
+ * the stream is up). <hooks> is copied; NULL = none. Returns owned
  * (tr_close), or NULL with <err> naming the target and the reason. */
 struct transport *tr_open(const struct transport_conf *conf,
-	    tr_connect_cb on_connect, void *cb_arg, struct perr *err);
-/* Flushes what it can without blocking long (TCP: at most ~2 s at exit),
- * then releases; NULL is fine. */
+	    const struct tr_hooks *hooks, struct perr *err);
+/* tr_drain(2 s) when nobody did, then releases; NULL is fine. */
 void	tr_close(struct transport *tr);
 
 /*
- * Sends one whole message (<msg> borrowed) holding <n_records> data
- * records. Returns 0 when sent or queued; -ENOBUFS when the TCP queue
- * would exceed queue_records (the message is dropped, its records
- * counted); another negative errno on a failure of a UDP send or a file
- * write (counted). Never blocks. TCP: a message without data records
- * (options, statistics) is dropped, counted in msgs_dropped, while no
- * connection is up or being made: the exporter's templates and options go
- * again on the next connection anyway.
+ * Sends one whole message (see struct tr_msg for ownership). Never
+ * blocks. Returns
+ *   0        sent, or queued (TCP: delivery is accounted later);
+ *   -ENOBUFS the queue is full: the message is dropped, counted;
+ *   another negative errno: this message failed, counted (UDP send error,
+ *            file write error); see tr_fatal() for whether the next one
+ *            can do better.
+ * A message without data records (n_records 0, options) and without
+ * TR_MSG_FIRST is dropped, counted, while a TCP collector is away: the
+ * exporter sends its options again on the next connection anyway.
  */
-int	tr_send(struct transport *tr, const uint8_t *msg, size_t len,
-	    uint32_t n_records);
-/* For TCP, puts a message ahead of the queue, never dropped (templates on
- * a new connection); otherwise like tr_send with no data records. */
-int	tr_send_first(struct transport *tr, const uint8_t *msg, size_t len);
+int	tr_send(struct transport *tr, const struct tr_msg *msg);
 
-/* Calls <fn> for each queued data message (TCP; none for the others), in
- * order, with its bytes borrowed and writable for the call: from a
- * tr_connect_cb, nothing of them is sent yet, so an exporter can renumber
- * the messages it queued to follow the templates it puts first. */
-typedef void (*tr_msg_fn)(uint8_t *msg, size_t len, void *arg);
-void	tr_foreach_queued(struct transport *tr, tr_msg_fn fn, void *arg);
-
-/* Does the timed work: TCP reconnect with backoff, pushing the queue out,
- * noticing a collector that closed; files are flushed. Call at least once
- * a second. <now_us> is the caller's clock, for its information: the
- * backoff runs on a monotonic clock of its own, immune to clock steps. */
+/* Timed work: TCP reconnect with backoff (resolving the name again),
+ * pushing the queue out, noticing a collector that closed; UDP collects
+ * the ICMP errors the kernel reported; files write their buffer out. Call
+ * at least once a second. <now_us> is informational: backoff runs on a
+ * monotonic clock of its own. */
 void	tr_poll(struct transport *tr, uint64_t now_us);
-
-/* 1 when messages can flow now (UDP and files: always). */
-int	tr_connected(const struct transport *tr);
 
 /* 0 when messages can flow now; else a negative errno and <why> (may be
  * NULL) says why in one sentence naming the collector, e.g. "collector
  * 'ipfix+tcp://127.0.0.1:9': connect failed: Connection refused (is it
- * listening?)". For the start-up check of a TCP collector. */
+ * listening?)". */
 int	tr_status(const struct transport *tr, struct perr *why);
+int	tr_connected(const struct transport *tr);	/* tr_status == 0 */
 
-/* At exit, before the counters are read: pushes queued messages out,
+/* 0 while the transport can still deliver; a negative errno once it never
+ * will (a closed pipe: -EPIPE). Transient failures (disk full, a refused
+ * datagram, a full queue) are counted and never make a transport fatal. */
+int	tr_fatal(const struct transport *tr);
+
+/*
+ * At exit, before the counters are read: pushes what is queued out,
  * waiting at most <timeout_ms> (TCP: connects once more if needed and
- * waits for the collector to acknowledge them). What is still queued
- * then is dropped and counted. Returns 0, or -ETIMEDOUT when messages
- * were dropped. tr_close() does this itself (2 s) when nobody did. */
+ * waits for the collector to acknowledge). Then messages never written
+ * are dropped (counted); TCP messages written but not acknowledged are
+ * counted as unacknowledged (the kernel keeps sending them after exit:
+ * the collector may or may not get them). Returns 0 when everything was
+ * delivered, -ETIMEDOUT otherwise.
+ */
 int	tr_drain(struct transport *tr, uint32_t timeout_ms);
 
+/* On SIGHUP (log rotation): files write their buffer out, close, and open
+ * the same path again (created when it was moved away, continued when it
+ * is still there), then on_connect runs so the new file starts with its
+ * templates. Other transports: 0, nothing done. Returns 0 or a negative
+ * errno with <err> set (the old file is kept then). */
+int	tr_reopen(struct transport *tr, struct perr *err);
+
 struct tr_stats {
-	uint64_t	msgs_sent;
-	uint64_t	bytes_sent;
-	uint64_t	msgs_dropped;	/* queue full, or send failed */
+	uint64_t	msgs_sent;	/* whole messages written to the kernel
+					 * or the file (a resend counts again) */
+	uint64_t	bytes_sent;	/* their bytes */
+	uint64_t	records_sent;	/* data records delivered: UDP handed
+					 * to the kernel, a file written, TCP
+					 * acknowledged by the collector */
+	uint64_t	msgs_dropped;	/* never went: queue full, send or
+					 * write failed, not written at exit */
 	uint64_t	records_dropped; /* data records in those */
-	uint64_t	reconnects;
-	size_t		queued_bytes;
+	uint64_t	msgs_refused;	/* UDP, of msgs_sent: reported refused
+					 * later by ICMP (nobody listening) */
+	uint64_t	records_refused; /* estimate: records of the datagram
+					 * sent just before each report (exact
+					 * on loopback and a LAN) */
+	uint64_t	msgs_unacked;	/* TCP at exit: written, not yet
+					 * acknowledged: fate unknown */
+	uint64_t	records_unacked;
+	uint64_t	reconnects;	/* TCP connections after the first */
+	uint64_t	reopens;	/* files reopened (tr_reopen) */
+	size_t		queued_bytes;	/* now in the transport's queue */
 	uint32_t	queued_records;
 };
 void	tr_get_stats(const struct transport *tr, struct tr_stats *s);

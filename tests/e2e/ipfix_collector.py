@@ -2,6 +2,7 @@
 """ipfix_collector.py - a small IPFIX collector for the end-to-end tests.
 
     ipfix_collector.py (--tcp PORT | --udp PORT) --out FILE [--no-read]
+                       [--rcvbuf BYTES]
 
 Listens on 127.0.0.1, splits the stream (TCP) or datagrams (UDP) into
 IPFIX messages (RFC 7011), learns templates and options templates per
@@ -17,7 +18,9 @@ collector killed with SIGKILL keeps everything it read:
 
 Flows are the records of templates 256-259 (l7probe's flow templates).
 --no-read accepts a TCP connection and never reads it, with a small
-receive buffer: a collector that stalls. It prints "listening" on stdout
+receive buffer: a collector that stalls. --rcvbuf BYTES sets a small
+receive buffer on a collector that reads (stopped with SIGSTOP, it holds
+little). It prints "listening" on stdout
 once it listens. Standard library only.
 """
 
@@ -121,11 +124,11 @@ def flow_of(v):
             num(v.get((0, 4))), num(v.get((0, 2)))]
 
 
-def serve_tcp(port, out, no_read):
+def serve_tcp(port, out, no_read, rcvbuf=0):
     ls = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    if no_read:
-        ls.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    if no_read or rcvbuf:
+        ls.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf or 4096)
     ls.bind(("127.0.0.1", port))
     ls.listen(4)
     print("listening", flush=True)
@@ -178,12 +181,14 @@ def main():
     g.add_argument("--udp", type=int)
     ap.add_argument("--out", required=True)
     ap.add_argument("--no-read", action="store_true")
+    ap.add_argument("--rcvbuf", type=int, default=0,
+                    help="TCP receive buffer, bytes (a small window)")
     a = ap.parse_args()
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     with open(a.out, "a") as out:
         try:
             if a.tcp:
-                serve_tcp(a.tcp, out, a.no_read)
+                serve_tcp(a.tcp, out, a.no_read, a.rcvbuf)
             else:
                 serve_udp(a.udp, out)
         except KeyboardInterrupt:

@@ -565,6 +565,56 @@ test_errors(void **unused)
 	assert_non_null(strstr(err.msg, "no-such-template"));
 }
 
+/* SIGHUP after logrotate moved the file (exp_reopen): the old file ends
+ * with what was buffered, the new one starts with its templates; both
+ * decode and no record is lost. */
+static void
+test_reopen_after_move(void **unused)
+{
+	static struct readback rb1, rb2;
+	struct exp_delivery d;
+	struct exp_conf conf;
+	struct exp_record rec;
+	struct exporter *ex;
+	struct flow fa, fb;
+	char path[64], moved[80];
+
+	(void)unused;
+	fill_app();
+	conf_init(&conf);
+	ex = open_file(path, sizeof(path), &conf);
+	snprintf(moved, sizeof(moved), "%s.1", path);
+	fill_flow4(&fa, 0xc0000201, 0xc6336402, 40000, 443, 3, 2);
+	fill_flow4(&fb, 0xc0000201, 0xc6336403, 40001, 443, 1, 0);
+	rec.app = &app;
+	rec.reason = FLOW_END_IDLE;
+	rec.flow = &fa;
+	assert_int_equal(exp_write(ex, &rec), 0);
+	assert_int_equal(rename(path, moved), 0);
+	assert_int_equal(exp_reopen(ex), 0);
+	rec.flow = &fb;
+	assert_int_equal(exp_write(ex, &rec), 0);
+	assert_int_equal(exp_finish(ex), 0);
+	/* The delivery counters, as a statistics line reads them. */
+	exp_get_delivery(ex, &d);
+	assert_int_equal(d.records_sent, 3);
+	assert_int_equal(d.records_dropped, 0);
+	assert_int_equal(d.records_queued, 0);
+	exp_close(ex);
+
+	read_file(moved, &rb1);
+	read_file(path, &rb2);
+	unlink(path);
+	unlink(moved);
+	assert_int_equal(rb1.n_flows, 2);	/* A, both directions */
+	assert_int_equal(rb2.n_flows, 1);	/* B, in the new file */
+	assert_int_equal(rb2.flows[0].pkts, 1);
+	/* The new file is whole by itself: templates, type and
+	 * application records again. */
+	assert_true(rb2.n_ies > 0);
+	assert_int_equal(rb2.n_apps, 1);
+}
+
 int
 main(void)
 {
@@ -574,6 +624,7 @@ main(void)
 		cmocka_unit_test(test_local_pen),
 		cmocka_unit_test(test_udp_mtu),
 		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_reopen_after_move),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

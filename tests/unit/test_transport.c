@@ -2,7 +2,10 @@
  * test_transport.c - the transports on loopback: target parsing, UDP to
  * a local socket, TCP to a local listener (templates first on every
  * connection, reconnect after the collector closes, the bounded queue
- * and its drop accounting, draining at exit), and files.
+ * and its drop accounting, draining at exit), and files; then the fault
+ * cases: refused datagrams, sequence stamping at the wire, a queue
+ * smaller than a message, a stalled collector at exit, a collector that
+ * moves, a full device, a file that cannot grow, rotation, a closed pipe.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -15,7 +18,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 #include <cmocka.h>
@@ -88,10 +94,11 @@ local_socket(int type, uint16_t *port)
 }
 
 static struct transport *
-open_tr(enum tr_kind kind, const char *target, uint32_t queue,
-    tr_connect_cb cb, void *arg, struct perr *err)
+open_tr(const char *kind, const char *target, uint32_t queue,
+    tr_connect_fn cb, void *arg, struct perr *err)
 {
 	struct transport_conf tc;
+	struct tr_hooks hooks = { NULL, cb, arg };
 
 	memset(&tc, 0, sizeof(tc));
 	tc.kind = kind;
@@ -99,7 +106,46 @@ open_tr(enum tr_kind kind, const char *target, uint32_t queue,
 	tc.default_port = 4739;
 	tc.queue_records = queue;
 	tc.name = "test-collector";
-	return tr_open(&tc, cb, arg, err);
+	return tr_open(&tc, &hooks, err);
+}
+
+/* tr_send of <len> bytes holding <n_records> records. */
+static int
+send_buf(struct transport *tr, const void *data, size_t len, uint32_t n)
+{
+	uint8_t copy[16384];
+	struct tr_msg m;
+
+	assert_true(len <= sizeof(copy));
+	memcpy(copy, data, len);
+	memset(&m, 0, sizeof(m));
+	m.data = copy;
+	m.len = len;
+	m.n_records = n;
+	m.n_seq = n;
+	return tr_send(tr, &m);
+}
+
+static int
+send_str(struct transport *tr, const char *s, size_t len, uint32_t n)
+{
+	return send_buf(tr, s, len, n);
+}
+
+/* Templates of a new stream. */
+static int
+send_first(struct transport *tr, const char *s, size_t len)
+{
+	uint8_t copy[256];
+	struct tr_msg m;
+
+	assert_true(len <= sizeof(copy));
+	memcpy(copy, s, len);
+	memset(&m, 0, sizeof(m));
+	m.data = copy;
+	m.len = len;
+	m.flags = TR_MSG_FIRST;
+	return tr_send(tr, &m);
 }
 
 static void
@@ -115,12 +161,12 @@ test_udp(void **unused)
 	(void)unused;
 	fd = local_socket(SOCK_DGRAM, &port);
 	snprintf(target, sizeof(target), "127.0.0.1:%u", port);
-	tr = open_tr(TR_UDP, target, 0, NULL, NULL, &err);
+	tr = open_tr("udp", target, 0, NULL, NULL, &err);
 	assert_non_null(tr);
 	assert_true(tr_connected(tr));
 	assert_int_equal(tr_status(tr, NULL), 0);
-	assert_int_equal(tr_send(tr, (const uint8_t *)"first", 5, 1), 0);
-	assert_int_equal(tr_send(tr, (const uint8_t *)"second!", 7, 2), 0);
+	assert_int_equal(send_str(tr, "first", 5, 1), 0);
+	assert_int_equal(send_str(tr, "second!", 7, 2), 0);
 	assert_int_equal(recv(fd, buf, sizeof(buf), 0), 5);
 	assert_memory_equal(buf, "first", 5);
 	assert_int_equal(recv(fd, buf, sizeof(buf), 0), 7);
@@ -129,7 +175,6 @@ test_udp(void **unused)
 	assert_int_equal(st.msgs_sent, 2);
 	assert_int_equal(st.bytes_sent, 12);
 	assert_int_equal(st.msgs_dropped, 0);
-	tr_foreach_queued(tr, NULL, NULL);	/* UDP queues nothing */
 	assert_int_equal(tr_drain(tr, 10), 0);
 	tr_close(tr);
 	close(fd);
@@ -137,18 +182,18 @@ test_udp(void **unused)
 	/* Nobody listening: sends do not fail the caller for good. */
 	fd = local_socket(SOCK_DGRAM, &port);
 	close(fd);
-	tr = open_tr(TR_UDP, target, 0, NULL, NULL, &err);
+	tr = open_tr("udp", target, 0, NULL, NULL, &err);
 	assert_non_null(tr);
-	tr_send(tr, (const uint8_t *)"x", 1, 1);
+	send_str(tr, "x", 1, 1);
 	usleep(10000);
-	tr_send(tr, (const uint8_t *)"y", 1, 1);
+	send_str(tr, "y", 1, 1);
 	tr_close(tr);
 
-	tr = open_tr(TR_UDP, "no-such-host.invalid:4739", 0, NULL, NULL, &err);
+	tr = open_tr("udp", "no-such-host.invalid:4739", 0, NULL, NULL, &err);
 	assert_null(tr);
 	assert_non_null(strstr(err.msg,
 	    "cannot resolve 'no-such-host.invalid'"));
-	tr = open_tr(TR_UDP, "127.0.0.1:99999", 0, NULL, NULL, &err);
+	tr = open_tr("udp", "127.0.0.1:99999", 0, NULL, NULL, &err);
 	assert_null(tr);
 	assert_non_null(strstr(err.msg, "bad port '99999'"));
 }
@@ -175,9 +220,9 @@ test_udp_v6(void **unused)
 	}
 	getsockname(fd, (struct sockaddr *)&sin6, &len);
 	snprintf(target, sizeof(target), "[::1]:%u", ntohs(sin6.sin6_port));
-	tr = open_tr(TR_UDP, target, 0, NULL, NULL, &err);
+	tr = open_tr("udp", target, 0, NULL, NULL, &err);
 	assert_non_null(tr);
-	assert_int_equal(tr_send(tr, (const uint8_t *)"six", 3, 1), 0);
+	assert_int_equal(send_str(tr, "six", 3, 1), 0);
 	assert_int_equal(recv(fd, buf, sizeof(buf), 0), 3);
 	tr_close(tr);
 	close(fd);
@@ -197,8 +242,7 @@ on_connect(struct transport *tr, void *arg)
 
 	cs->calls++;
 	snprintf(cs->tmpl, sizeof(cs->tmpl), "T%d;", cs->calls);
-	assert_int_equal(tr_send_first(tr, (const uint8_t *)cs->tmpl,
-	    strlen(cs->tmpl)), 0);
+	assert_int_equal(send_first(tr, cs->tmpl, strlen(cs->tmpl)), 0);
 }
 
 /* Reads from <fd> until <want> bytes came or 3 s passed. */
@@ -250,12 +294,12 @@ test_tcp_templates_and_reconnect(void **unused)
 	(void)unused;
 	lfd = local_socket(SOCK_STREAM, &port);
 	snprintf(target, sizeof(target), "127.0.0.1:%u", port);
-	tr = open_tr(TR_TCP, target, 100, on_connect, &cs, &err);
+	tr = open_tr("tcp", target, 100, on_connect, &cs, &err);
 	assert_non_null(tr);
 	assert_int_equal(cs.calls, 1);
 	assert_true(tr_connected(tr));
-	assert_int_equal(tr_send(tr, (const uint8_t *)"D1;", 3, 1), 0);
-	assert_int_equal(tr_send(tr, (const uint8_t *)"D2;", 3, 1), 0);
+	assert_int_equal(send_str(tr, "D1;", 3, 1), 0);
+	assert_int_equal(send_str(tr, "D2;", 3, 1), 0);
 	cfd = accept(lfd, NULL, NULL);
 	assert_true(cfd >= 0);
 	read_all(cfd, buf, sizeof(buf), 9);
@@ -268,9 +312,9 @@ test_tcp_templates_and_reconnect(void **unused)
 		tr_poll(tr, 0);
 	}
 	assert_false(tr_connected(tr));
-	assert_int_equal(tr_send(tr, (const uint8_t *)"D3;", 3, 1), 0);
+	assert_int_equal(send_str(tr, "D3;", 3, 1), 0);
 	/* Zero-record messages while down: the exporter resends them. */
-	assert_int_equal(tr_send(tr, (const uint8_t *)"O;", 2, 0), 0);
+	assert_int_equal(send_str(tr, "O;", 2, 0), 0);
 	tr_get_stats(tr, &st);
 	assert_int_equal(st.queued_records, 1);
 	/* Backoff: the next attempt comes after about a second. */
@@ -291,25 +335,6 @@ test_tcp_templates_and_reconnect(void **unused)
 	close(lfd);
 }
 
-/* tr_foreach_queued: the queued messages, in order. */
-struct seen {
-	int	n;
-	char	text[64];
-};
-
-static void
-note_msg(uint8_t *msg, size_t len, void *arg)
-{
-	struct seen *sn = arg;
-	size_t have = strlen(sn->text);
-
-	sn->n++;
-	if (have + len < sizeof(sn->text)) {
-		memcpy(sn->text + have, msg, len);
-		sn->text[have + len] = '\0';
-	}
-}
-
 static void
 test_tcp_queue_full_and_late_collector(void **unused)
 {
@@ -318,7 +343,6 @@ test_tcp_queue_full_and_late_collector(void **unused)
 	struct tr_stats st;
 	struct perr err, why;
 	char target[32], buf[256];
-	struct seen sn = { 0, "" };
 	uint16_t port = 0;
 	int lfd, cfd;
 
@@ -327,7 +351,7 @@ test_tcp_queue_full_and_late_collector(void **unused)
 	lfd = local_socket(SOCK_DGRAM, &port);
 	close(lfd);
 	snprintf(target, sizeof(target), "127.0.0.1:%u", port);
-	tr = open_tr(TR_TCP, target, 3, on_connect, &cs, &err);
+	tr = open_tr("tcp", target, 3, on_connect, &cs, &err);
 	assert_non_null(tr);	/* not fatal: it keeps trying */
 	assert_false(tr_connected(tr));
 	assert_int_equal(tr_status(tr, &why), -ECONNREFUSED);
@@ -336,12 +360,9 @@ test_tcp_queue_full_and_late_collector(void **unused)
 	assert_int_equal(cs.calls, 0);
 
 	/* Three records fit the queue, the fourth is dropped, counted. */
-	assert_int_equal(tr_send(tr, (const uint8_t *)"A;", 2, 2), 0);
-	assert_int_equal(tr_send(tr, (const uint8_t *)"B;", 2, 1), 0);
-	assert_int_equal(tr_send(tr, (const uint8_t *)"C;", 2, 1), -ENOBUFS);
-	tr_foreach_queued(tr, note_msg, &sn);
-	assert_int_equal(sn.n, 2);
-	assert_string_equal(sn.text, "A;B;");
+	assert_int_equal(send_str(tr, "A;", 2, 2), 0);
+	assert_int_equal(send_str(tr, "B;", 2, 1), 0);
+	assert_int_equal(send_str(tr, "C;", 2, 1), -ENOBUFS);
 	tr_get_stats(tr, &st);
 	assert_int_equal(st.queued_records, 3);
 	assert_int_equal(st.records_dropped, 1);
@@ -379,9 +400,9 @@ test_tcp_drain_drops_at_exit(void **unused)
 	fd = local_socket(SOCK_DGRAM, &port);
 	close(fd);
 	snprintf(target, sizeof(target), "127.0.0.1:%u", port);
-	tr = open_tr(TR_TCP, target, 10, NULL, NULL, &err);
+	tr = open_tr("tcp", target, 10, NULL, NULL, &err);
 	assert_non_null(tr);
-	assert_int_equal(tr_send(tr, (const uint8_t *)"A;", 2, 4), 0);
+	assert_int_equal(send_str(tr, "A;", 2, 4), 0);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	assert_int_equal(tr_drain(tr, 300), -ETIMEDOUT);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
@@ -414,12 +435,12 @@ test_tcp_slow_collector_never_blocks(void **unused)
 	lfd = local_socket(SOCK_STREAM, &port);
 	setsockopt(lfd, SOL_SOCKET, SO_RCVBUF, &small, sizeof(small));
 	snprintf(target, sizeof(target), "127.0.0.1:%u", port);
-	tr = open_tr(TR_TCP, target, 500, NULL, NULL, &err);
+	tr = open_tr("tcp", target, 500, NULL, NULL, &err);
 	assert_non_null(tr);
 	memset(msg, 'x', sizeof(msg));
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	for (i = 0; i < 2000; i++)
-		if (tr_send(tr, msg, sizeof(msg), 1) == -ENOBUFS)
+		if (send_buf(tr, msg, sizeof(msg), 1) == -ENOBUFS)
 			dropped++;
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	assert_true((t1.tv_sec - t0.tv_sec) * 1000 +
@@ -427,8 +448,13 @@ test_tcp_slow_collector_never_blocks(void **unused)
 	assert_true(dropped > 0);
 	tr_get_stats(tr, &st);
 	assert_int_equal(st.records_dropped, (uint64_t)dropped);
-	assert_true(st.queued_records <= 500);
-	tr_close(tr);		/* drains for at most 2 s, then drops */
+	/* Every record is accounted for once: sent, dropped or unacked. */
+	tr_drain(tr, 200);
+	tr_get_stats(tr, &st);
+	assert_int_equal(st.records_sent + st.records_dropped +
+	    st.records_unacked, 2000);
+	assert_int_equal(st.queued_records, 0);
+	tr_close(tr);
 	close(lfd);
 }
 
@@ -447,10 +473,10 @@ test_file(void **unused)
 	fd = mkstemp(path);
 	assert_true(fd >= 0);
 	close(fd);
-	tr = open_tr(TR_FILE, path, 0, NULL, NULL, &err);
+	tr = open_tr("file", path, 0, NULL, NULL, &err);
 	assert_non_null(tr);
-	assert_int_equal(tr_send(tr, (const uint8_t *)"abc", 3, 1), 0);
-	assert_int_equal(tr_send_first(tr, (const uint8_t *)"de", 2), 0);
+	assert_int_equal(send_str(tr, "abc", 3, 1), 0);
+	assert_int_equal(send_first(tr, "de", 2), 0);
 	tr_poll(tr, 0);
 	tr_get_stats(tr, &st);
 	assert_int_equal(st.msgs_sent, 2);
@@ -463,10 +489,442 @@ test_file(void **unused)
 	fclose(fp);
 	unlink(path);
 
-	tr = open_tr(TR_FILE, "/nonexistent-dir/x.ipfix", 0, NULL, NULL, &err);
+	tr = open_tr("file", "/nonexistent-dir/x.ipfix", 0, NULL, NULL, &err);
 	assert_null(tr);
 	assert_non_null(strstr(err.msg, "cannot create '/nonexistent-dir/"
 	    "x.ipfix'"));
+}
+
+/* Fault cases and the new contract -------------------------------------- */
+
+/* UDP with nobody listening: every datagram the kernel took is sent, and
+ * every one the collector's host refused (ICMP) is counted as refused,
+ * the last one too (tr_drain collects its report). */
+static void
+test_udp_refused_counted(void **unused)
+{
+	struct transport *tr;
+	struct tr_stats st;
+	struct perr err;
+	char target[32];
+	uint16_t port = 0;
+	int fd, i;
+
+	(void)unused;
+	fd = local_socket(SOCK_DGRAM, &port);
+	close(fd);
+	snprintf(target, sizeof(target), "127.0.0.1:%u", port);
+	tr = open_tr("udp", target, 0, NULL, NULL, &err);
+	assert_non_null(tr);
+	for (i = 0; i < 5; i++) {
+		assert_int_equal(send_str(tr, "abcd", 4, 3), 0);
+		usleep(5000);	/* the ICMP error comes back meanwhile */
+	}
+	assert_int_equal(tr_drain(tr, 500), 0);
+	tr_get_stats(tr, &st);
+	assert_int_equal(st.msgs_sent, 5);
+	assert_int_equal(st.msgs_dropped, 0);
+	assert_int_equal(st.msgs_refused, 5);
+	assert_int_equal(st.records_refused, 15);
+	tr_close(tr);
+}
+
+/* The stamp hook: called right before a message goes on the wire, once
+ * per connection it goes on; a dropped message is never stamped. */
+struct stamper {
+	uint32_t	next;
+	int		calls;
+	int		on_connect;
+};
+
+static void
+stamp_digit(uint8_t *data, size_t len, uint32_t n_seq, void *arg)
+{
+	struct stamper *sp = arg;
+
+	assert_true(len >= 2);
+	data[1] = (uint8_t)('0' + sp->next % 10);
+	sp->next += n_seq;
+	sp->calls++;
+}
+
+static void
+connect_count(struct transport *tr, void *arg)
+{
+	struct stamper *sp = arg;
+
+	(void)tr;
+	sp->on_connect++;
+}
+
+static void
+test_tcp_stamp_at_wire(void **unused)
+{
+	struct stamper sp = { 0, 0, 0 };
+	struct tr_hooks hooks = { stamp_digit, connect_count, &sp };
+	struct transport_conf tc;
+	struct transport *tr;
+	struct perr err;
+	char target[32], buf[64];
+	uint16_t port = 0;
+	int lfd, cfd;
+
+	(void)unused;
+	lfd = local_socket(SOCK_DGRAM, &port);
+	close(lfd);
+	snprintf(target, sizeof(target), "127.0.0.1:%u", port);
+	memset(&tc, 0, sizeof(tc));
+	tc.kind = "tcp";
+	tc.target = target;
+	tc.queue_records = 2;
+	tc.name = "c";
+	tr = tr_open(&tc, &hooks, &err);
+	assert_non_null(tr);
+	/* Queued while nobody listens: not stamped yet. */
+	assert_int_equal(send_str(tr, "A?;", 3, 1), 0);
+	assert_int_equal(send_str(tr, "B?;", 3, 1), 0);
+	assert_int_equal(send_str(tr, "C?;", 3, 1), -ENOBUFS);
+	assert_int_equal(sp.calls, 0);
+	lfd = local_socket(SOCK_STREAM, &port);
+	assert_true(wait_connected(tr, 3000));
+	assert_int_equal(sp.on_connect, 1);
+	assert_int_equal(send_str(tr, "D?;", 3, 1), 0);
+	cfd = accept(lfd, NULL, NULL);
+	assert_true(cfd >= 0);
+	read_all(cfd, buf, sizeof(buf), 9);
+	/* Gapless on the wire: the dropped C took no number. */
+	assert_string_equal(buf, "A0;B1;D2;");
+	assert_int_equal(tr_drain(tr, 1000), 0);
+	tr_close(tr);
+	close(cfd);
+	close(lfd);
+}
+
+/* --export-queue smaller than one message: a healthy collector still
+ * gets everything (one message always fits). */
+static void
+test_tcp_queue_smaller_than_a_message(void **unused)
+{
+	struct transport *tr;
+	struct tr_stats st;
+	struct perr err;
+	char target[32], buf[256];
+	uint16_t port = 0;
+	int lfd, cfd, i;
+
+	(void)unused;
+	lfd = local_socket(SOCK_STREAM, &port);
+	snprintf(target, sizeof(target), "127.0.0.1:%u", port);
+	tr = open_tr("tcp", target, 1, NULL, NULL, &err);
+	assert_non_null(tr);
+	cfd = accept(lfd, NULL, NULL);
+	assert_true(cfd >= 0);
+	for (i = 0; i < 20; i++)
+		assert_int_equal(send_str(tr, "0123456789", 10, 10), 0);
+	assert_int_equal(read_all(cfd, buf, sizeof(buf), 200), 200);
+	assert_int_equal(tr_drain(tr, 1000), 0);
+	tr_get_stats(tr, &st);
+	assert_int_equal(st.records_dropped, 0);
+	assert_int_equal(st.records_sent, 200);
+	tr_close(tr);
+	close(cfd);
+	close(lfd);
+}
+
+/* A collector that stops reading (SIGSTOP) at exit: what is in the socket
+ * is unacknowledged, not dropped, and it does arrive once the collector
+ * reads again; what never left the queue is dropped. */
+static void
+test_tcp_unacked_at_exit(void **unused)
+{
+	static uint8_t msg[4000];
+	struct transport *tr;
+	struct tr_stats st;
+	struct perr err;
+	char target[32];
+	uint16_t port = 0;
+	int lfd, cfd, i, small = 8192;
+	size_t got = 0;
+	ssize_t n;
+	struct pollfd pfd;
+
+	(void)unused;
+	lfd = local_socket(SOCK_STREAM, &port);
+	setsockopt(lfd, SOL_SOCKET, SO_RCVBUF, &small, sizeof(small));
+	snprintf(target, sizeof(target), "127.0.0.1:%u", port);
+	tr = open_tr("tcp", target, 1000000, NULL, NULL, &err);
+	assert_non_null(tr);
+	small = 8192;
+	cfd = accept(lfd, NULL, NULL);
+	assert_true(cfd >= 0);
+	memset(msg, 'm', sizeof(msg));
+	for (i = 0; i < 500; i++)
+		assert_int_equal(send_buf(tr, msg, sizeof(msg), 1), 0);
+	assert_int_equal(tr_drain(tr, 300), -ETIMEDOUT);
+	tr_get_stats(tr, &st);
+	assert_int_equal(st.records_sent + st.records_dropped +
+	    st.records_unacked, 500);
+	assert_true(st.records_unacked > 0);
+	tr_close(tr);
+	/* The collector reads again: the unacknowledged arrive. */
+	pfd.fd = cfd;
+	pfd.events = POLLIN;
+	while (poll(&pfd, 1, 1000) > 0) {
+		static uint8_t rbuf[65536];
+
+		if ((n = recv(cfd, rbuf, sizeof(rbuf), 0)) <= 0)
+			break;
+		got += (size_t)n;
+	}
+	/* Only a partly written message can arrive cut, none is lost. */
+	assert_true(got / sizeof(msg) >= st.records_sent + st.records_unacked -
+	    1);
+	assert_true(got / sizeof(msg) <= 500 - st.records_dropped);
+	close(cfd);
+	close(lfd);
+}
+
+/* A collector given by name is resolved again for every new connection:
+ * it moves from 127.0.0.1 to 127.0.0.2 and keeps receiving. */
+static int resolve_calls;
+static const char *resolve_to = "127.0.0.1";
+
+static int
+fake_resolve(const char *host, const char *port, const struct addrinfo *hints,
+    struct addrinfo **res)
+{
+	assert_string_equal(host, "collector.test");
+	resolve_calls++;
+	return getaddrinfo(resolve_to, port, hints, res);
+}
+
+static int
+bind_on(const char *addr, uint16_t port)
+{
+	struct sockaddr_in sin;
+	int fd = socket(AF_INET, SOCK_STREAM, 0), one = 1;
+
+	assert_true(fd >= 0);
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	inet_pton(AF_INET, addr, &sin.sin_addr);
+	sin.sin_port = htons(port);
+	if (bind(fd, (struct sockaddr *)&sin, sizeof(sin)) == -1) {
+		close(fd);
+		return -1;
+	}
+	assert_int_equal(listen(fd, 4), 0);
+	return fd;
+}
+
+static void
+test_tcp_resolve_per_reconnect(void **unused)
+{
+	struct transport_conf tc;
+	struct transport *tr;
+	struct perr err;
+	char target[48], buf[64];
+	uint16_t port = 0;
+	int l1, l2, c1, c2, i;
+
+	(void)unused;
+	l1 = local_socket(SOCK_STREAM, &port);
+	if ((l2 = bind_on("127.0.0.2", port)) == -1) {
+		close(l1);
+		skip();		/* no 127.0.0.2 on this loopback */
+	}
+	snprintf(target, sizeof(target), "collector.test:%u", port);
+	memset(&tc, 0, sizeof(tc));
+	tc.kind = "tcp";
+	tc.target = target;
+	tc.queue_records = 100;
+	tc.name = "c";
+	tc.resolve = fake_resolve;
+	resolve_calls = 0;
+	resolve_to = "127.0.0.1";
+	tr = tr_open(&tc, NULL, &err);
+	assert_non_null(tr);
+	assert_int_equal(resolve_calls, 1);
+	c1 = accept(l1, NULL, NULL);
+	assert_true(c1 >= 0);
+	assert_int_equal(send_str(tr, "one;", 4, 1), 0);
+	read_all(c1, buf, sizeof(buf), 4);
+	assert_string_equal(buf, "one;");
+	/* The collector moves: the old one goes away, the name changes. */
+	resolve_to = "127.0.0.2";
+	close(c1);
+	close(l1);
+	for (i = 0; i < 50 && tr_connected(tr); i++) {
+		usleep(10000);
+		tr_poll(tr, 0);
+	}
+	assert_int_equal(send_str(tr, "two;", 4, 1), 0);
+	assert_true(wait_connected(tr, 3000));
+	assert_true(resolve_calls >= 2);
+	c2 = accept(l2, NULL, NULL);
+	assert_true(c2 >= 0);
+	read_all(c2, buf, sizeof(buf), 4);
+	assert_string_equal(buf, "two;");
+	assert_int_equal(tr_drain(tr, 1000), 0);
+	tr_close(tr);
+	close(c2);
+	close(l2);
+}
+
+/* A file on a full device: nothing counted as written. */
+static void
+test_file_dev_full(void **unused)
+{
+	struct transport *tr;
+	struct tr_stats st;
+	struct perr err;
+	int i;
+
+	(void)unused;
+	tr = open_tr("file", "/dev/full", 0, NULL, NULL, &err);
+	if (tr == NULL)
+		skip();
+	for (i = 0; i < 10; i++)
+		assert_int_equal(send_str(tr, "{\"a\":1}\n", 8, 1), 0);
+	assert_int_equal(tr_drain(tr, 0), -ETIMEDOUT);
+	tr_get_stats(tr, &st);
+	assert_int_equal(st.records_sent, 0);
+	assert_int_equal(st.bytes_sent, 0);
+	assert_int_equal(st.records_dropped, 10);
+	/* Transient: the next write is tried again. */
+	assert_int_equal(tr_fatal(tr), 0);
+	tr_close(tr);
+}
+
+/* A file that cannot grow past 1000 bytes (RLIMIT_FSIZE, as a full disk):
+ * the file keeps whole messages only, the counters say which. */
+static void
+test_file_cut_back_to_whole_messages(void **unused)
+{
+	char path[] = "/tmp/l7probe-test-tr-XXXXXX";
+	static char line[300];
+	struct rlimit old, lim;
+	struct transport *tr;
+	struct tr_stats st;
+	struct perr err;
+	struct stat sb;
+	int fd, i;
+
+	(void)unused;
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	close(fd);
+	memset(line, 'x', sizeof(line));
+	line[sizeof(line) - 1] = '\n';
+	signal(SIGXFSZ, SIG_IGN);
+	assert_int_equal(getrlimit(RLIMIT_FSIZE, &old), 0);
+	lim = old;
+	lim.rlim_cur = 1000;
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
+	tr = open_tr("file", path, 0, NULL, NULL, &err);
+	assert_non_null(tr);
+	for (i = 0; i < 10; i++)
+		assert_int_equal(send_str(tr, line, sizeof(line), 2), 0);
+	assert_int_equal(tr_drain(tr, 0), -ETIMEDOUT);
+	tr_get_stats(tr, &st);
+	tr_close(tr);
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &old), 0);
+	assert_int_equal(stat(path, &sb), 0);
+	/* 3 whole lines of 300 bytes; the cut fourth was taken back. */
+	assert_int_equal(sb.st_size, 900);
+	assert_int_equal(st.msgs_sent, 3);
+	assert_int_equal(st.bytes_sent, 900);
+	assert_int_equal(st.records_sent, 6);
+	assert_int_equal(st.records_dropped, 14);
+	unlink(path);
+}
+
+/* SIGHUP after logrotate moved the file: the buffered message goes to the
+ * old file, a new file is created and starts with the templates. */
+static void
+tmpl_first(struct transport *tr, void *arg)
+{
+	int *calls = arg;
+
+	(*calls)++;
+	assert_int_equal(send_first(tr, "T;", 2), 0);
+}
+
+static void
+test_file_reopen_after_move(void **unused)
+{
+	char path[] = "/tmp/l7probe-test-tr-XXXXXX", moved[64], buf[64];
+	struct transport *tr;
+	struct tr_stats st;
+	struct perr err;
+	FILE *fp;
+	int fd, calls = 0;
+	size_t n;
+
+	(void)unused;
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	close(fd);
+	snprintf(moved, sizeof(moved), "%s.1", path);
+	tr = open_tr("file", path, 0, tmpl_first, &calls, &err);
+	assert_non_null(tr);
+	assert_int_equal(calls, 1);
+	assert_int_equal(send_str(tr, "a;", 2, 1), 0);
+	assert_int_equal(rename(path, moved), 0);
+	assert_int_equal(send_str(tr, "b;", 2, 1), 0);	/* still buffered */
+	assert_int_equal(tr_reopen(tr, &err), 0);
+	assert_int_equal(calls, 2);
+	assert_int_equal(send_str(tr, "c;", 2, 1), 0);
+	assert_int_equal(tr_drain(tr, 0), 0);
+	tr_get_stats(tr, &st);
+	assert_int_equal(st.records_sent, 3);
+	assert_int_equal(st.reopens, 1);
+	tr_close(tr);
+	fp = fopen(moved, "rb");
+	assert_non_null(fp);
+	n = fread(buf, 1, sizeof(buf) - 1, fp);
+	buf[n] = '\0';
+	fclose(fp);
+	assert_string_equal(buf, "T;a;b;");
+	fp = fopen(path, "rb");
+	assert_non_null(fp);
+	n = fread(buf, 1, sizeof(buf) - 1, fp);
+	buf[n] = '\0';
+	fclose(fp);
+	assert_string_equal(buf, "T;c;");
+	unlink(path);
+	unlink(moved);
+}
+
+/* A pipe whose reader went away: fatal, quiet, counted. */
+static void
+test_file_closed_pipe_is_fatal(void **unused)
+{
+	struct transport *tr;
+	struct tr_stats st;
+	struct perr err;
+	int p[2], saved;
+
+	(void)unused;
+	signal(SIGPIPE, SIG_IGN);
+	assert_int_equal(pipe(p), 0);
+	close(p[0]);
+	saved = dup(STDOUT_FILENO);
+	dup2(p[1], STDOUT_FILENO);
+	tr = open_tr("file", "-", 0, NULL, NULL, &err);
+	assert_non_null(tr);
+	assert_int_equal(send_str(tr, "x\n", 2, 1), 0);
+	assert_int_equal(tr_drain(tr, 0), -ETIMEDOUT);
+	assert_int_equal(tr_fatal(tr), -EPIPE);
+	assert_int_equal(send_str(tr, "y\n", 2, 1), -EPIPE);
+	tr_get_stats(tr, &st);
+	assert_int_equal(st.records_dropped, 2);
+	assert_int_equal(st.records_sent, 0);
+	tr_close(tr);
+	dup2(saved, STDOUT_FILENO);
+	close(saved);
+	close(p[1]);
 }
 
 int
@@ -481,6 +939,15 @@ main(void)
 		cmocka_unit_test(test_tcp_drain_drops_at_exit),
 		cmocka_unit_test(test_tcp_slow_collector_never_blocks),
 		cmocka_unit_test(test_file),
+		cmocka_unit_test(test_udp_refused_counted),
+		cmocka_unit_test(test_tcp_stamp_at_wire),
+		cmocka_unit_test(test_tcp_queue_smaller_than_a_message),
+		cmocka_unit_test(test_tcp_unacked_at_exit),
+		cmocka_unit_test(test_tcp_resolve_per_reconnect),
+		cmocka_unit_test(test_file_dev_full),
+		cmocka_unit_test(test_file_cut_back_to_whole_messages),
+		cmocka_unit_test(test_file_reopen_after_move),
+		cmocka_unit_test(test_file_closed_pipe_is_fatal),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
