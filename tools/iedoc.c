@@ -9,6 +9,9 @@
  *	iedoc goflow2       goflow2 mapping (YAML)
  *	iedoc telegraf      Telegraf inputs.netflow PEN file (CSV)
  *
+ * The bundled plugins are loaded first, so their fields are documented
+ * and in the collector files like the built-in ones.
+ *
  * Run by "make ie-docs", which rewrites the files in the source tree;
  * they are committed. Output goes to stdout. Not installed.
  */
@@ -19,6 +22,7 @@
 #include <string.h>
 
 #include "ie/ie.h"
+#include "plugin/plugin.h"
 
 /* "L7_PROTO_NAME" -> "l7_proto_name", "applicationName" ->
  * "application_name": a field name for collectors. Anything but letters
@@ -105,6 +109,20 @@ is_uint(enum ie_type t)
 	    t == IE_T_DATETIME_MS;
 }
 
+/* " (with `--plugin NAME`)" for a bundled plugin's field, else "". */
+static const char *
+plugin_note(const struct ie_def *d, char *buf, size_t size)
+{
+	const char *q;
+
+	if (!(d->flags & IE_F_EXT) || d->owner == NULL ||
+	    (q = strchr(d->owner, '\'')) == NULL)
+		return "";
+	snprintf(buf, size, " (with `--plugin %.*s`)",
+	    (int)strcspn(q + 1, "'"), q + 1);
+	return buf;
+}
+
 /* Elements a collector needs to be told about: every enterprise one,
  * and the IANA application elements, which few collectors map. */
 static int
@@ -147,6 +165,7 @@ md(void)
 {
 	const struct ie_def *d;
 	char v9[32], v9len[16], len[16], pen[16], rname[96], cell[256];
+	char note[96];
 	size_t i;
 
 	puts("# Information Elements\n");
@@ -172,7 +191,12 @@ md(void)
 	    "templates (v9 has no PEN). Strings are\n  fixed-length, "
 	    "NUL-padded, in v9.");
 	puts("- **Templates**: in the built-in `default` / `minimal` "
-	    "template.\n");
+	    "template.");
+	puts("- **Plugin fields** (doc/plugins.md): the bundled plugins' "
+	    "fields are in\n  records only when the plugin is loaded "
+	    "(`--plugin`); then they join the\n  `default` template. They "
+	    "are numbered under l7probe's PEN, and in NetFlow\n  v9 as "
+	    "49152 + id.\n");
 	puts("| Name | PEN | ID | Type | IPFIX length | v9 type | v9 length "
 	    "| Semantics, units | default | minimal | Meaning |");
 	puts("|---|---|---|---|---|---|---|---|---|---|---|");
@@ -187,21 +211,24 @@ md(void)
 		else
 			snprintf(len, sizeof(len), "%u", d->len);
 		printf("| `%s` | %s | %u | %s | %s | %s | %s | %s%s%s | %s | "
-		    "%s | %s%s |\n", d->name, pen, d->id, ie_type_name(d->type),
-		    len, v9, v9len, semantics_name(d->semantics),
-		    d->units != 0 ? ", " : "", units_name(d->units),
-		    in_template("default", d), in_template("minimal", d),
+		    "%s | %s%s%s |\n", d->name, pen, d->id,
+		    ie_type_name(d->type), len, v9, v9len,
+		    semantics_name(d->semantics), d->units != 0 ? ", " : "",
+		    units_name(d->units), in_template("default", d),
+		    in_template("minimal", d),
 		    md_cell(d->desc, cell, sizeof(cell)),
 		    d->flags & IE_F_V4 ? " (IPv4 records)" :
-		    d->flags & IE_F_V6 ? " (IPv6 records)" : "");
+		    d->flags & IE_F_V6 ? " (IPv6 records)" : "",
+		    plugin_note(d, note, sizeof(note)));
 	}
 	puts("\n## Reverse elements (`--biflow`)\n");
 	puts("With `--biflow` a flow is one RFC 5103 record: each "
 	    "per-direction element is\nfollowed by its reverse counterpart, "
 	    "carrying the values of the reverse\ndirection. IANA elements "
 	    "reverse into PEN 29305 with the same id; enterprise\nelements "
-	    "keep their PEN with bit 0x4000 set in the id. The forward start "
-	    "and\nend times then span both directions.\n");
+	    "keep their PEN with bit 0x4000 set in the id. Forward elements, "
+	    "times\nincluded, describe the forward direction only (RFC "
+	    "5103).\n");
 	puts("| Reverse name | PEN | ID | of |");
 	puts("|---|---|---|---|");
 	for (i = 0; (d = ie_at(i)) != NULL; i++) {
@@ -449,13 +476,31 @@ telegraf(void)
 		snake(d->name, name, sizeof(name));
 		printf("%" PRIu32 ".%u,%s,%s\n", d->pen, d->id, name,
 		    d->type == IE_T_STRING ? "string" : is_uint(d->type) ?
-		    "uint" : "hex");
+		    "uint" : d->type == IE_T_SIGNED64 ? "int" :
+		    d->type == IE_T_FLOAT64 ? "float64" :
+		    d->type == IE_T_IPV4_ADDRESS ||
+		    d->type == IE_T_IPV6_ADDRESS ? "ip" : "hex");
 	}
 }
 
 int
 main(int argc, char **argv)
 {
+	struct plug_set_conf pc;
+	struct plug_set *ps;
+	struct perr err;
+	int n;
+
+	/* Every bundled plugin, for its fields. */
+	memset(&pc, 0, sizeof(pc));
+	pc.specs = plug_bundled_names();
+	for (n = 0; pc.specs[n] != NULL; n++)
+		;
+	pc.n_specs = n;
+	if ((ps = plug_set_new(&pc, &err)) == NULL) {
+		fprintf(stderr, "iedoc: %s\n", err.msg);
+		return 1;
+	}
 	if (argc >= 2 && strcmp(argv[1], "md") == 0)
 		md();
 	else if (argc >= 3 && strcmp(argv[1], "libfds") == 0)
@@ -469,7 +514,9 @@ main(int argc, char **argv)
 	else {
 		fputs("usage: iedoc md | libfds PEN | pmacct | goflow2 | "
 		    "telegraf\n", stderr);
+		plug_set_free(ps);
 		return 2;
 	}
+	plug_set_free(ps);
 	return ferror(stdout) ? 1 : 0;
 }

@@ -234,6 +234,9 @@ struct ipfix_priv {
 	uint64_t		flow_records;	/* handed to the transport */
 	uint64_t		too_big;	/* records that fit no message */
 	uint64_t		apps_unlisted;	/* beyond APP_MAX */
+	int			no_family[2];	/* template cannot carry IPv4
+						 * [0] / IPv6 [1] records */
+	uint64_t		skipped_family;	/* flow records skipped so */
 };
 
 /* Logs a libfixbuf error once per exporter; clears it. */
@@ -432,17 +435,8 @@ app_fill(struct app_rec *r, const struct app_ent *a, uint32_t domain)
 	r->domain = domain;
 	memcpy(r->name, a->name, strnlen(a->name, sizeof(a->name)));
 	memcpy(r->cat, a->cat, strnlen(a->cat, sizeof(a->cat)));
-	/* As ie.h IE_V_APP_ID: engine 20 (PANA-L7-PEN), ntop's PEN, the
-	 * nDPI ids as selector; all network order. */
-	r->id[0] = 20;
-	r->id[1] = (uint8_t)(IE_PEN_NTOP >> 24);
-	r->id[2] = (uint8_t)(IE_PEN_NTOP >> 16);
-	r->id[3] = (uint8_t)(IE_PEN_NTOP >> 8);
-	r->id[4] = (uint8_t)IE_PEN_NTOP;
-	r->id[5] = (uint8_t)(a->key >> 24);
-	r->id[6] = (uint8_t)(a->key >> 16);
-	r->id[7] = (uint8_t)(a->key >> 8);
-	r->id[8] = (uint8_t)a->key;
+	/* The registry's applicationId (ie.h IE_V_APP_ID). */
+	ie_app_id((uint16_t)(a->key >> 16), (uint16_t)a->key, r->id);
 }
 
 /* The RFC 5610 record of an enterprise element, from the registry (its
@@ -483,7 +477,8 @@ write_templates(struct ipfix_priv *xp)
 	for (i = 0; i < xp->n_ent && !xp->fatal; i++)
 		put_type_record(xp, xp->ent[i].def, xp->ent[i].reverse);
 	for (i = 0; i < 2; i++)
-		put_template(xp, xp->dt[i].tid);
+		if (!xp->no_family[i])
+			put_template(xp, xp->dt[i].tid);
 	for (i = 0; i < sizeof(meta_tids) / sizeof(meta_tids[0]); i++)
 		put_template(xp, meta_tids[i]);
 	for (i = 0; i < xp->n_apps && !xp->fatal; i++) {
@@ -601,7 +596,11 @@ fill(struct ipfix_priv *xp, const struct dtmpl *t, const struct ie_rec *r,
 		case IE_T_UNSIGNED16:
 		case IE_T_UNSIGNED32:
 		case IE_T_UNSIGNED64:
+		case IE_T_SIGNED64:
+		case IE_T_FLOAT64:
 		case IE_T_DATETIME_MS:
+			/* signed64 and float64 come as their 64 bits, which
+			 * in host order are the value libfixbuf expects. */
 			v = ie_get_uint(f->ie, r, f->reverse);
 			/* libfixbuf keeps the low octets of a reduced-size
 			 * field; a counter saturates instead (RFC 7011 6.2). */
@@ -696,6 +695,16 @@ ipfix_write(struct exporter *ex, const struct exp_record *rec)
 
 	if (xp->fatal)
 		return xp->fatal;
+	if (xp->no_family[f->key.ip_version == 6]) {
+		/* A transient error (export.h): this record is lost and
+		 * counted, here by cause, the exporter goes on. */
+		if (xp->conf->biflow)
+			xp->skipped_family++;
+		else
+			xp->skipped_family += (f->c[FLOW_DIR_FWD].pkts != 0) +
+			    (f->c[FLOW_DIR_REV].pkts != 0);
+		return -ENOTSUP;
+	}
 	t = &xp->dt[f->key.ip_version == 6];
 	if ((rc = note_app(xp, rec->app)) != 0 && rc != -EMSGSIZE)
 		return xp->fatal;
@@ -742,6 +751,36 @@ ipfix_flush(struct exporter *ex)
 }
 
 /* Setup ---------------------------------------------------------------- */
+
+/* The registered rows (plugin fields) into the model, under the run-time
+ * PEN; libfixbuf copies the element. */
+static void
+add_registered(struct ipfix_priv *xp)
+{
+	const struct ie_def *def;
+	fbInfoElement_t ie;
+	uint32_t flags;
+	size_t i;
+
+	for (i = 0; i < ie_count(); i++) {
+		def = ie_at(i);
+		if (!(def->flags & IE_F_EXT))
+			continue;
+		flags = (uint32_t)def->semantics << 8 | (uint32_t)def->units << 16;
+		if (def->type != IE_T_STRING && def->type != IE_T_OCTET_ARRAY &&
+		    def->type != IE_T_IPV6_ADDRESS)
+			flags |= FB_IE_F_ENDIAN;
+		memset(&ie, 0, sizeof(ie));
+		ie.ref.name = def->name;
+		ie.ent = ie_pen(def, 0, xp->pen);
+		ie.num = def->id;
+		ie.len = def->len == IE_VARLEN ? FB_IE_VARLEN : def->len;
+		ie.flags = flags;
+		ie.type = (uint8_t)def->type;
+		ie.description = def->desc;
+		fbInfoModelAddElement(xp->model, &ie);
+	}
+}
 
 /* Loads l7probe-ie.xml, with our elements moved to the run time PEN. */
 static int
@@ -790,6 +829,7 @@ load_model(struct ipfix_priv *xp, struct perr *err)
 		g_clear_error(&gerr);
 		return -EINVAL;
 	}
+	add_registered(xp);
 	return 0;
 }
 
@@ -942,6 +982,7 @@ ipfix_open_kind(struct exporter *ex, const char *where,
 	struct transport_conf tc;
 	struct tr_hooks hooks;
 	struct tmpl def, t;
+	struct perr e1, e2;
 	GError *gerr = NULL;
 	size_t msg_size, rec_max = sizeof(struct stats_rec);
 	int i, rc;
@@ -970,14 +1011,28 @@ ipfix_open_kind(struct exporter *ex, const char *where,
 	/* The domain scopes external templates: set it before them. */
 	fbSessionSetDomain(xp->session, conf->observation_domain);
 	for (i = 0; i < 2; i++) {
+		/* A family the template cannot carry: its records are
+		 * skipped and counted; neither family: refused. */
 		if ((rc = tmpl_derive(&def, i == 0 ? 4 : 6, conf->biflow, 0, &t,
-		    err)) != 0)
+		    i == 0 ? err : &e2)) == -ENODATA) {
+			xp->no_family[i] = 1;
+			continue;
+		}
+		if (rc != 0) {
+			if (i == 1)
+				*err = e2;
 			return rc;
+		}
 		if ((rc = add_flow_template(xp, &xp->dt[i], (uint16_t)((conf->
 		    biflow ? TID_BIFLOW_V4 : TID_FLOW_V4) + i), &t, err)) != 0)
 			return rc;
 		if (xp->dt[i].rec_len > rec_max)
 			rec_max = xp->dt[i].rec_len;
+	}
+	if (xp->no_family[0] && xp->no_family[1]) {
+		e1 = *err;
+		return perr_set(err, -ENODATA, "collector '%s': %.200s; %.200s",
+		    xp->uri, e1.msg, e2.msg);
 	}
 	/* RFC 5610: libfixbuf's type template (its internal layout is
 	 * fbInfoElementOptRec_t); records for the elements we use. */
@@ -1115,6 +1170,8 @@ ipfix_print_stats(struct exporter *ex, FILE *fp)
 		    ")", ts.msgs_refused, ts.records_refused);
 	if (xp->kind == XP_FILE && ts.reopens > 0)
 		fprintf(fp, ", reopened %" PRIu64, ts.reopens);
+	fprintf(fp, ", skipped (IP family not in the template) %" PRIu64,
+	    xp->skipped_family);
 	fputc('\n', fp);
 }
 

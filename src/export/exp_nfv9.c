@@ -11,9 +11,10 @@
  *
  * A lost datagram is not an error of the exporter: UDP send failures
  * (collector not listening yet: ECONNREFUSED) are counted and warned
- * about once per kind by the transport, and records keep flowing. Only
- * a record the template cannot carry (no element for its IP version)
- * fails.
+ * about once per kind by the transport, and records keep flowing. A
+ * record the template cannot carry (no element, or no address, for its IP
+ * version) is skipped and counted; a template that can carry neither
+ * family is refused at open.
  *
  * Capture thread only, like every exporter.
  */
@@ -180,9 +181,10 @@ nfv9_print_stats(struct exporter *ex, FILE *fp)
 	fprintf(fp, "l7probe: collector %s: packets %" PRIu64 ", lost %"
 	    PRIu64 ", uniflow records %" PRIu64 ", templates sent %" PRIu64
 	    " times, applications %" PRIu32 ", packets refused %" PRIu64
-	    " (records %" PRIu64 ")\n", exp_uri(ex), st.msgs,
-	    ts.msgs_dropped, st.data_records, st.tmpl_sends, st.apps,
-	    ts.msgs_refused, ts.records_refused);
+	    " (records %" PRIu64 "), skipped (IP family not in the template) %"
+	    PRIu64 "\n", exp_uri(ex), st.msgs, ts.msgs_dropped,
+	    st.data_records, st.tmpl_sends, st.apps, ts.msgs_refused,
+	    ts.records_refused, st.skipped_family);
 }
 
 const struct exp_ops exp_nfv9_ops = {

@@ -38,13 +38,7 @@
 #include "dpi/dpi.h"
 #include "flow/flow.h"
 #include "log/log.h"
-
-/* One ended flow record, borrowed for exp_write(). */
-struct exp_record {
-	const struct flow	*flow;
-	enum flow_end_reason	reason;
-	const struct dpi_info	*app;		/* never NULL */
-};
+#include "record/record.h"	/* struct exp_record */
 
 /* Counters of the whole probe, for exporters that report them (the IPFIX
  * exporter statistics options record). */

@@ -291,36 +291,27 @@ static void
 put_app_rec(struct nfv9 *nf, struct app_row *row, uint64_t now_us)
 {
 	uint8_t *p = reserve(nf, NFV9_TID_APPS, app_rec_len(nf), 0, now_us);
-	struct exp_record rec;
-	struct dpi_info app;
-	struct flow flow;
-	struct ie_rec ir;
+	uint8_t id[IE_APP_ID_LEN];
+	size_t n;
 
-	/* The registry encodes the values, as in a flow record. */
-	memset(&flow, 0, sizeof(flow));
-	memset(&app, 0, sizeof(app));
-	app.master_id = (uint16_t)(row->key >> 16);
-	app.app_id = (uint16_t)row->key;
-	memcpy(app.app_name, row->name, sizeof(app.app_name));
-	memcpy(app.category_name, row->category, sizeof(app.category_name));
-	rec.flow = &flow;
-	rec.reason = FLOW_END_IDLE;
-	rec.app = &app;
-	ir.rec = &rec;
-	ir.dir = FLOW_DIR_FWD;
-	ir.biflow = 0;
 	put_be(p, nf->conf.source_id, 4);
 	p += 4;
-	ie_encode_fixed(nf->app_id_ie, &ir, 0, p, nf->app_id_len);
+	/* The registry's applicationId; a shorter template field keeps its
+	 * first octets, a longer one is zero-padded (reserve zeroed it). */
+	ie_app_id((uint16_t)(row->key >> 16), (uint16_t)row->key, id);
+	memcpy(p, id, nf->app_id_len < IE_APP_ID_LEN ? nf->app_id_len :
+	    IE_APP_ID_LEN);
 	p += nf->app_id_len;
-	ie_encode_fixed(nf->app_name_ie, &ir, 0, p, nf->app_name_len);
-	p += nf->app_name_len;
-	ie_encode_fixed(nf->app_cat_ie, &ir, 0, p, nf->app_name_len);
 	/* Strings cut to the field keep a final NUL, as collectors
 	 * (nfdump) overwrite the last byte with one anyway. */
 	if (nf->app_name_len > 0) {
-		p[-1] = '\0';
-		p[nf->app_name_len - 1] = '\0';
+		n = strnlen(row->name, sizeof(row->name));
+		memcpy(p, row->name, n < nf->app_name_len ? n :
+		    nf->app_name_len - 1u);
+		p += nf->app_name_len;
+		n = strnlen(row->category, sizeof(row->category));
+		memcpy(p, row->category, n < nf->app_name_len ? n :
+		    nf->app_name_len - 1u);
 	}
 	row->sent = 1;
 }
@@ -478,10 +469,16 @@ nfv9_add(struct nfv9 *nf, const struct exp_record *rec, uint64_t now_us)
 	struct ie_rec ir;
 	int d;
 
-	if (!nf->have[fam])
-		return -ENOTSUP;
 	if (f->c[FLOW_DIR_FWD].pkts == 0 && f->c[FLOW_DIR_REV].pkts == 0)
 		return 0;
+	/* One record the template cannot carry is not the exporter's end:
+	 * skipped, counted by cause, printed with the collector's counters;
+	 * -ENOTSUP is a transient error for the caller (export.h). */
+	if (!nf->have[fam]) {
+		nf->st.skipped_family += (f->c[FLOW_DIR_FWD].pkts != 0) +
+		    (f->c[FLOW_DIR_REV].pkts != 0);
+		return -ENOTSUP;
+	}
 	if (nf->want_apps && (row = app_get(nf, rec->app)) == NULL)
 		nf->st.apps_untracked++;
 	if (tmpl_due(nf, now_us))
@@ -566,7 +563,7 @@ nfv9_new(const struct nfv9_conf *conf, nfv9_emit_cb emit, void *arg,
     struct perr *err)
 {
 	struct nfv9 *nf;
-	struct perr e2;
+	struct perr e1, e2;
 	size_t need;
 	int fam, rc[2];
 
@@ -591,8 +588,15 @@ nfv9_new(const struct nfv9_conf *conf, nfv9_emit_cb emit, void *arg,
 		if (nf->have[fam])
 			nf->rec_len[fam] = record_len(&nf->t[fam]);
 	}
-	if (!nf->have[0] && !nf->have[1])
-		goto fail;		/* err says why, for IPv4 */
+	if (!nf->have[0] && !nf->have[1]) {
+		/* Nothing could ever be encoded: refused at open. */
+		if (err != NULL) {
+			e1 = *err;
+			perr_set(err, e1.code, "%.250s; %.250s", e1.msg,
+			    e2.msg);
+		}
+		goto fail;
+	}
 	setup_apps(nf);
 	for (fam = 0; fam < 2; fam++) {
 		if (!nf->have[fam])

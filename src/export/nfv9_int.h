@@ -98,7 +98,7 @@ struct nfv9;
  * record of each fits in one packet of conf->mtu. Returns owned
  * (nfv9_free), or NULL with <err> set: -EINVAL for an mtu below
  * NFV9_MTU_MIN or a record too long for it, -ENODATA when the template
- * has no v9 element for either family, -ENOMEM.
+ * can carry neither family, -ENOMEM.
  */
 struct nfv9 *nfv9_new(const struct nfv9_conf *conf, nfv9_emit_cb emit,
 	    void *arg, struct perr *err);
@@ -128,6 +128,8 @@ struct nfv9_stats {
 	uint32_t	apps;		/* applications in the table */
 	uint64_t	apps_untracked;	/* records of apps beyond
 					 * NFV9_APPS_MAX: no table row */
+	uint64_t	skipped_family;	/* flow records of an IP version
+					 * the template cannot carry */
 };
 void	nfv9_get_stats(const struct nfv9 *nf, struct nfv9_stats *st);
 

@@ -16,6 +16,7 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define V4	IE_F_V4
@@ -29,138 +30,154 @@
 #define APP_ID_ENGINE_PANA_L7_PEN 20
 
 /* name, pen, id, type, len, semantics, units, v9_id, v9_len, flags, val,
- * desc */
+ * desc, and for registered rows only: ext_off, max_len, owner */
 static const struct ie_def registry[] = {
 	/* Keys. */
 	{ "sourceIPv4Address", 0, 8, IE_T_IPV4_ADDRESS, 4, IE_S_DEFAULT,
 	  IE_U_NONE, 8, 4, V4, IE_V_SRC_ADDR,
-	  "IPv4 source address" },
+	  "IPv4 source address", 0, 0, NULL },
 	{ "destinationIPv4Address", 0, 12, IE_T_IPV4_ADDRESS, 4, IE_S_DEFAULT,
 	  IE_U_NONE, 12, 4, V4, IE_V_DST_ADDR,
-	  "IPv4 destination address" },
+	  "IPv4 destination address", 0, 0, NULL },
 	{ "sourceIPv6Address", 0, 27, IE_T_IPV6_ADDRESS, 16, IE_S_DEFAULT,
 	  IE_U_NONE, 27, 16, V6, IE_V_SRC_ADDR,
-	  "IPv6 source address" },
+	  "IPv6 source address", 0, 0, NULL },
 	{ "destinationIPv6Address", 0, 28, IE_T_IPV6_ADDRESS, 16,
 	  IE_S_DEFAULT, IE_U_NONE, 28, 16, V6, IE_V_DST_ADDR,
-	  "IPv6 destination address" },
+	  "IPv6 destination address", 0, 0, NULL },
 	{ "sourceTransportPort", 0, 7, IE_T_UNSIGNED16, 2, IE_S_IDENTIFIER,
 	  IE_U_NONE, 7, 2, 0, IE_V_SRC_PORT,
-	  "source port (TCP, UDP, SCTP), 0 for other protocols" },
+	  "source port (TCP, UDP, SCTP), 0 for other protocols", 0, 0, NULL },
 	{ "destinationTransportPort", 0, 11, IE_T_UNSIGNED16, 2,
 	  IE_S_IDENTIFIER, IE_U_NONE, 11, 2, 0, IE_V_DST_PORT,
-	  "destination port (TCP, UDP, SCTP), 0 for other protocols" },
+	  "destination port (TCP, UDP, SCTP), 0 for other protocols", 0, 0, NULL },
 	{ "protocolIdentifier", 0, 4, IE_T_UNSIGNED8, 1, IE_S_IDENTIFIER,
 	  IE_U_NONE, 4, 1, 0, IE_V_PROTO,
-	  "IP protocol number" },
+	  "IP protocol number", 0, 0, NULL },
 	{ "ipVersion", 0, 60, IE_T_UNSIGNED8, 1, IE_S_IDENTIFIER,
 	  IE_U_NONE, 60, 1, 0, IE_V_IP_VERSION,
-	  "IP version, 4 or 6" },
+	  "IP version, 4 or 6", 0, 0, NULL },
 	{ "icmpTypeCodeIPv4", 0, 32, IE_T_UNSIGNED16, 2, IE_S_IDENTIFIER,
 	  IE_U_NONE, 32, 2, V4 | DIR, IE_V_ICMP_TYPECODE,
-	  "ICMP type * 256 + code of the first ICMP packet" },
+	  "ICMP type * 256 + code of the first ICMP packet", 0, 0, NULL },
 	{ "icmpTypeCodeIPv6", 0, 139, IE_T_UNSIGNED16, 2, IE_S_IDENTIFIER,
 	  IE_U_NONE, 139, 2, V6 | DIR, IE_V_ICMP_TYPECODE,
-	  "ICMPv6 type * 256 + code of the first ICMPv6 packet" },
+	  "ICMPv6 type * 256 + code of the first ICMPv6 packet", 0, 0, NULL },
 	{ "vlanId", 0, 58, IE_T_UNSIGNED16, 2, IE_S_IDENTIFIER,
 	  IE_U_NONE, 58, 2, 0, IE_V_VLAN,
-	  "outer VLAN id, 0 when untagged" },
+	  "outer VLAN id, 0 when untagged", 0, 0, NULL },
+
+	{ "ingressInterface", 0, 10, IE_T_UNSIGNED32, 4, IE_S_IDENTIFIER,
+	  IE_U_NONE, 10, 4, 0, IE_V_IFINDEX,
+	  "ifIndex of the interface the flow was captured on, 0 = unknown "
+	  "or interfaces merged", 0, 0, NULL },
 
 	/* Times and counters (per direction). */
 	{ "flowStartMilliseconds", 0, 152, IE_T_DATETIME_MS, 8, IE_S_DEFAULT,
 	  IE_U_MILLISECONDS, 152, 8, DIR, IE_V_START_MS,
-	  "time of the first packet, ms since the epoch" },
+	  "time of the first packet, ms since the epoch", 0, 0, NULL },
 	{ "flowEndMilliseconds", 0, 153, IE_T_DATETIME_MS, 8, IE_S_DEFAULT,
 	  IE_U_MILLISECONDS, 153, 8, DIR, IE_V_END_MS,
-	  "time of the last packet, ms since the epoch" },
+	  "time of the last packet, ms since the epoch", 0, 0, NULL },
 	{ "flowStartSysUpTime", 0, 22, IE_T_UNSIGNED32, 4, IE_S_DEFAULT,
 	  IE_U_MILLISECONDS, 22, 4, DIR, IE_V_FIRST_SWITCHED,
 	  "time of the first packet, ms since exporter start "
-	  "(NetFlow v9 FIRST_SWITCHED)" },
+	  "(NetFlow v9 FIRST_SWITCHED)", 0, 0, NULL },
 	{ "flowEndSysUpTime", 0, 21, IE_T_UNSIGNED32, 4, IE_S_DEFAULT,
 	  IE_U_MILLISECONDS, 21, 4, DIR, IE_V_LAST_SWITCHED,
 	  "time of the last packet, ms since exporter start "
-	  "(NetFlow v9 LAST_SWITCHED)" },
+	  "(NetFlow v9 LAST_SWITCHED)", 0, 0, NULL },
 	{ "packetDeltaCount", 0, 2, IE_T_UNSIGNED64, 8, IE_S_DELTA_COUNTER,
 	  IE_U_PACKETS, 2, 8, DIR, IE_V_PKTS,
-	  "packets in this record" },
+	  "packets in this record", 0, 0, NULL },
 	{ "octetDeltaCount", 0, 1, IE_T_UNSIGNED64, 8, IE_S_DELTA_COUNTER,
 	  IE_U_OCTETS, 1, 8, DIR, IE_V_BYTES,
-	  "octets in this record: sum of IP total lengths" },
+	  "octets in this record: sum of IP total lengths", 0, 0, NULL },
 	{ "tcpControlBits", 0, 6, IE_T_UNSIGNED16, 2, IE_S_FLAGS,
 	  IE_U_NONE, 6, 1, DIR, IE_V_TCP_FLAGS,
-	  "OR of the TCP flags of all packets" },
+	  "OR of the TCP flags of all packets", 0, 0, NULL },
 
 	/* Record. */
 	{ "flowEndReason", 0, 136, IE_T_UNSIGNED8, 1, IE_S_IDENTIFIER,
 	  IE_U_NONE, 136, 1, 0, IE_V_END_REASON,
 	  "why the record ended: 1 idle, 2 active, 3 end detected, "
-	  "4 forced, 5 lack of resources" },
+	  "4 forced, 5 lack of resources", 0, 0, NULL },
 	{ "biflowDirection", 0, 239, IE_T_UNSIGNED8, 1, IE_S_IDENTIFIER,
 	  IE_U_NONE, 239, 1, 0, IE_V_BIFLOW_DIR,
-	  "1 initiator (the source opened the flow), 2 reverseInitiator" },
+	  "1 initiator (the source opened the flow), 2 reverseInitiator", 0, 0, NULL },
 
 	/* Application (RFC 6759). */
 	{ "applicationId", 0, 95, IE_T_OCTET_ARRAY, APP_ID_LEN,
 	  IE_S_DEFAULT, IE_U_NONE, 95, APP_ID_LEN, 0, IE_V_APP_ID,
 	  "engine 20 (PANA-L7-PEN), PEN 35632, selector "
-	  "nDPI master id << 16 | app id" },
+	  "nDPI master id << 16 | app id", 0, 0, NULL },
 	{ "applicationName", 0, 96, IE_T_STRING, IE_VARLEN, IE_S_DEFAULT,
 	  IE_U_NONE, 96, 32, 0, IE_V_APP_NAME,
-	  "nDPI application name, master.app (\"TLS.Instagram\")" },
+	  "nDPI application name, master.app (\"TLS.Instagram\")", 0, 0, NULL },
 	{ "applicationCategoryName", 0, 372, IE_T_STRING, IE_VARLEN,
 	  IE_S_DEFAULT, IE_U_NONE, 372, 32, 0, IE_V_APP_CATEGORY,
-	  "nDPI category name (\"SocialNetwork\")" },
+	  "nDPI category name (\"SocialNetwork\")", 0, 0, NULL },
 
 	/* ntop (PEN 35632), as nProbe exports them. */
 	{ "L7_PROTO", IE_PEN_NTOP, 118, IE_T_UNSIGNED16, 2, IE_S_IDENTIFIER,
 	  IE_U_NONE, NTOP(118), 2, 0, IE_V_L7_PROTO,
-	  "nDPI protocol id: the app id, else the master id" },
+	  "nDPI protocol id: the app id, else the master id", 0, 0, NULL },
 	{ "L7_PROTO_NAME", IE_PEN_NTOP, 119, IE_T_STRING, IE_VARLEN,
 	  IE_S_DEFAULT, IE_U_NONE, NTOP(119), 32, 0, IE_V_APP_NAME,
-	  "nDPI protocol name, master.app (\"TLS.Instagram\")" },
+	  "nDPI protocol name, master.app (\"TLS.Instagram\")", 0, 0, NULL },
 	{ "L7_PROTO_CATEGORY", IE_PEN_NTOP, 501, IE_T_STRING, IE_VARLEN,
 	  IE_S_DEFAULT, IE_U_NONE, NTOP(501), 32, 0, IE_V_APP_CATEGORY,
-	  "nDPI protocol category name" },
+	  "nDPI protocol category name", 0, 0, NULL },
 	{ "FLOW_SERVER_NAME", IE_PEN_NTOP, 122, IE_T_STRING, IE_VARLEN,
 	  IE_S_DEFAULT, IE_U_NONE, NTOP(122), 64, 0, IE_V_SERVER_NAME,
-	  "server name: TLS/QUIC SNI, HTTP Host or DNS query" },
+	  "server name: TLS/QUIC SNI, HTTP Host or DNS query", 0, 0, NULL },
 	{ "JA3C_HASH", IE_PEN_NTOP, 489, IE_T_STRING, IE_VARLEN,
 	  IE_S_DEFAULT, IE_U_NONE, NTOP(489), 32, 0, IE_V_JA3C,
-	  "JA3 client hash (hex)" },
+	  "JA3 client hash (hex)", 0, 0, NULL },
 	{ "JA3S_HASH", IE_PEN_NTOP, 490, IE_T_STRING, IE_VARLEN,
 	  IE_S_DEFAULT, IE_U_NONE, NTOP(490), 32, 0, IE_V_JA3S,
-	  "JA3 server hash (hex)" },
+	  "JA3 server hash (hex)", 0, 0, NULL },
 	{ "HTTP_UA", IE_PEN_NTOP, 183, IE_T_STRING, IE_VARLEN,
 	  IE_S_DEFAULT, IE_U_NONE, NTOP(183), 128, 0, IE_V_USER_AGENT,
-	  "HTTP User-Agent" },
+	  "HTTP User-Agent", 0, 0, NULL },
 	{ "UPSTREAM_TUNNEL_ID", IE_PEN_NTOP, 106, IE_T_UNSIGNED32, 4,
 	  IE_S_IDENTIFIER, IE_U_NONE, NTOP(106), 4, 0, IE_V_TUNNEL_ID,
-	  "tunnel id of the flow (GRE key, GTP TEID, VXLAN VNI), 0 = none" },
+	  "tunnel id of the flow (GRE key, GTP TEID, VXLAN VNI), 0 = none", 0, 0, NULL },
 
 	/* Ours (local PEN): no NetFlow v9 number, v9 has no PEN. */
 	{ "ndpiProtocolIds", IE_PEN_DEFAULT_LOCAL, 1, IE_T_STRING, IE_VARLEN,
 	  IE_S_DEFAULT, IE_U_NONE, 0, 16, LOCAL, IE_V_L7_PROTO_ID_STR,
-	  "nDPI protocol ids, master.app (\"91.211\")" },
+	  "nDPI protocol ids, master.app (\"91.211\")", 0, 0, NULL },
 	{ "ndpiCategoryId", IE_PEN_DEFAULT_LOCAL, 2, IE_T_UNSIGNED16, 2,
 	  IE_S_IDENTIFIER, IE_U_NONE, 0, 2, LOCAL, IE_V_L7_CATEGORY_ID,
-	  "nDPI category id, 0 = unspecified" },
+	  "nDPI category id, 0 = unspecified", 0, 0, NULL },
 };
 
 #define NREG	(sizeof(registry) / sizeof(registry[0]))
 
-/* The one mutable setting, written by main.c before any reader runs. */
+static void	put_be(uint8_t *out, uint64_t v, size_t len);
+
+/*
+ * Rows added at start-up (ie_register). Written only before any reader
+ * runs (one thread, at setup; see ie.h), so readers need no lock. A fixed
+ * array: pointers to rows stay valid for the whole run.
+ */
+static struct ie_def ext_rows[IE_EXT_MAX];
+static char *ext_strs[IE_EXT_MAX][3];		/* owned name, desc, owner */
+static size_t n_ext;
 
 size_t
 ie_count(void)
 {
-	return NREG;
+	return NREG + n_ext;
 }
 
 const struct ie_def *
 ie_at(size_t i)
 {
-	return i < NREG ? &registry[i] : NULL;
+	if (i < NREG)
+		return &registry[i];
+	return i - NREG < n_ext ? &ext_rows[i - NREG] : NULL;
 }
 
 /* The registry is small (tens of rows) and looked up at setup only:
@@ -172,9 +189,9 @@ ie_find(const char *name)
 
 	if (name == NULL)
 		return NULL;
-	for (i = 0; i < NREG; i++)
-		if (strcmp(registry[i].name, name) == 0)
-			return &registry[i];
+	for (i = 0; i < ie_count(); i++)
+		if (strcmp(ie_at(i)->name, name) == 0)
+			return ie_at(i);
 	return NULL;
 }
 
@@ -183,11 +200,146 @@ ie_find_id(uint32_t pen, uint16_t id, uint32_t local_pen)
 {
 	size_t i;
 
-	for (i = 0; i < NREG; i++)
-		if (ie_pen(&registry[i], 0, local_pen) == pen &&
-		    registry[i].id == id)
-			return &registry[i];
+	for (i = 0; i < ie_count(); i++)
+		if (ie_pen(ie_at(i), 0, local_pen) == pen &&
+		    ie_at(i)->id == id)
+			return ie_at(i);
 	return NULL;
+}
+
+static int
+ext_type_ok(enum ie_type t)
+{
+	switch (t) {
+	case IE_T_UNSIGNED8:
+	case IE_T_UNSIGNED16:
+	case IE_T_UNSIGNED32:
+	case IE_T_UNSIGNED64:
+	case IE_T_SIGNED64:
+	case IE_T_FLOAT64:
+	case IE_T_STRING:
+	case IE_T_OCTET_ARRAY:
+	case IE_T_IPV4_ADDRESS:
+	case IE_T_IPV6_ADDRESS:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+static uint16_t
+natural_len(enum ie_type t)
+{
+	switch (t) {
+	case IE_T_UNSIGNED8:	return 1;
+	case IE_T_UNSIGNED16:	return 2;
+	case IE_T_UNSIGNED32:
+	case IE_T_IPV4_ADDRESS:	return 4;
+	case IE_T_IPV6_ADDRESS:	return 16;
+	case IE_T_STRING:
+	case IE_T_OCTET_ARRAY:	return IE_VARLEN;
+	default:		return 8;
+	}
+}
+
+static char *
+dup_str(const char *s)
+{
+	size_t n = strlen(s != NULL ? s : "") + 1;
+	char *d = malloc(n);
+
+	if (d != NULL)
+		memcpy(d, s != NULL ? s : "", n);
+	return d;
+}
+
+int
+ie_register(const struct ie_def *def, struct perr *err)
+{
+	const char *owner = def->owner != NULL ? def->owner : "?";
+	const struct ie_def *old;
+	struct ie_def *row;
+	size_t i;
+	int rev;
+
+	if (def->name == NULL || def->name[0] == '\0')
+		return perr_set(err, -EINVAL, "%s: a field without a name",
+		    owner);
+	if (strlen(def->name) > IE_EXT_NAME_MAX)
+		return perr_set(err, -EINVAL, "%s: field name '%.80s...' longer "
+		    "than %d characters", owner, def->name, IE_EXT_NAME_MAX);
+	if ((old = ie_find_any(def->name, &rev)) != NULL)
+		return perr_set(err, -EINVAL, "%s: field '%s' clashes with "
+		    "%s'%s'%s%s", owner, def->name, rev ? "the reverse of " :
+		    "", old->name, old->owner != NULL ? " of " : " (built in)",
+		    old->owner != NULL ? old->owner : "");
+	if (def->id == 0 || def->id >= IE_REVERSE_BIT)
+		return perr_set(err, -EINVAL, "%s: field '%s': element id %u "
+		    "out of range (1 to %u)", owner, def->name, def->id,
+		    IE_REVERSE_BIT - 1);
+	if (!ext_type_ok(def->type))
+		return perr_set(err, -EINVAL, "%s: field '%s': type %d not "
+		    "supported", owner, def->name, (int)def->type);
+	if ((def->type == IE_T_STRING || def->type == IE_T_OCTET_ARRAY) &&
+	    (def->max_len == 0 || def->max_len > 1024))
+		return perr_set(err, -EINVAL, "%s: field '%s': maximum length "
+		    "%u out of range (1 to 1024)", owner, def->name,
+		    def->max_len);
+	for (i = 0; i < ie_count(); i++) {
+		old = ie_at(i);
+		/* Compared under the default PEN: --pen moves every local
+		 * row together, so a clash is one under any PEN. */
+		if (ie_pen(old, 0, 0) == ie_pen(def, 0, 0) &&
+		    old->id == def->id)
+			return perr_set(err, -EINVAL, "%s: field '%s': element "
+			    "id %u already used by '%s'%s%s", owner, def->name,
+			    def->id, old->name, old->owner != NULL ? " of " :
+			    "", old->owner != NULL ? old->owner : "");
+	}
+	if (n_ext == IE_EXT_MAX)
+		return perr_set(err, -ENOSPC, "%s: field '%s': more than %d "
+		    "plugin fields", owner, def->name, IE_EXT_MAX);
+	row = &ext_rows[n_ext];
+	*row = *def;
+	ext_strs[n_ext][0] = dup_str(def->name);
+	ext_strs[n_ext][1] = dup_str(def->desc);
+	ext_strs[n_ext][2] = dup_str(owner);
+	if (ext_strs[n_ext][0] == NULL || ext_strs[n_ext][1] == NULL ||
+	    ext_strs[n_ext][2] == NULL) {
+		for (i = 0; i < 3; i++) {
+			free(ext_strs[n_ext][i]);
+			ext_strs[n_ext][i] = NULL;
+		}
+		return perr_set(err, -ENOMEM, "%s: out of memory", owner);
+	}
+	row->name = ext_strs[n_ext][0];
+	row->desc = ext_strs[n_ext][1];
+	row->owner = ext_strs[n_ext][2];
+	row->val = IE_V_EXT;
+	if (row->flags & IE_F_LOCAL_PEN)
+		row->pen = IE_PEN_DEFAULT_LOCAL;	/* as our own rows */
+	row->len = natural_len(def->type);
+	row->v9_id = (uint16_t)(IE_EXT_V9_BASE + def->id);
+	row->v9_len = row->len == IE_VARLEN ? def->max_len : row->len;
+	row->flags = (uint16_t)(def->flags | IE_F_EXT);
+	if (row->type != IE_T_STRING && row->type != IE_T_OCTET_ARRAY)
+		row->max_len = 0;
+	n_ext++;
+	return 0;
+}
+
+void
+ie_unregister_all(void)
+{
+	size_t i, k;
+
+	for (i = 0; i < n_ext; i++)
+		for (k = 0; k < 3; k++) {
+			free(ext_strs[i][k]);
+			ext_strs[i][k] = NULL;
+		}
+	memset(ext_rows, 0, sizeof(ext_rows));
+	n_ext = 0;
 }
 
 const struct ie_def *
@@ -203,14 +355,15 @@ ie_find_any(const char *name, int *reverse)
 		return def;
 	if (name == NULL || strncmp(name, "reverse", 7) != 0)
 		return NULL;
-	for (i = 0; i < NREG; i++) {
-		if (!(registry[i].flags & IE_F_DIRECTIONAL))
+	for (i = 0; i < ie_count(); i++) {
+		def = ie_at(i);
+		if (!(def->flags & IE_F_DIRECTIONAL))
 			continue;
-		ie_name(&registry[i], 1, buf, sizeof(buf));
+		ie_name(def, 1, buf, sizeof(buf));
 		if (strcmp(buf, name) == 0) {
 			if (reverse != NULL)
 				*reverse = 1;
-			return &registry[i];
+			return def;
 		}
 	}
 	return NULL;
@@ -271,12 +424,40 @@ ie_type_name(enum ie_type type)
 	case IE_T_UNSIGNED16:		return "unsigned16";
 	case IE_T_UNSIGNED32:		return "unsigned32";
 	case IE_T_UNSIGNED64:		return "unsigned64";
+	case IE_T_SIGNED64:		return "signed64";
+	case IE_T_FLOAT64:		return "float64";
 	case IE_T_STRING:		return "string";
 	case IE_T_DATETIME_MS:		return "dateTimeMilliseconds";
 	case IE_T_IPV4_ADDRESS:		return "ipv4Address";
 	case IE_T_IPV6_ADDRESS:		return "ipv6Address";
 	}
 	return "";
+}
+
+void
+ie_app_id(uint16_t master_id, uint16_t app_id, uint8_t out[IE_APP_ID_LEN])
+{
+	out[0] = APP_ID_ENGINE_PANA_L7_PEN;
+	put_be(out + 1, IE_PEN_NTOP, 4);
+	put_be(out + 5, (uint32_t)master_id << 16 | app_id, 4);
+}
+
+unsigned
+ie_flow_end_reason(enum flow_end_reason reason)
+{
+	/* A hook's "export now" is a forced end for IPFIX. */
+	return reason == FLOW_END_PLUGIN ? FLOW_END_FORCED : (unsigned)reason;
+}
+
+unsigned
+ie_export_reason(enum flow_end_reason reason)
+{
+	switch (reason) {
+	case FLOW_END_IDLE:	return 0;
+	case FLOW_END_ACTIVE:	return 1;
+	case FLOW_END_PLUGIN:	return 3;
+	default:		return 2;	/* FIN/RST, end, eviction */
+	}
 }
 
 const char *
@@ -304,26 +485,50 @@ value_dir(const struct ie_rec *r, int reverse)
 	return d;
 }
 
-/* First/last packet time (us) of what the element describes; see the
- * biflow exception in ie.h. */
+/* First/last packet time (us) of the direction the element describes
+ * (RFC 5103: forward elements of a biflow record are the forward
+ * direction's); 0 when it has no packet. */
 static uint64_t
 time_us(const struct ie_rec *r, int reverse, int last)
 {
 	const struct flow_counters *c = r->rec->flow->c;
 	enum flow_dir d = value_dir(r, reverse);
-	uint64_t t = 0;
-	int i;
 
-	if (!r->biflow || reverse)
-		return c[d].pkts == 0 ? 0 : last ? c[d].last_us : c[d].first_us;
-	for (i = 0; i < 2; i++) {
-		if (c[i].pkts == 0)
-			continue;
-		if (last ? c[i].last_us > t :
-		    t == 0 || c[i].first_us < t)
-			t = last ? c[i].last_us : c[i].first_us;
+	return c[d].pkts == 0 ? 0 : last ? c[d].last_us : c[d].first_us;
+}
+
+/* Where an IE_V_EXT row's value is in the record's flow. */
+static const unsigned char *
+ext_ptr(const struct ie_def *def, const struct ie_rec *r)
+{
+	return r->rec->flow->ext + def->ext_off;
+}
+
+/* A numeric IE_V_EXT value, as the bits of its 64-bit form (signed64
+ * two's complement, float64 IEEE 754), so put_be() gives the wire. */
+static uint64_t
+ext_uint(const struct ie_def *def, const struct ie_rec *r)
+{
+	const unsigned char *p = ext_ptr(def, r);
+	uint8_t u8;
+	uint16_t u16;
+	uint32_t u32;
+	uint64_t u64;
+
+	switch (def->type) {
+	case IE_T_UNSIGNED8:
+		memcpy(&u8, p, 1);
+		return u8;
+	case IE_T_UNSIGNED16:
+		memcpy(&u16, p, 2);
+		return u16;
+	case IE_T_UNSIGNED32:
+		memcpy(&u32, p, 4);
+		return u32;
+	default:
+		memcpy(&u64, p, 8);
+		return u64;
 	}
-	return t;
 }
 
 static uint64_t
@@ -352,6 +557,8 @@ uint_value(const struct ie_def *def, const struct ie_rec *r, int reverse)
 		return f->key.vlan_id;
 	case IE_V_TUNNEL_ID:
 		return f->key.tunnel_id;
+	case IE_V_IFINDEX:
+		return f->key.ifindex;
 	case IE_V_START_MS:
 	case IE_V_FIRST_SWITCHED:
 		return time_us(r, reverse, 0) / 1000;
@@ -365,15 +572,15 @@ uint_value(const struct ie_def *def, const struct ie_rec *r, int reverse)
 	case IE_V_TCP_FLAGS:
 		return c->tcp_flags;
 	case IE_V_END_REASON:
-		/* A hook's "export now" is a forced end for IPFIX. */
-		return r->rec->reason == FLOW_END_PLUGIN ? FLOW_END_FORCED :
-		    (uint64_t)r->rec->reason;
+		return ie_flow_end_reason(r->rec->reason);
 	case IE_V_BIFLOW_DIR:
 		return d == FLOW_DIR_FWD ? 1 : 2;
 	case IE_V_L7_PROTO:
 		return app->app_id != 0 ? app->app_id : app->master_id;
 	case IE_V_L7_CATEGORY_ID:
 		return app->category_id;
+	case IE_V_EXT:
+		return ext_uint(def, r);
 	default:
 		return 0;
 	}
@@ -384,6 +591,7 @@ is_numeric(enum ie_type t)
 {
 	return t == IE_T_UNSIGNED8 || t == IE_T_UNSIGNED16 ||
 	    t == IE_T_UNSIGNED32 || t == IE_T_UNSIGNED64 ||
+	    t == IE_T_SIGNED64 || t == IE_T_FLOAT64 ||
 	    t == IE_T_DATETIME_MS;
 }
 
@@ -431,6 +639,24 @@ ie_get_bytes(const struct ie_def *def, const struct ie_rec *r, int reverse,
 		return def->len;
 	}
 	switch (def->val) {
+	case IE_V_EXT: {
+		const unsigned char *p = ext_ptr(def, r);
+		uint16_t n;
+
+		switch (def->type) {
+		case IE_T_IPV4_ADDRESS:
+		case IE_T_IPV6_ADDRESS:
+			*out = p;
+			return def->len;
+		case IE_T_OCTET_ARRAY:
+			memcpy(&n, p, 2);
+			*out = p + 2;
+			return n < def->max_len ? n : def->max_len;
+		default:
+			*out = p;
+			return strnlen((const char *)p, def->max_len);
+		}
+	}
 	case IE_V_SRC_ADDR:
 	case IE_V_DST_ADDR:
 		if (def->len != 4 && def->len != 16)
@@ -439,10 +665,7 @@ ie_get_bytes(const struct ie_def *def, const struct ie_rec *r, int reverse,
 		    f->key.src : f->key.dst;
 		return def->len;
 	case IE_V_APP_ID:
-		scratch[0] = APP_ID_ENGINE_PANA_L7_PEN;
-		put_be(scratch + 1, IE_PEN_NTOP, 4);
-		put_be(scratch + 5, (uint32_t)app->master_id << 16 |
-		    app->app_id, 4);
+		ie_app_id(app->master_id, app->app_id, scratch);
 		*out = scratch;
 		return APP_ID_LEN;
 	case IE_V_APP_NAME:		s = app->app_name; break;

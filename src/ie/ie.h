@@ -1,7 +1,8 @@
 /*
  * ie.h - Information Element registry and export templates.
  *
- * Pipeline position: export -> [ie] (a leaf under the encoders). Both the
+ * Pipeline position: export -> [ie] -> record (under the encoders; it
+ * reads struct exp_record from record/record.h and knows no exporter). Both the
  * IPFIX exporter (libfixbuf) and the NetFlow v9 exporter read this one
  * registry; neither lists elements of its own. src/ie/ is the only reader
  * of templates/.
@@ -47,8 +48,14 @@
  * biflow record (RFC 5103) both. Values come from ie_get_uint(),
  * ie_get_bytes() (libfixbuf encoder) or ie_encode_fixed() (v9 encoder).
  *
- * Thread safety: the registry is constant and the module has no state:
- * safe from any thread. Nothing here allocates.
+ * Registered rows. Fields known only at run time (plugins) are added at
+ * start-up with ie_register(): their values live in the flow's ext area
+ * (IE_V_EXT), their wire numbers under the run-time PEN, in NetFlow v9
+ * at IE_EXT_V9_BASE + id. They join the "default" template.
+ *
+ * Thread safety: rows are added at start-up only (ie_register, one
+ * thread, before any encoder is opened); afterwards the registry is
+ * read-only and safe from any thread. Reading values never allocates.
  *
  * RFCs: 7011/7012 (IPFIX, information model, reduced-size encoding),
  * 5103 (biflow), 5610 (type and semantics numbers), 6759 (applicationId),
@@ -60,9 +67,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "export/export.h"
 #include "flow/flow.h"
 #include "log/log.h"
+#include "record/record.h"
 
 #define IE_VARLEN		65535	/* IPFIX variable length (RFC 7011 7) */
 #define IE_REVERSE_PEN		29305	/* RFC 5103 reverse PEN */
@@ -70,7 +77,11 @@
 #define IE_PEN_NTOP		35632	/* ntop.org */
 #define IE_PEN_DEFAULT_LOCAL	32473	/* RFC 5612 documentation PEN */
 #define IE_NTOP_V9_BASE		57472	/* ntop's v9 field type = this + id */
-#define IE_TMPL_MAX		64	/* fields in one template */
+#define IE_TMPL_MAX		128	/* fields in one template */
+#define IE_EXT_MAX		256	/* rows added at start-up (ie_register) */
+#define IE_EXT_NAME_MAX		63	/* longest name of such a row */
+#define IE_EXT_V9_BASE		49152	/* v9 field type of a registered row:
+					 * this + its id (v9 has no PEN) */
 
 /* RFC 5610 abstract data types, with their IANA numbers. */
 enum ie_type {
@@ -79,6 +90,8 @@ enum ie_type {
 	IE_T_UNSIGNED16 = 2,
 	IE_T_UNSIGNED32 = 3,
 	IE_T_UNSIGNED64 = 4,
+	IE_T_SIGNED64 = 8,
+	IE_T_FLOAT64 = 10,
 	IE_T_STRING = 13,
 	IE_T_DATETIME_MS = 15,		/* dateTimeMilliseconds */
 	IE_T_IPV4_ADDRESS = 18,
@@ -108,6 +121,8 @@ enum ie_units {
 #define IE_F_V6		0x0002	/* only in IPv6 templates */
 #define IE_F_DIRECTIONAL 0x0004	/* has an RFC 5103 reverse counterpart */
 #define IE_F_LOCAL_PEN	0x0008	/* PEN is the run-time one, not ->pen */
+#define IE_F_EXT	0x0010	/* added by ie_register(); joins the
+				 * "default" template */
 
 /*
  * What value of a record an element carries. "The direction" below is the
@@ -126,6 +141,7 @@ enum ie_val {
 				 * ICMP packet; 0 for other protocols */
 	IE_V_VLAN,		/* outer VLAN id, 0 = untagged */
 	IE_V_TUNNEL_ID,		/* flow key tunnel id, 0 = none */
+	IE_V_IFINDEX,		/* flow key ingress ifIndex, 0 = unknown */
 	IE_V_START_MS,		/* ms since the epoch, see ie_get_uint() */
 	IE_V_END_MS,
 	IE_V_FIRST_SWITCHED,	/* v9 FIRST_SWITCHED: absolute ms since the
@@ -153,6 +169,8 @@ enum ie_val {
 	IE_V_JA3C,		/* JA3 client hash (hex string) */
 	IE_V_JA3S,		/* JA3 server hash */
 	IE_V_USER_AGENT,	/* HTTP User-Agent */
+	IE_V_EXT,		/* in the flow's ext area at ext_off, in the
+				 * layout of ie_register() */
 };
 
 /* One registry row. */
@@ -172,9 +190,41 @@ struct ie_def {
 	uint16_t	flags;		/* IE_F_* */
 	enum ie_val	val;
 	const char	*desc;		/* one line, for doc/ and RFC 5610 */
+	/* IE_V_EXT rows only. */
+	size_t		ext_off;	/* value's offset in flow->ext */
+	uint16_t	max_len;	/* strings, octet arrays: longest value */
+	const char	*owner;		/* who registered it (messages) */
 };
 
-/* Registry rows, 0 <= i < ie_count(); the order is the table's. */
+/*
+ * Adds a row at start-up (a plugin's field), copied with its strings.
+ * <def> gives name, pen (0 with IE_F_LOCAL_PEN: the run-time PEN), id,
+ * type, semantics, units, desc, owner, max_len and ext_off; the rest is
+ * derived: val IE_V_EXT, len (natural, IE_VARLEN for strings and octet
+ * arrays), v9_id IE_EXT_V9_BASE + id, v9_len (max_len for strings and
+ * octet arrays), flags |= IE_F_EXT.
+ *
+ * The value is read from the flow's ext area at ext_off, host order:
+ * unsigned8..64, signed64, float64 at their natural size (8-aligned for
+ * the 8-byte ones); string: char[max_len + 1], NUL-terminated; octetArray:
+ * a uint16_t length then max_len octets; ipv4Address 4, ipv6Address 16
+ * octets in network order.
+ *
+ * Refused with -EINVAL and <err> naming the row and its owner: a name
+ * longer than IE_EXT_NAME_MAX or already in the registry (or a reverse
+ * name), an id already used under
+ * the same PEN (for local rows: by our own elements or another registered
+ * row), an id of 0 or >= 0x4000, a type not in the list above, a string
+ * or octet array without max_len (1..1024); -ENOSPC past IE_EXT_MAX rows.
+ * Setup only, before any template is derived or record encoded: the
+ * registry is read without locks afterwards.
+ */
+int	ie_register(const struct ie_def *def, struct perr *err);
+/* Forgets every registered row (tests, and the probe's teardown). */
+void	ie_unregister_all(void);
+
+/* Registry rows, 0 <= i < ie_count(): the built-in table, then the
+ * registered rows in the order they were added. */
 size_t	ie_count(void);
 const struct ie_def *ie_at(size_t i);	/* NULL when out of range */
 
@@ -206,6 +256,22 @@ size_t	ie_name(const struct ie_def *def, int reverse, char *buf,
 /* "unsigned64", "string", ... (IANA spelling) for a type; "" if unknown. */
 const char *ie_type_name(enum ie_type type);
 
+/* RFC 6759 applicationId of an nDPI classification (see IE_V_APP_ID):
+ * IE_APP_ID_LEN octets into <out>. For the application tables of the
+ * encoders, which have no flow record at hand. */
+#define IE_APP_ID_LEN	9
+void	ie_app_id(uint16_t master_id, uint16_t app_id,
+	    uint8_t out[IE_APP_ID_LEN]);
+
+/* IPFIX flowEndReason (1 idle, 2 active, 3 end detected, 4 forced, 5 lack
+ * of resources) of a record that ended for <reason>; FLOW_END_PLUGIN is 4,
+ * forced. */
+unsigned ie_flow_end_reason(enum flow_end_reason reason);
+/* The JSON export_reason as nfstream documents it: 0 idle timeout, 1
+ * active timeout, 2 flow termination (FIN/RST, end of capture, shutdown,
+ * eviction), 3 forced by a plugin (FLOW_END_PLUGIN). */
+unsigned ie_export_reason(enum flow_end_reason reason);
+
 /*
  * One record, as an exporter sees it. <rec> is borrowed.
  *
@@ -215,10 +281,9 @@ const char *ie_type_name(enum ie_type type);
  * biflowDirection 2. A direction with pkts == 0 should not be exported.
  *
  * Biflow (biflow = 1, dir ignored): forward elements describe the flow key
- * and c[FWD], reverse elements c[REV]. Exception: the forward start/end
- * times span the whole record (earliest first, latest last packet of both
- * directions), so a record whose forward direction saw no packet (after
- * an active timeout) still has its times; the reverse ones are c[REV]'s.
+ * and c[FWD], times included (RFC 5103: the non-reverse elements describe
+ * the forward direction), reverse elements c[REV]. A record whose forward
+ * direction saw no packet (after an active timeout) has forward times 0.
  */
 struct ie_rec {
 	const struct exp_record	*rec;
@@ -290,7 +355,8 @@ int	tmpl_parse(const char *name, const char *text, struct tmpl *out,
 /*
  * Loads a template: <name_or_path> with a '/' or ending in ".tmpl" is a
  * file read from disk (at most 64 KiB); anything else a built-in name
- * ("default", "minimal"). Returns 0, or a negative errno with <err> set
+ * ("default", "minimal"). "default" ends with every registered row
+ * (ie_register: plugin fields), in registration order. Returns 0, or a negative errno with <err> set
  * (-ENOENT unknown built-in or missing file, -EINVAL parse error, ...).
  */
 int	tmpl_load(const char *name_or_path, struct tmpl *out,
@@ -308,7 +374,9 @@ int	tmpl_load(const char *name_or_path, struct tmpl *out,
  * reduced-size encoding and kept for both). <def> and <out> may not be
  * the same. Returns 0; -EINVAL for a bad ip_version, -ENOTSUP for v9
  * with biflow (v9 has no reverse elements), -E2BIG when the biflow
- * template would exceed IE_TMPL_MAX, -ENODATA if nothing is left.
+ * template would exceed IE_TMPL_MAX, -ENODATA if nothing is left or the
+ * template lists addresses of the other IP family only (such records
+ * cannot be encoded: encoders skip and count them).
  */
 int	tmpl_derive(const struct tmpl *def, int ip_version, int biflow,
 	    int v9, struct tmpl *out, struct perr *err);

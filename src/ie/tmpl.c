@@ -161,6 +161,29 @@ next:
 	return 0;
 }
 
+/* The default template carries every registered row (plugin fields). */
+static int
+add_registered(struct tmpl *out, struct perr *err)
+{
+	const struct ie_def *def;
+	size_t i;
+
+	for (i = 0; i < ie_count(); i++) {
+		def = ie_at(i);
+		if (!(def->flags & IE_F_EXT))
+			continue;
+		if (out->n == IE_TMPL_MAX)
+			return perr_set(err, -E2BIG, "template 'default': more "
+			    "than %d elements with the plugin fields (list "
+			    "fewer in a -T file)", IE_TMPL_MAX);
+		out->f[out->n].ie = def;
+		out->f[out->n].len = 0;
+		out->f[out->n].reverse = 0;
+		out->n++;
+	}
+	return 0;
+}
+
 int
 tmpl_load(const char *name_or_path, struct tmpl *out, struct perr *err)
 {
@@ -178,7 +201,10 @@ tmpl_load(const char *name_or_path, struct tmpl *out, struct perr *err)
 			    "template '%s': no such built-in template "
 			    "(built in: default, minimal; a file name has a "
 			    "'/' or ends in .tmpl)", name_or_path);
-		return tmpl_parse(fname, text, out, err);
+		if ((rc = tmpl_parse(fname, text, out, err)) != 0 ||
+		    strcmp(name_or_path, "default") != 0)
+			return rc;
+		return add_registered(out, err);
 	}
 	if ((fp = fopen(name_or_path, "r")) == NULL) {
 		saved = errno;
@@ -232,6 +258,20 @@ field_len(const struct tmpl_field *tf, int v9)
 	return tf->len != 0 ? tf->len : def->len;
 }
 
+/* Whether <def> lists an address element of <ip_version>. */
+static int
+has_addr(const struct tmpl *def, int ip_version)
+{
+	enum ie_type t = ip_version == 4 ? IE_T_IPV4_ADDRESS :
+	    IE_T_IPV6_ADDRESS;
+	size_t i;
+
+	for (i = 0; i < def->n; i++)
+		if (def->f[i].ie->type == t && def->f[i].ie->val != IE_V_EXT)
+			return 1;
+	return 0;
+}
+
 int
 tmpl_derive(const struct tmpl *def, int ip_version, int biflow, int v9,
     struct tmpl *out, struct perr *err)
@@ -249,6 +289,15 @@ tmpl_derive(const struct tmpl *def, int ip_version, int biflow, int v9,
 		    "template '%s': netflow v9 cannot carry biflow records "
 		    "(RFC 5103 reverse elements need IPFIX): export uniflow",
 		    def->name);
+	/* A template that lists addresses of the other family only cannot
+	 * say who talked: no record of this family (rather than records
+	 * whose addresses a collector shows as 0.0.0.0 or ::). */
+	if (!has_addr(def, ip_version) && has_addr(def, ip_version == 4 ? 6 :
+	    4))
+		return perr_set(err, -ENODATA,
+		    "template '%s': no IPv%d address element: IPv%d records "
+		    "are not exported with it", def->name, ip_version,
+		    ip_version);
 	memset(out, 0, sizeof(*out));
 	snprintf(out->name, sizeof(out->name), "%.40s ipv%d %s %s",
 	    def->name, ip_version, biflow ? "biflow" : "uniflow",

@@ -3,8 +3,9 @@
  *
  * Frames come from the capture callback, are decoded into a struct dec_pkt
  * on the stack, and given to the flow table, which calls back for each
- * packet counted in a flow (-> dpi) and for each record that ends (-> dpi
- * give-up -> every exporter). Nothing on this path allocates but nDPI's
+ * packet counted in a flow (-> the hook list: nDPI, then plugins) and for
+ * each record that ends (-> hooks' end: dpi give-up, plugin terminate ->
+ * every exporter -> hooks' release). Nothing on this path allocates but nDPI's
  * per-flow state.
  *
  * Time: packet timestamps drive expiry; when live, a clock tick at least
@@ -24,6 +25,7 @@
 #include "dpi/dpi.h"
 #include "export/export.h"
 #include "flow/flow.h"
+#include "plugin/plugin.h"
 
 #define TICK_US		1000000u	/* live: expire at least this often */
 #define DISPATCH_MAX	512		/* frames per cap_dispatch call */
@@ -36,6 +38,8 @@ struct probe {
 	int			linktype;
 	struct flow_table	*ft;
 	struct dpi		*dpi;
+	struct plug_hook	dpi_hook;	/* nDPI, the first hook */
+	struct plug_set		*ps;		/* hooks and plugins */
 	struct exporter		*ex[CONF_MAX_COLLECTORS];
 	int			ex_dead[CONF_MAX_COLLECTORS];
 	int			n_ex;
@@ -63,9 +67,49 @@ probe_free(struct probe *p)
 	for (i = 0; i < p->n_ex; i++)
 		exp_close(p->ex[i]);
 	flow_table_free(p->ft);
+	/* After the exporters: they read the plugin fields' rows. */
+	plug_set_free(p->ps);
 	dpi_free(p->dpi);
 	cap_close(p->cap);
 	free(p);
+}
+
+/* nDPI as a hook: its state is in the slot the hook list gave it. */
+static int
+dpi_hook_packet(void *arg, struct flow *f, void *slot, enum flow_dir dir,
+    const struct dec_pkt *pkt)
+{
+	(void)slot;
+	dpi_packet(arg, f, dir, pkt);
+	return FLOW_PKT_CONTINUE;
+}
+
+static void
+dpi_hook_end(void *arg, struct flow *f, void *slot,
+    enum flow_end_reason reason)
+{
+	(void)slot;
+	(void)reason;
+	dpi_flow_end(arg, f);
+}
+
+static void
+dpi_hook_release(void *arg, struct flow *f, void *slot)
+{
+	(void)slot;
+	dpi_flow_release(arg, f);
+}
+
+/* Application names for the plugins' flow view. */
+static void
+dpi_app_names(const struct flow *f, void *arg, char *name, size_t name_size,
+    char *cat, size_t cat_size)
+{
+	struct dpi_info app;
+
+	dpi_flow_info(arg, f, &app);
+	snprintf(name, name_size, "%s", app.app_name);
+	snprintf(cat, cat_size, "%s", app.category_name);
 }
 
 static int
@@ -74,8 +118,7 @@ on_flow_pkt(struct flow *f, enum flow_dir dir, const struct dec_pkt *pkt,
 {
 	struct probe *p = arg;
 
-	dpi_packet(p->dpi, f, dir, pkt);
-	return FLOW_PKT_CONTINUE;
+	return plug_packet(p->ps, f, dir, pkt);
 }
 
 static void
@@ -88,7 +131,7 @@ on_flow_end(struct flow *f, enum flow_end_reason reason, void *arg)
 	int i, rc;
 
 	pkts = f->c[FLOW_DIR_FWD].pkts + f->c[FLOW_DIR_REV].pkts;
-	dpi_flow_end(p->dpi, f);
+	plug_flow_end(p->ps, f, reason);
 	/* A record with no packets (a flow cut by the active timeout, then
 	 * silent) carries nothing worth a line. */
 	if (pkts > 0) {
@@ -116,7 +159,7 @@ on_flow_end(struct flow *f, enum flow_end_reason reason, void *arg)
 		}
 	}
 	if (reason != FLOW_END_ACTIVE)
-		dpi_flow_release(p->dpi, f);
+		plug_flow_release(p->ps, f);
 }
 
 /* exp_conf.counters: what the IPFIX exporter statistics record reports. */
@@ -143,6 +186,7 @@ probe_new(const struct conf *conf, struct perr *err)
 {
 	struct flow_table_conf fconf;
 	struct dpi_conf dpconf;
+	struct plug_set_conf pconf;
 	struct exp_conf *xc;
 	struct cap_conf cconf;
 	struct probe *p;
@@ -168,7 +212,34 @@ probe_new(const struct conf *conf, struct perr *err)
 	xc->counters = probe_counters;
 	xc->counters_arg = p;
 
-	/* Collectors first: a typo there should not wait for a capture. */
+	/* Classification and plugins before the collectors: the plugin
+	 * fields must be in the registry when templates are derived, and a
+	 * bad plugin must stop the probe before any output is created. */
+	dpi_conf_defaults(&dpconf);
+	dpconf.enabled = conf->dpi;
+	dpconf.max_pkts = conf->dpi_packets;
+	if ((p->dpi = dpi_new(&dpconf, err)) == NULL)
+		goto fail;
+	p->dpi_hook.name = "dpi";
+	p->dpi_hook.ext_size = dpi_ext_size(p->dpi);
+	p->dpi_hook.arg = p->dpi;
+	if (conf->dpi) {
+		p->dpi_hook.on_packet = dpi_hook_packet;
+		p->dpi_hook.on_end = dpi_hook_end;
+		p->dpi_hook.on_release = dpi_hook_release;
+	}
+	memset(&pconf, 0, sizeof(pconf));
+	pconf.specs = conf->plugins;
+	pconf.n_specs = conf->n_plugins;
+	pconf.hooks = &p->dpi_hook;
+	pconf.n_hooks = 1;
+	pconf.app = dpi_app_names;
+	pconf.app_arg = p->dpi;
+	if ((p->ps = plug_set_new(&pconf, err)) == NULL)
+		goto fail;
+	dpi_set_ext_offset(p->dpi, p->dpi_hook.off);
+
+	/* Collectors next: a typo there should not wait for a capture. */
 	if (conf->n_collectors == 0) {
 		if ((p->ex[0] = exp_open("json:-", xc, err)) == NULL)
 			goto fail;
@@ -207,20 +278,14 @@ probe_new(const struct conf *conf, struct perr *err)
 	if (n_down > 0 && n_down == p->n_ex)
 		goto fail;
 
-	dpi_conf_defaults(&dpconf);
-	dpconf.enabled = conf->dpi;
-	dpconf.max_pkts = conf->dpi_packets;
-	if ((p->dpi = dpi_new(&dpconf, err)) == NULL)
-		goto fail;
-
 	flow_table_conf_defaults(&fconf);
 	fconf.max_flows = conf->max_flows;
 	fconf.idle_timeout_s = conf->idle_timeout_s;
 	fconf.active_timeout_s = conf->active_timeout_s;
-	fconf.ext_size = dpi_ext_size(p->dpi);
-	dpi_set_ext_offset(p->dpi, 0);
+	fconf.ext_size = plug_set_ext_size(p->ps);
 	if ((p->ft = flow_table_new(&fconf, on_flow_end,
-	    conf->dpi ? on_flow_pkt : NULL, p, err)) == NULL)
+	    conf->dpi || conf->n_plugins > 0 ? on_flow_pkt : NULL, p,
+	    err)) == NULL)
 		goto fail;
 
 	memset(&cconf, 0, sizeof(cconf));
@@ -377,12 +442,13 @@ probe_print_stats(struct probe *p, FILE *fp)
 	fputc('\n', fp);
 	fprintf(fp, "l7probe: records: %" PRIu64 " (idle %" PRIu64
 	    ", active %" PRIu64 ", end %" PRIu64 ", forced %" PRIu64
-	    ", resources %" PRIu64 "), bytes %" PRIu64 ", flows %" PRIu64
-	    ", peak %" PRIu32 "\n", p->records,
+	    ", resources %" PRIu64 ", plugin %" PRIu64 "), bytes %" PRIu64
+	    ", flows %" PRIu64 ", peak %" PRIu32 "\n", p->records,
 	    fs.records_ended[FLOW_END_IDLE], fs.records_ended[FLOW_END_ACTIVE],
 	    fs.records_ended[FLOW_END_DETECTED],
 	    fs.records_ended[FLOW_END_FORCED],
-	    fs.records_ended[FLOW_END_RESOURCES], p->bytes_exported,
+	    fs.records_ended[FLOW_END_RESOURCES],
+	    fs.records_ended[FLOW_END_PLUGIN], p->bytes_exported,
 	    fs.flows_created, fs.peak_flows);
 	fprintf(fp, "l7probe: fragments: matched %" PRIu64 ", orphaned %"
 	    PRIu64 "\n", fs.frags_matched, fs.frags_orphaned);

@@ -15,8 +15,8 @@ probe, cap = sys.argv[1], sys.argv[2]
 FIELDS = ["ip_src", "src_port", "ip_dst", "dst_port", "ip_protocol",
           "ip_version", "vlan_id", "tunnel_id", "src_to_dst_pkts",
           "dst_to_src_pkts", "src_to_dst_bytes", "dst_to_src_bytes",
-          "start_time", "end_time", "export_reason", "src_to_dst_tcp_flags",
-          "dst_to_src_tcp_flags", "application_name", "category_name",
+          "start_time", "end_time", "export_reason", "flow_end_reason",
+          "ingress_interface", "src_to_dst_tcp_flags", "dst_to_src_tcp_flags", "application_name", "category_name",
           "application_id", "application_is_guessed",
           "application_confidence", "requested_server_name",
           "client_fingerprint", "server_fingerprint", "user_agent"]
@@ -47,7 +47,13 @@ check(m is not None and int(m.group(1)) == int(m.group(2)) + int(m.group(3)),
       "read = in records + ignored: " + (m.group(0) if m else err))
 check(m is not None and totals(recs)[0] == int(m.group(2)),
       "packets in JSON = 'in records' counter")
-check(all(r["export_reason"] in (1, 2, 3, 4, 5) for r in recs), "export_reason 1..5")
+# export_reason as nfstream documents it, flow_end_reason the IPFIX code.
+REASON = {1: 0, 2: 1, 3: 2, 4: 2, 5: 2}
+check(all(r["flow_end_reason"] in REASON for r in recs), "flow_end_reason 1..5")
+check(all(r["export_reason"] == REASON[r["flow_end_reason"]] for r in recs),
+      "export_reason: 0 idle, 1 active, 2 end (IPFIX 3, 4, 5)")
+check(any(r["flow_end_reason"] == 4 and r["export_reason"] == 2 for r in recs),
+      "end of capture: export_reason 2, flow_end_reason 4")
 check(all(r["start_time"] <= r["end_time"] for r in recs), "start <= end")
 check(all(r["src_to_dst_pkts"] > 0 for r in recs),
       "the source sent the first packet of every new flow")
@@ -72,19 +78,22 @@ check(rc == 0 and {r["application_name"] for r in recs} == {"Unknown"},
 check(totals(recs) == base, "--no-dpi: same totals")
 
 rc, recs, m, err = run("--max-flows", "2")
-check(rc == 0 and any(r["export_reason"] == 5 for r in recs),
-      "--max-flows 2: evictions exported with reason 5")
+check(rc == 0 and any(r["flow_end_reason"] == 5 and r["export_reason"] == 2
+                      for r in recs),
+      "--max-flows 2: evictions exported with flow_end_reason 5, "
+      "export_reason 2")
 check(totals(recs) == base, "--max-flows 2: same totals %s" % (totals(recs),))
 
 rc, recs, m, err = run("--active-timeout", "1")
-check(rc == 0 and any(r["export_reason"] == 2 for r in recs),
-      "--active-timeout 1: records with reason 2")
+check(rc == 0 and any(r["export_reason"] == 1 and r["flow_end_reason"] == 2
+                      for r in recs),
+      "--active-timeout 1: records with export_reason 1 (flowEndReason 2)")
 check(totals(recs) == base, "--active-timeout 1: same totals")
 keys = {}
 ok = True
 for r in recs:
     k = frozenset([(r["ip_src"], r["src_port"]), (r["ip_dst"], r["dst_port"])])
-    if r["export_reason"] == 2 or k in keys:
+    if r["export_reason"] == 1 or k in keys:
         # Records after an active timeout keep the first record's orientation.
         if k in keys and keys[k] != (r["ip_src"], r["src_port"]):
             ok = False

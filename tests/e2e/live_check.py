@@ -367,9 +367,9 @@ def compare(args):
           % (len(http_got), args.expect_http))
     for k in sorted(http_got):
         recs = sorted(got[k]["records"], key=lambda t: (t[0], t[1]))
-        reasons = [t[2].get("export_reason") for t in recs]
+        reasons = [t[2].get("flow_end_reason") for t in recs]
         apps = sorted({str(t[2].get("application_name")) for t in recs})
-        check(reasons[-1] in (3, 4), "%s: export_reason of its records %s, "
+        check(reasons[-1] in (3, 4), "%s: flow_end_reason of its records %s, "
               "last is 3 (end) or 4 (forced); application %s"
               % (fmt_key(k), reasons, "/".join(apps)))
 

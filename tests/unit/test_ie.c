@@ -225,7 +225,7 @@ test_builtin_templates(void **unused)
 		"sourceIPv6Address", "destinationIPv6Address",
 		"sourceTransportPort", "destinationTransportPort",
 		"protocolIdentifier", "icmpTypeCodeIPv4", "icmpTypeCodeIPv6",
-		"vlanId", "UPSTREAM_TUNNEL_ID",
+		"vlanId", "ingressInterface", "UPSTREAM_TUNNEL_ID",
 		"flowStartMilliseconds", "flowEndMilliseconds",
 		"packetDeltaCount", "octetDeltaCount", "tcpControlBits",
 		"flowEndReason", "biflowDirection", "applicationId",
@@ -244,7 +244,7 @@ test_builtin_templates(void **unused)
 		assert_string_equal(t.f[i].ie->name, want[i]);
 		assert_int_equal(t.f[i].reverse, 0);
 	}
-	assert_int_equal(t.f[19].len, 32);	/* applicationName 32 */
+	assert_int_equal(t.f[20].len, 32);	/* applicationName 32 */
 	assert_int_equal(t.f[0].len, 0);
 
 	assert_int_equal(tmpl_load("minimal", &t, &err), 0);
@@ -449,6 +449,19 @@ test_tmpl_derive(void **unused)
 	assert_int_equal(tmpl_derive(&def, 4, 0, 1, &out, &err), -ENODATA);
 	assert_string_equal(err.msg,
 	    "template 'o.tmpl': no element left for IPv4 netflow v9");
+	/* Addresses of the other family only: that family is not carried
+	 * (its records would go out without addresses). */
+	assert_int_equal(tmpl_parse("v4.tmpl", "sourceIPv4Address\n"
+	    "protocolIdentifier\npacketDeltaCount\n", &def, &err), 0);
+	assert_int_equal(tmpl_derive(&def, 4, 0, 1, &out, &err), 0);
+	assert_int_equal(tmpl_derive(&def, 6, 0, 1, &out, &err), -ENODATA);
+	assert_string_equal(err.msg, "template 'v4.tmpl': no IPv6 address "
+	    "element: IPv6 records are not exported with it");
+	assert_int_equal(tmpl_derive(&def, 6, 0, 0, &out, &err), -ENODATA);
+	/* No address at all: both families, as before. */
+	assert_int_equal(tmpl_parse("n.tmpl", "packetDeltaCount\n", &def,
+	    &err), 0);
+	assert_int_equal(tmpl_derive(&def, 6, 0, 1, &out, &err), 0);
 }
 
 static void
@@ -461,8 +474,8 @@ test_tmpl_derive_default(void **unused)
 	(void)unused;
 	assert_int_equal(tmpl_load("default", &def, &err), 0);
 	assert_int_equal(tmpl_derive(&def, 4, 0, 1, &out, &err), 0);
-	/* 28 minus the two IPv6 addresses and icmpTypeCodeIPv6. */
-	assert_int_equal(out.n, 25);
+	/* 29 minus the two IPv6 addresses and icmpTypeCodeIPv6. */
+	assert_int_equal(out.n, 26);
 	for (i = 0; i < out.n; i++) {
 		assert_true(out.f[i].len != IE_VARLEN);
 		assert_true(out.f[i].ie->v9_id != 0);
@@ -472,7 +485,7 @@ test_tmpl_derive_default(void **unused)
 		nrev += out.f[i].reverse;
 	/* icmpTypeCodeIPv6, 2 times, 2 counters, tcpControlBits. */
 	assert_int_equal(nrev, 6);
-	assert_int_equal(out.n, 25 + 6);
+	assert_int_equal(out.n, 26 + 6);
 }
 
 /* Values ------------------------------------------------------------- */
@@ -623,15 +636,19 @@ test_values_biflow(void **unused)
 	assert_int_equal(u("octetDeltaCount", &bi, 1), 0x123456789);
 	assert_int_equal(u("tcpControlBits", &bi, 1), 0x12);
 	assert_int_equal(u("biflowDirection", &bi, 0), 1);
-	/* Forward times span the record, reverse ones are c[REV]'s. */
+	/* RFC 5103: forward times are c[FWD]'s (the last reply comes after
+	 * the last request: the forward end is the request's), reverse ones
+	 * c[REV]'s. */
 	assert_int_equal(u("flowStartMilliseconds", &bi, 0), 1700000000500);
-	assert_int_equal(u("flowEndMilliseconds", &bi, 0), 1700000003100);
+	assert_int_equal(u("flowEndMilliseconds", &bi, 0), 1700000003000);
 	assert_int_equal(u("flowStartMilliseconds", &bi, 1), 1700000000600);
 	assert_int_equal(u("flowEndMilliseconds", &bi, 1), 1700000003100);
 
-	/* A record whose forward direction saw no packet still has times. */
+	/* A record whose forward direction saw no packet (after an active
+	 * timeout) has no forward times; the reverse ones are there. */
 	x.f->c[FLOW_DIR_FWD] = (struct flow_counters){ 0 };
-	assert_int_equal(u("flowStartMilliseconds", &bi, 0), 1700000000600);
+	assert_int_equal(u("flowStartMilliseconds", &bi, 0), 0);
+	assert_int_equal(u("flowStartMilliseconds", &bi, 1), 1700000000600);
 	assert_int_equal(u("packetDeltaCount", &bi, 0), 0);
 
 	/* ICMPv6 echo request / reply: per direction. */
@@ -642,6 +659,153 @@ test_values_biflow(void **unused)
 	assert_int_equal(u("icmpTypeCodeIPv6", &bi, 0), 128 * 256);
 	assert_int_equal(u("icmpTypeCodeIPv6", &bi, 1), 129 * 256);
 	free(x.f);
+}
+
+/* Rows added at start-up (plugin fields): refusals, and each type read
+ * from the flow's ext area by the same functions the encoders use. */
+static void
+test_register(void **unused)
+{
+	struct ext {
+		uint64_t	u64;
+		int64_t		s64;
+		double		f64;
+		uint32_t	u32;
+		uint16_t	u16;
+		uint8_t		u8;
+		char		str[8];		/* max_len 7 */
+		uint16_t	blen;		/* octetArray, max_len 4 */
+		uint8_t		bytes[4];
+		uint8_t		v4[4];
+		uint8_t		v6[16];
+	};
+	static const struct {
+		const char	*name;
+		enum ie_type	type;
+		size_t		off;
+		uint16_t	max_len;
+	} rows[] = {
+		{ "x_u64", IE_T_UNSIGNED64, offsetof(struct ext, u64), 0 },
+		{ "x_s64", IE_T_SIGNED64, offsetof(struct ext, s64), 0 },
+		{ "x_f64", IE_T_FLOAT64, offsetof(struct ext, f64), 0 },
+		{ "x_u32", IE_T_UNSIGNED32, offsetof(struct ext, u32), 0 },
+		{ "x_u16", IE_T_UNSIGNED16, offsetof(struct ext, u16), 0 },
+		{ "x_u8", IE_T_UNSIGNED8, offsetof(struct ext, u8), 0 },
+		{ "x_str", IE_T_STRING, offsetof(struct ext, str), 7 },
+		{ "x_bytes", IE_T_OCTET_ARRAY, offsetof(struct ext, blen), 4 },
+		{ "x_v4", IE_T_IPV4_ADDRESS, offsetof(struct ext, v4), 0 },
+		{ "x_v6", IE_T_IPV6_ADDRESS, offsetof(struct ext, v6), 0 },
+	};
+	struct ie_def d;
+	struct flow *f;
+	struct ext *e;
+	struct exp_record rec;
+	struct ie_rec r;
+	struct perr err;
+	const uint8_t *p;
+	uint8_t out[8], scratch[16];
+	size_t before = ie_count(), i;
+	double dv = -2.5;
+	uint64_t bits;
+
+	(void)unused;
+	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		memset(&d, 0, sizeof(d));
+		d.name = rows[i].name;
+		d.id = (uint16_t)(900 + i);
+		d.type = rows[i].type;
+		d.flags = IE_F_LOCAL_PEN;
+		d.ext_off = rows[i].off;
+		d.max_len = rows[i].max_len;
+		d.owner = "plugin 't'";
+		assert_int_equal(ie_register(&d, &err), 0);
+	}
+	assert_int_equal(ie_count(), before + 10);
+
+	/* Refusals, each naming the row and its owner. */
+	d.name = "x_u64";
+	d.id = 950;
+	assert_int_equal(ie_register(&d, &err), -EINVAL);
+	assert_string_equal(err.msg, "plugin 't': field 'x_u64' clashes with "
+	    "'x_u64' of plugin 't'");
+	d.name = "octetDeltaCount";
+	assert_int_equal(ie_register(&d, &err), -EINVAL);
+	assert_non_null(strstr(err.msg, "(built in)"));
+	d.name = "reverseOctetDeltaCount";
+	assert_int_equal(ie_register(&d, &err), -EINVAL);
+	assert_non_null(strstr(err.msg, "the reverse of 'octetDeltaCount'"));
+	d.name = "y";
+	d.id = 1;		/* ndpiProtocolIds under our PEN */
+	assert_int_equal(ie_register(&d, &err), -EINVAL);
+	assert_non_null(strstr(err.msg, "element id 1 already used by "
+	    "'ndpiProtocolIds'"));
+	d.id = 0x4000;
+	assert_int_equal(ie_register(&d, &err), -EINVAL);
+	assert_non_null(strstr(err.msg, "out of range"));
+	d.id = 951;
+	d.type = IE_T_STRING;
+	d.max_len = 0;
+	assert_int_equal(ie_register(&d, &err), -EINVAL);
+	assert_non_null(strstr(err.msg, "maximum length"));
+	d.type = IE_T_DATETIME_MS;
+	assert_int_equal(ie_register(&d, &err), -EINVAL);
+	assert_int_equal(ie_count(), before + 10);
+
+	f = calloc(1, sizeof(*f) + sizeof(*e));
+	assert_non_null(f);
+	e = (struct ext *)(void *)f->ext;
+	e->u64 = 0x0102030405060708ull;
+	e->s64 = -3;
+	e->f64 = dv;
+	e->u32 = 70000;
+	e->u16 = 513;
+	e->u8 = 7;
+	memcpy(e->str, "abcdefg", 8);
+	e->blen = 9;			/* more than max_len: cut to 4 */
+	memcpy(e->bytes, "\xde\xad\xbe\xef", 4);
+	memcpy(e->v4, "\xc0\x00\x02\x01", 4);
+	e->v6[0] = 0x20;
+	e->v6[15] = 1;
+	rec.flow = f;
+	rec.reason = FLOW_END_IDLE;
+	rec.app = NULL;
+	r.rec = &rec;
+	r.dir = FLOW_DIR_REV;		/* plugin values are the flow's */
+	r.biflow = 0;
+	assert_true(u("x_u64", &r, 0) == 0x0102030405060708ull);
+	assert_true(u("x_s64", &r, 0) == (uint64_t)-3);
+	memcpy(&bits, &dv, 8);
+	assert_true(u("x_f64", &r, 0) == bits);
+	assert_int_equal(u("x_u32", &r, 0), 70000);
+	assert_int_equal(u("x_u16", &r, 0), 513);
+	assert_int_equal(u("x_u8", &r, 0), 7);
+	assert_int_equal(b("x_str", &r, 0, &p), 7);
+	assert_memory_equal(p, "abcdefg", 7);
+	assert_int_equal(b("x_bytes", &r, 0, &p), 4);
+	assert_memory_equal(p, "\xde\xad\xbe\xef", 4);
+	assert_int_equal(b("x_v4", &r, 0, &p), 4);
+	assert_memory_equal(p, e->v4, 4);
+	assert_int_equal(b("x_v6", &r, 0, &p), 16);
+	assert_memory_equal(p, e->v6, 16);
+	/* Wire encodings: signed64 two's complement, float64 IEEE 754, both
+	 * big-endian. */
+	assert_int_equal(ie_encode_fixed(ie_find("x_s64"), &r, 0, out, 8), 8);
+	assert_memory_equal(out, "\xff\xff\xff\xff\xff\xff\xff\xfd", 8);
+	assert_int_equal(ie_encode_fixed(ie_find("x_f64"), &r, 0, out, 8), 8);
+	assert_memory_equal(out, "\xc0\x04\x00\x00\x00\x00\x00\x00", 8);
+	assert_int_equal(ie_get_bytes(ie_find("x_u16"), &r, 0, &p, scratch),
+	    2);
+	assert_memory_equal(p, "\x02\x01", 2);
+	assert_int_equal(ie_find("x_str")->v9_len, 7);
+	assert_int_equal(ie_find("x_str")->len, IE_VARLEN);
+	assert_int_equal(ie_find("x_u8")->v9_id, IE_EXT_V9_BASE + 905);
+	assert_string_equal(ie_type_name(IE_T_FLOAT64), "float64");
+	assert_string_equal(ie_type_name(IE_T_SIGNED64), "signed64");
+
+	free(f);
+	ie_unregister_all();
+	assert_int_equal(ie_count(), before);
+	assert_null(ie_find("x_u64"));
 }
 
 static void
@@ -759,6 +923,7 @@ main(void)
 		cmocka_unit_test(test_tmpl_derive_default),
 		cmocka_unit_test(test_values_uniflow),
 		cmocka_unit_test(test_values_biflow),
+		cmocka_unit_test(test_register),
 		cmocka_unit_test(test_values_app),
 		cmocka_unit_test(test_encode_fixed),
 	};

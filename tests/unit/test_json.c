@@ -14,6 +14,7 @@
 #include <cmocka.h>
 
 #include "export/export.h"
+#include "ie/ie.h"
 
 static char *
 write_one(const struct exp_record *rec)
@@ -80,6 +81,7 @@ test_ipv4_record(void **unused)
 	f->key.dport = 443;
 	f->key.vlan_id = 7;
 	f->key.tunnel_id = 42;
+	f->key.ifindex = 3;
 	f->c[0].pkts = 3;
 	f->c[0].bytes = 180;
 	f->c[0].first_us = 1436720898354402ULL;
@@ -99,11 +101,13 @@ test_ipv4_record(void **unused)
 	    "{\"ip_src\":\"192.168.0.103\",\"src_port\":50123,"
 	    "\"ip_dst\":\"31.13.86.52\",\"dst_port\":443,\"ip_protocol\":6,"
 	    "\"ip_version\":4,\"vlan_id\":7,\"tunnel_id\":42,"
+	    "\"ingress_interface\":3,"
 	    "\"src_to_dst_pkts\":3,\"dst_to_src_pkts\":2,"
 	    "\"src_to_dst_bytes\":180,\"dst_to_src_bytes\":3000,"
 	    "\"start_time\":1436720898300,\"end_time\":1436720899000,"
 	    "\"src_to_dst_tcp_flags\":18,\"dst_to_src_tcp_flags\":24,"
-	    "\"export_reason\":3,\"application_name\":\"TLS.Instagram\","
+	    "\"export_reason\":2,\"flow_end_reason\":3,"
+	    "\"application_name\":\"TLS.Instagram\","
 	    "\"category_name\":\"SocialNetwork\",\"application_id\":\"91.211\","
 	    "\"application_is_guessed\":0,\"application_confidence\":\"DPI\","
 	    "\"requested_server_name\":\"i.instagram.com\","
@@ -144,7 +148,114 @@ test_ipv6_icmp_record(void **unused)
 	    "\"dst_to_src_bytes\":0,\"start_time\":2,\"end_time\":2,"));
 	assert_non_null(strstr(line, "\"src_to_dst_icmp_type\":128,"
 	    "\"src_to_dst_icmp_code\":0,\"dst_to_src_icmp_type\":0,"));
-	assert_non_null(strstr(line, "\"export_reason\":1,"));
+	assert_non_null(strstr(line, "\"export_reason\":0,"
+	    "\"flow_end_reason\":1,"));
+	free(f);
+}
+
+/* export_reason means what nfstream documents; flow_end_reason is IPFIX. */
+static void
+test_reasons(void **unused)
+{
+	static const struct {
+		enum flow_end_reason	reason;
+		const char		*want;
+	} cases[] = {
+		{ FLOW_END_IDLE, "\"export_reason\":0,\"flow_end_reason\":1," },
+		{ FLOW_END_ACTIVE, "\"export_reason\":1,\"flow_end_reason\":2," },
+		{ FLOW_END_DETECTED,
+		  "\"export_reason\":2,\"flow_end_reason\":3," },
+		{ FLOW_END_FORCED, "\"export_reason\":2,\"flow_end_reason\":4," },
+		{ FLOW_END_RESOURCES,
+		  "\"export_reason\":2,\"flow_end_reason\":5," },
+		{ FLOW_END_PLUGIN, "\"export_reason\":3,\"flow_end_reason\":4," },
+	};
+	struct flow *f = calloc(1, sizeof(*f));
+	struct exp_record rec;
+	struct dpi_info app;
+	size_t i;
+
+	(void)unused;
+	f->key.ip_version = 4;
+	f->key.proto = 17;
+	f->c[0].pkts = 1;
+	f->c[0].bytes = 60;
+	f->c[0].first_us = f->c[0].last_us = 1000;
+	fill_app(&app);
+	rec.flow = f;
+	rec.app = &app;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		rec.reason = cases[i].reason;
+		assert_non_null(strstr(write_one(&rec), cases[i].want));
+	}
+	free(f);
+}
+
+/* Registered rows (plugin fields) follow, under their names, each type
+ * in its JSON form. */
+static void
+test_registered_fields(void **unused)
+{
+	static const struct {
+		const char	*name;
+		enum ie_type	type;
+		size_t		off;
+		uint16_t	max_len;
+	} rows[] = {
+		{ "p_u32", IE_T_UNSIGNED32, 0, 0 },
+		{ "p_s64", IE_T_SIGNED64, 8, 0 },
+		{ "p_f64", IE_T_FLOAT64, 16, 0 },
+		{ "p_str", IE_T_STRING, 24, 7 },
+		{ "p_bytes", IE_T_OCTET_ARRAY, 32, 3 },
+		{ "p_v6", IE_T_IPV6_ADDRESS, 40, 0 },
+	};
+	unsigned char ext[56] = { 0 };
+	struct flow *f = calloc(1, sizeof(*f) + sizeof(ext));
+	struct exp_record rec;
+	struct dpi_info app;
+	struct ie_def d;
+	struct perr err;
+	uint32_t u32 = 4000000000u;
+	int64_t s64 = -42;
+	double f64 = 0.1;
+	uint16_t blen = 3;
+	size_t i;
+
+	(void)unused;
+	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		memset(&d, 0, sizeof(d));
+		d.name = rows[i].name;
+		d.id = (uint16_t)(500 + i);
+		d.type = rows[i].type;
+		d.flags = IE_F_LOCAL_PEN;
+		d.ext_off = rows[i].off;
+		d.max_len = rows[i].max_len;
+		d.owner = "plugin 't'";
+		assert_int_equal(ie_register(&d, &err), 0);
+	}
+	memcpy(ext, &u32, 4);
+	memcpy(ext + 8, &s64, 8);
+	memcpy(ext + 16, &f64, 8);
+	memcpy(ext + 24, "a\"b", 4);
+	memcpy(ext + 32, &blen, 2);
+	memcpy(ext + 34, "\x00\xab\xff", 3);
+	ext[40] = 0x20;
+	ext[41] = 0x01;
+	ext[55] = 1;
+	memcpy(f->ext, ext, sizeof(ext));
+	f->key.ip_version = 4;
+	f->key.proto = 17;
+	f->c[0].pkts = 1;
+	fill_app(&app);
+	rec.flow = f;
+	rec.reason = FLOW_END_IDLE;
+	rec.app = &app;
+	assert_non_null(strstr(write_one(&rec), "\"user_agent\":"
+	    "\"a\\\"b\\\\c\\u0001\\u00ff\",\"p_u32\":4000000000,"
+	    "\"p_s64\":-42,\"p_f64\":0.10000000000000001,"
+	    "\"p_str\":\"a\\\"b\",\"p_bytes\":\"00abff\","
+	    "\"p_v6\":\"2001::1\"}\n"));
+	ie_unregister_all();
 	free(f);
 }
 
@@ -169,6 +280,8 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_ipv4_record),
 		cmocka_unit_test(test_ipv6_icmp_record),
+		cmocka_unit_test(test_reasons),
+		cmocka_unit_test(test_registered_fields),
 		cmocka_unit_test(test_open_errors),
 	};
 

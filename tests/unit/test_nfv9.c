@@ -693,6 +693,94 @@ test_padding_short_records(void **unused)
 	sink_free(s);
 }
 
+/* A template that cannot carry one IP family: its records are skipped and
+ * counted, every one of them (the exporter used to die after 129), and
+ * the other family's go on. Addresses of the other family only count as
+ * not carrying it: no 0.0.0.0 records. */
+static void
+test_other_family(void **unused)
+{
+	static const char *const texts[2] = {
+		"sourceIPv4Address\ndestinationIPv4Address\n"
+		"protocolIdentifier\npacketDeltaCount\n",
+		"sourceIPv6Address\n",
+	};
+	struct fixture x = { 0 };
+	struct nfv9_stats st;
+	struct sink *s;
+	struct nfv9 *nf;
+	uint64_t now = START_US + 10000000;
+	int fam, i;
+
+	(void)unused;
+	for (fam = 0; fam < 2; fam++) {
+		s = sink_new();
+		nf = enc_new(s, texts[fam], 1400, 0, 0);
+		/* fam 0: IPv4 fields only; fam 1: sourceIPv6Address only. */
+		assert_non_null(nfv9_template(nf, fam == 0 ? 4 : 6));
+		assert_null(nfv9_template(nf, fam == 0 ? 6 : 4));
+		fixture(&x, fam == 0, 1, 1, 0, 0, "Unknown");
+		for (i = 0; i < 300; i++)
+			assert_int_equal(nfv9_add(nf, &x.rec, now), -ENOTSUP);
+		fixture(&x, fam == 1, 1, 1, 0, 0, "Unknown");
+		assert_int_equal(nfv9_add(nf, &x.rec, now), 0);
+		nfv9_flush(nf, now);
+		nfv9_get_stats(nf, &st);
+		assert_int_equal(st.skipped_family, 600);
+		assert_int_equal(st.data_records, 2);
+		nfv9_free(nf);
+		sink_free(s);
+	}
+	free(x.f);
+}
+
+/* A plugin field (registered row) goes out as type 49152 + id. */
+static void
+test_registered_field(void **unused)
+{
+	struct fixture x = { 0 };
+	struct ie_def d;
+	struct perr err;
+	struct sink *s;
+	struct nfv9 *nf;
+	struct parsed p;
+	const struct tmpl *t;
+	uint64_t v = 0x1122334455667788ull;
+	uint64_t now = START_US + 10000000;
+	size_t off;
+
+	(void)unused;
+	memset(&d, 0, sizeof(d));
+	d.name = "t_val";
+	d.id = 77;
+	d.type = IE_T_UNSIGNED64;
+	d.flags = IE_F_LOCAL_PEN;
+	d.ext_off = 0;
+	d.owner = "plugin 't'";
+	assert_int_equal(ie_register(&d, &err), 0);
+	s = sink_new();
+	nf = enc_new(s, "sourceIPv4Address\nt_val\n", 1400, 0, 0);
+	t = nfv9_template(nf, 4);
+	assert_int_equal(t->n, 2);
+	assert_int_equal(t->f[1].ie->v9_id, 49152 + 77);
+	assert_int_equal(t->f[1].len, 8);
+	x.f = malloc(sizeof(*x.f) + 8);
+	fixture(&x, 0, 1, 0, 0, 0, "Unknown");
+	memcpy(x.f->ext, &v, 8);
+	assert_int_equal(nfv9_add(nf, &x.rec, now), 0);
+	nfv9_flush(nf, now);
+	assert_int_equal(s->n, 1);
+	check_msg(s, &s->m[0], 1400, &p);
+	off = fs_find(&p, NFV9_TID_V4);
+	assert_memory_equal(s->m[0].b + off, "\xc0\xa8\x00\x67", 4);
+	assert_memory_equal(s->m[0].b + off + 4,
+	    "\x11\x22\x33\x44\x55\x66\x77\x88", 8);
+	free(x.f);
+	nfv9_free(nf);
+	sink_free(s);
+	ie_unregister_all();
+}
+
 static void
 test_setup_errors(void **unused)
 {
@@ -737,6 +825,8 @@ main(void)
 		cmocka_unit_test(test_app_table),
 		cmocka_unit_test(test_time_wrap),
 		cmocka_unit_test(test_padding_short_records),
+		cmocka_unit_test(test_other_family),
+		cmocka_unit_test(test_registered_field),
 		cmocka_unit_test(test_setup_errors),
 	};
 
