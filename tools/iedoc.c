@@ -474,11 +474,11 @@ telegraf(void)
 		if (d->pen == 0)
 			continue;
 		snake(d->name, name, sizeof(name));
+		/* Telegraf knows uint, hex, string, ip and proto only (its
+		 * netflow README): any other type goes as its raw bytes. */
 		printf("%" PRIu32 ".%u,%s,%s\n", d->pen, d->id, name,
 		    d->type == IE_T_STRING ? "string" : is_uint(d->type) ?
-		    "uint" : d->type == IE_T_SIGNED64 ? "int" :
-		    d->type == IE_T_FLOAT64 ? "float64" :
-		    d->type == IE_T_IPV4_ADDRESS ||
+		    "uint" : d->type == IE_T_IPV4_ADDRESS ||
 		    d->type == IE_T_IPV6_ADDRESS ? "ip" : "hex");
 	}
 }

@@ -3,8 +3,9 @@
 # by a parser of its format, as the collector it is for would read it:
 # XML by xmllint (well-formed; libfds refuses a file that is not, e.g. a
 # "--" inside a comment) and by defcheck.py for its structure, YAML by
-# python3-yaml, the CSV by its columns, pmacct's primitives by their keys,
-# the probe's templates by the probe itself. Then tools/iedoc, which
+# python3-yaml, the CSV by its columns and Telegraf's data types, pmacct's
+# primitives by their keys, the probe's templates and the first_pkts rules
+# by the probe itself. Then tools/iedoc, which
 # writes the collector files from the registry, is run and its output is
 # checked the same way and must equal the shipped files (make ie-docs
 # after a registry change). A file in templates/ that this test does not
@@ -63,6 +64,18 @@ for f in "$tdir"/*; do
 			echo "ok   $f (template)"
 		else
 			echo "FAIL $f: the probe refuses it:"; cat "$tmp/out"
+			fails=$((fails + 1))
+		fi ;;
+	first_pkts.rules)
+		# The first_pkts plugin reads it at start and refuses a rule it
+		# cannot parse (exit 2).
+		if "$L7PROBE" -q --plugin "first_pkts:n=3,rules=$f" \
+		    -r "$srcdir/tests/data/vxlan.pcap" -n json:/dev/null \
+		    >"$tmp/out" 2>&1; then
+			echo "ok   $f (first_pkts rules)"
+		else
+			echo "FAIL $f: the first_pkts plugin refuses it:"
+			cat "$tmp/out"
 			fails=$((fails + 1))
 		fi ;;
 	*)
