@@ -201,6 +201,6 @@ for mode in dpi nodpi; do
 	[ -n "$dpil" ] && echo "            (dpi: $dpil)"
 done
 echo
-echo "(bytes per flow include the touched pages of the hash-bucket array, sized"
-echo " by --max-flows: 8 MiB here; see doc/BENCHMARKS.md)"
+echo "(bytes per flow include the hash buckets: the array grows with the flows,"
+echo " one 8-byte pointer per flow at most; see doc/BENCHMARKS.md)"
 exit 0

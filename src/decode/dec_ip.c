@@ -7,8 +7,10 @@
  * then hands the L4 header to dec_l4(). Invariants:
  *  - pkt->ip_len is what the header says (IPv4 total length, 40 + IPv6
  *    payload length, 40 + jumbo length for RFC 2675 jumbograms), or the
- *    captured length from the IP header on when the header says 0 (TSO /
+ *    wire length from the IP header on when the header says 0 (TSO /
  *    GSO / BIG TCP captures, jumbograms without the option);
+ *  - a length larger than what the frame had on the wire from the IP
+ *    header on is DEC_MALFORMED: never trusted, never counted;
  *  - pkt->l3_caplen is min(captured, ip_len): Ethernet padding is not IP;
  *  - a header cut by the snap length is DEC_TRUNCATED; one cut by the IP
  *    packet's own length, or impossible, is DEC_MALFORMED;
@@ -56,6 +58,7 @@ reset_l3(struct dec_pkt *pkt)
 	pkt->icmp_type = 0;
 	pkt->icmp_code = 0;
 	pkt->frag = DEC_FRAG_NONE;
+	pkt->l4_cut = 0;
 }
 
 /*
@@ -69,6 +72,15 @@ cut(const struct dec_pkt *pkt, int from_cap)
 	if (from_cap || pkt->l3_caplen < pkt->ip_len)
 		return DEC_TRUNCATED;
 	return DEC_MALFORMED;
+}
+
+/* Bytes the frame had on the wire from <p> (inside the frame) on. */
+static uint32_t
+wire_from(const struct dec_pkt *pkt, const uint8_t *p)
+{
+	size_t off = (size_t)(p - pkt->frame);
+
+	return off >= pkt->wirelen ? 0 : pkt->wirelen - (uint32_t)off;
 }
 
 static enum dec_result
@@ -90,9 +102,9 @@ ipv4(const struct dec_conf *conf, struct cursor c, struct dec_pkt *pkt,
 	tot = cur_be16(&c, 2);
 	if (tot == 0) {
 		/* Segmentation offload: the NIC writes the real lengths. */
-		tot = c.len > UINT32_MAX ? UINT32_MAX : (uint32_t)c.len;
+		tot = wire_from(pkt, c.p);
 		from_cap = 1;
-	} else if (tot < hlen) {
+	} else if (tot < hlen || tot > wire_from(pkt, c.p)) {
 		return DEC_MALFORMED;
 	}
 	pkt->ip_version = 4;
@@ -162,7 +174,7 @@ ipv6(const struct dec_conf *conf, struct cursor c, struct dec_pkt *pkt,
 		len += IPV6_HLEN;
 	} else {
 		/* Jumbogram, or offload; the option must come first. */
-		len = c.len > UINT32_MAX ? UINT32_MAX : (uint32_t)c.len;
+		len = wire_from(pkt, c.p);
 		from_cap = 1;
 		if (nxt == IP6_HOPOPTS) {
 			x = (struct cursor){ c.p + IPV6_HLEN, c.len - IPV6_HLEN };
@@ -177,11 +189,12 @@ ipv6(const struct dec_conf *conf, struct cursor c, struct dec_pkt *pkt,
 				len += IPV6_HLEN;
 				from_cap = 0;
 			} else {
-				len = (uint32_t)(c.len > UINT32_MAX ?
-				    UINT32_MAX : c.len);
+				len = wire_from(pkt, c.p);
 			}
 		}
 	}
+	if (len > wire_from(pkt, c.p))
+		return DEC_MALFORMED;
 	pkt->ip_len = len;
 	pkt->l3_caplen = c.len < len ? (uint32_t)c.len : len;
 	x = (struct cursor){ c.p + IPV6_HLEN, pkt->l3_caplen - IPV6_HLEN };

@@ -7,6 +7,9 @@
  * inside GRE (RFC 2784, 2890; version 0 only), IP-in-IP (RFC 2003, 4213),
  * GTP-U (3GPP TS 29.281, G-PDU only) and VXLAN (RFC 7348).
  *
+ * A TCP or UDP header cut by the capture after its ports still makes a
+ * packet (l4_cut, no flags): a short snap length must not lose flows.
+ *
  * Tunnel rule: the inner packet is decoded into a copy of <pkt>; only if
  * that succeeds does it replace the outer one, so a tunnel with a cut,
  * impossible or non-IP payload leaves a plain flow of the outer packet
@@ -247,8 +250,18 @@ dec_l4(const struct dec_conf *conf, struct dec_pkt *pkt, int depth,
 	}
 	if (!cur_has(&c, need)) {
 		declared = pkt->ip_len - (size_t)(pkt->l4 - pkt->l3);
-		if (declared >= need || len_from_cap)
+		if (declared >= need || len_from_cap) {
+			/* Cut by the snap length. The ports make the flow:
+			 * count it without what was cut (TCP flags). */
+			if (cur_has(&c, 4) && (pkt->proto == IPPROTO_TCP_ ||
+			    pkt->proto == IPPROTO_UDP_)) {
+				pkt->sport = cur_be16(&c, 0);
+				pkt->dport = cur_be16(&c, 2);
+				pkt->l4_cut = 1;
+				return DEC_OK;
+			}
 			return DEC_TRUNCATED;
+		}
 		/* A tiny first fragment: the rest of the header is in the
 		 * next one. Counted, without ports. */
 		if (pkt->frag == DEC_FRAG_FIRST)

@@ -390,14 +390,20 @@ link_frame(const struct dec_conf *conf, int linktype, struct cursor c,
 
 enum dec_result
 dec_frame(const struct dec_conf *conf, int linktype, const uint8_t *frame,
-    size_t caplen, struct dec_pkt *pkt)
+    size_t caplen, size_t wirelen, struct dec_pkt *pkt)
 {
 	uint64_t ts_us = pkt->ts_us;
 
+	/* Only ts_us is kept; ifindex is set by the caller afterwards (a
+	 * caller's uninitialised packet must not make flow keys). */
 	memset(pkt, 0, sizeof(*pkt));
 	pkt->ts_us = ts_us;
 	if (frame == NULL)
 		caplen = 0;
+	if (wirelen < caplen)
+		wirelen = caplen;
+	pkt->frame = frame;
+	pkt->wirelen = wirelen > UINT32_MAX ? UINT32_MAX : (uint32_t)wirelen;
 	return link_frame(conf, linktype, (struct cursor){ frame, caplen },
 	    pkt, 0);
 }

@@ -26,6 +26,20 @@
  *
  * Byte counts follow IPFIX octetDeltaCount: the (inner) IP total length,
  * 40 + payload length for IPv6, whatever the snap length cut.
+ *
+ * Lengths are never trusted beyond the frame: an IP header whose length
+ * (IPv4 total length, IPv6 payload length or jumbo length) claims more
+ * bytes than the frame had on the wire (its original length, not the
+ * captured one: a snap length legitimately cuts packets) is DEC_MALFORMED,
+ * like any impossible header (a 62-byte frame claiming 65,535 bytes is
+ * not counted as 65,535). A length of 0 (segmentation offload) is taken
+ * from the wire length.
+ *
+ * Short snap lengths: a flow needs addresses, protocol and ports. A TCP,
+ * UDP or SCTP header cut by the capture after its ports (IPv6 TCP over
+ * Ethernet needs 74 bytes for the whole TCP header, more than a snap
+ * length of 64 keeps) gives DEC_OK with the ports and no TCP flags
+ * (tcp_flags 0, l4_cut 1); no tunnel inside it is followed.
  */
 #ifndef L7_DECODE_H
 #define L7_DECODE_H
@@ -91,15 +105,25 @@ struct dec_pkt {
 	uint8_t		icmp_code;
 	uint8_t		frag;		/* enum dec_frag */
 	uint8_t		tunnel;		/* enum dec_tunnel, innermost */
+	uint8_t		l4_cut;		/* 1: the L4 header is cut by the
+					 * capture after the ports (no TCP
+					 * flags) */
+	/* set by dec_frame() for the decoder's own checks */
+	const uint8_t	*frame;		/* the frame given */
+	uint32_t	wirelen;	/* its length on the wire, >= caplen */
 };
 
 /*
  * Decodes <caplen> bytes of <frame>, of libpcap link type <linktype>, into
- * <pkt> (all fields but ts_us are written). Returns DEC_OK or the reason
+ * <pkt> (all fields but ts_us are written, ifindex with 0: the caller sets
+ * it afterwards). <wirelen> is the
+ * frame's length on the wire (pcap's "len"); a value below caplen (0, or
+ * a broken capture file) is taken as caplen. Returns DEC_OK or the reason
  * the packet cannot make a flow; <pkt> is then unspecified.
  */
 enum dec_result dec_frame(const struct dec_conf *conf, int linktype,
-	    const uint8_t *frame, size_t caplen, struct dec_pkt *pkt);
+	    const uint8_t *frame, size_t caplen, size_t wirelen,
+	    struct dec_pkt *pkt);
 
 /* 1 when dec_frame() knows <linktype>, else 0. */
 int	dec_linktype_supported(int linktype);

@@ -13,7 +13,8 @@
  * little does not confuse expiry.
  *
  * A flow is the packets of one 5-tuple (addresses, ports, IP protocol) plus
- * the outer VLAN id and the tunnel id, in both directions. The sender of
+ * the outer VLAN id, the tunnel id and the ingress interface (ifindex, 0
+ * when unknown or merged), in both directions. The sender of
  * the first packet is the source. ICMP and ICMPv6 flows have no ports, so
  * an echo request and its reply are one flow.
  *
@@ -23,6 +24,16 @@
  * fragments whose first never comes are exported as a flow without ports.
  *
  * Records end with an IPFIX flowEndReason (RFC 7011, IANA registry).
+ *
+ * Hash flooding: the hash is keyed (SipHash-1-3) by a secret each table
+ * draws from getrandom(), so colliding keys cannot be computed offline;
+ * see flowtab.c for the bucket growth and the reseed on long chains.
+ *
+ * Expiry per packet is bounded; records do not depend on when expiry runs
+ * (a packet of a flow already due ends it first). The LRU list is kept
+ * by the second, so an idle flow may be exported up to 1 s (table time)
+ * after its deadline; a wave larger than the per-packet budget waits for
+ * the next packets, or for flow_table_expire(), which does all that is due.
  */
 #ifndef L7_FLOW_H
 #define L7_FLOW_H
@@ -78,29 +89,38 @@ struct flow_counters {
 };
 
 /*
- * One flow. Fields above "private" are read-only for everyone but the
- * table; they describe the current record (counters restart after an
- * active-timeout export). <ext> is ext_size bytes for the modules above the
- * table (dpi, plugins): zeroed when the flow is created, kept across
- * active-timeout records, never touched by the table.
+ * One flow. Public fields are read-only for everyone but the table; they
+ * describe the current record (counters restart after an active-timeout
+ * export). <ext> is ext_size bytes for the modules above the table (dpi,
+ * plugins): zeroed when the flow is created, kept across active-timeout
+ * records, never touched by the table.
+ *
+ * Layout: a hash-chain step reads hnext and the key, both in the first 64
+ * bytes, so a step touches one cache line (two when the flow straddles a
+ * line boundary); the per-packet counters follow. 184 bytes on LP64.
  */
 struct flow {
-	struct flow_key		key;
-	struct flow_counters	c[2];		/* [enum flow_dir] */
+	/* private to flowtab.c */
+	struct flow		*hnext;		/* hash chain */
+	uint32_t		due_ms;		/* deadline, table time in ms
+						 * modulo 2^32: of the active
+						 * timeout, or when ended of
+						 * the end grace */
+
 	uint8_t			tunnel;		/* enum dec_tunnel */
 	uint8_t			ended;		/* RST/FIN seen: in grace */
 	uint8_t			fin_seen;	/* bit per direction */
+	uint8_t			icmp_seen;	/* private: bit per direction,
+						 * ICMP type set */
+	struct flow_key		key;
+	struct flow_counters	c[2];		/* [enum flow_dir] */
 
 	/* private to flowtab.c */
-	struct flow		*hnext;
-	struct flow		*lru_prev, *lru_next;	/* by last use */
-	struct flow		*act_prev, *act_next;	/* by record start */
-	struct flow		*end_prev, *end_next;	/* in end grace */
+	struct flow		*lru_prev, *lru_next;	/* by used second */
+	struct flow		*tq_prev, *tq_next;	/* active list by record
+							 * start, or end list by
+							 * end time (if ended) */
 	uint64_t		used_us;	/* table time of last packet */
-	uint64_t		rec_start_us;	/* table time record began */
-	uint64_t		end_due_us;	/* when in end grace */
-	uint32_t		hash;
-	uint8_t			icmp_seen;	/* bit per direction: type set */
 
 	/* ext_size bytes, 8-aligned */
 	_Alignas(8) unsigned char ext[];
@@ -108,9 +128,10 @@ struct flow {
 
 struct flow_table_conf {
 	uint32_t	max_flows;		/* capacity, >= 1; default 128000 */
-	uint32_t	idle_timeout_s;		/* >= 1; default 120 */
-	uint32_t	active_timeout_s;	/* >= 1; default 120 */
-	uint32_t	end_grace_ms;		/* after RST/FINs; default 2000;
+	uint32_t	idle_timeout_s;		/* 1 to 2000000; default 120 */
+	uint32_t	active_timeout_s;	/* 1 to 2000000; default 120 */
+	uint32_t	end_grace_ms;		/* after RST/FINs, up to
+						 * 2000000000; default 2000;
 						 * 0 = end at the next check */
 	uint32_t	frag_timeout_s;		/* fragment cache entry life,
 						 * >= 1; default 30 */
@@ -119,6 +140,10 @@ struct flow_table_conf {
 						 * default 8192 */
 	size_t		ext_size;		/* bytes of flow->ext, up to
 						 * 1 MiB; 0 is fine */
+	uint64_t	hash_seed;		/* 0 (default) = hash keys from
+						 * getrandom(); else a fixed
+						 * seed they derive from, for
+						 * tests and fuzzing only */
 };
 
 /* Fills <conf> with the defaults above. */
@@ -158,9 +183,11 @@ void	flow_table_free(struct flow_table *t);
 
 /*
  * Accounts one decoded packet (borrowed for the call) at its time
- * pkt->ts_us: first expires what is due at that time (end_cb), then finds
- * or creates its flow (evicting the least recently used one when the table
- * is full), counts it and calls pkt_cb. Returns 0; the packet is always
+ * pkt->ts_us: first expires some of what is due at that time (end_cb; at
+ * most a fixed number of list heads, the rest at the next calls), then
+ * finds or creates its flow (ending it first if it is due; evicting the
+ * least recently used flow, to within a second, when the table is full),
+ * counts it and calls pkt_cb. Returns 0; the packet is always
  * accounted, in a flow or in the fragment cache, except when the pool
  * cannot grow and no flow can be evicted (memory exhausted): then -ENOMEM,
  * counted in nomem_drops. Called from inside a callback: -EDEADLK.
@@ -189,6 +216,9 @@ struct flow_table_stats {
 	uint64_t	frags_orphaned;		/* later fragments (packets)
 						 * exported without ports */
 	uint64_t	nomem_drops;		/* packets lost: no flow memory */
+	uint64_t	hash_grows;		/* bucket array doubled */
+	uint64_t	hash_reseeds;		/* new hash key after a chain
+						 * longer than FLOW_CHAIN_MAX */
 	uint32_t	active_flows;
 	uint32_t	peak_flows;
 	uint32_t	pending_frags;		/* cache entries now */

@@ -4,15 +4,31 @@
  * Pipeline position: decode -> [flow table] -> dpi, plugins -> export. See
  * flow.h for the contract; this file keeps these invariants:
  *
- *  - Every live flow is in exactly one hash chain, in the LRU list (by
- *    used_us), in the active list (by rec_start_us), and, once ended (RST
- *    or FIN both ways), in the end list (by end_due_us). These times are
- *    table time (the largest time ever given), so appending at the tail
- *    keeps each list sorted and expiry only looks at list heads: O(1) per
- *    flow ended, cheap enough to run before every packet.
- *  - The hash is symmetric: it is computed over the key in a canonical
- *    order (lower address/port first), so both directions meet in one chain.
- *    The stored key is oriented: src sent the first packet.
+ *  - Every live flow is in exactly one hash chain, in the LRU list, and
+ *    in one timer list: the active list (by record start) until it ends
+ *    (RST, or FIN both ways), then the end list (by end of grace). These
+ *    times are table time (the largest time ever given), so appending at
+ *    the tail keeps each list sorted and expiry only looks at list heads.
+ *  - The LRU list is sorted by the second (table time) of each flow's last
+ *    packet, not by the microsecond: a packet moves its flow to the tail
+ *    only when that second changed, so a busy flow is moved once a second,
+ *    not on every packet. Idle expiry at the head therefore may see a flow
+ *    of the same second that is due behind one that is not: it is exported
+ *    less than 1 s late, never lost or merged (see the next point).
+ *  - Records do not depend on when expiry runs: a packet whose flow is
+ *    already due (idle, active, end grace) or whose fragment cache entry
+ *    is too old ends it first, exactly as a complete expiry pass would
+ *    have. So the work per packet is bounded (FLOW_EXPIRE_BUDGET list
+ *    heads), while flow_table_expire() still does all that is due.
+ *  - The hash is keyed (SipHash-1-3, flowkey.c) by a secret drawn per
+ *    table, and symmetric: computed over the key in a canonical order
+ *    (lower address/port first), so both directions meet in one chain.
+ *    The stored key is oriented: src sent the first packet. The bucket
+ *    array starts small and doubles when the flows outnumber the buckets
+ *    (up to one bucket per flow of max_flows), so chains stay short on
+ *    average; a chain walk longer than FLOW_CHAIN_MAX (which a random key
+ *    makes astronomically unlikely) draws a new key and rehashes, so even
+ *    an attacker who learnt the key loses it.
  *  - Flows come from a pool that grows by chunks up to max_flows and never
  *    shrinks; a freed flow goes to the free list. The per-packet path does
  *    not allocate otherwise.
@@ -28,15 +44,19 @@
 #include "flow/flow.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "flow/flow_int.h"
 
 #define FLOW_CHUNK		1024		/* flows per pool chunk */
-#define FLOW_MAX_BUCKETS	(1U << 22)
+#define FLOW_MIN_BUCKETS	1024
+#define FLOW_MAX_BUCKETS	(1U << 24)
 #define FLOW_MAX_EXT		(1U << 20)
-#define FLOW_HASH_SEED		0x6c37707262656c31ULL	/* fixed per table */
+#define FLOW_CHAIN_MAX		24		/* longer walk: new hash key */
+#define FLOW_EXPIRE_BUDGET	64		/* list heads per packet */
+#define FLOW_MAX_TIMEOUT_S	2000000U	/* well below 2^31 ms */
 #define US_PER_S		1000000ULL
 
 #define TCP_FIN	0x01
@@ -86,10 +106,15 @@ struct flow_table {
 
 	uint64_t		now_us;		/* largest time given */
 	uint64_t		idle_us, active_us, grace_us, frag_us;
-	uint64_t		seed;
+
+	struct flow_sipkey	secret;		/* hash keys derive from it */
+	struct flow_sipkey	key;		/* of the flow hash now */
+	uint64_t		key_gen;	/* reseeds so far */
+	int			long_chain;	/* a walk passed CHAIN_MAX */
 
 	struct flow		**buckets;
-	uint32_t		mask;
+	uint32_t		mask;		/* buckets - 1 */
+	uint32_t		max_buckets;	/* growth stops here */
 	struct flist		lru, act, end;
 
 	size_t			fsize;		/* flow + ext, 8-aligned */
@@ -120,6 +145,7 @@ struct flow_table *
 flow_table_new(const struct flow_table_conf *conf, flow_end_cb end_cb,
     flow_pkt_cb pkt_cb, void *cb_arg, struct perr *err)
 {
+	struct flow_sipkey fkey;
 	struct flow_table *t;
 	uint32_t nb = 1, want;
 
@@ -141,6 +167,16 @@ flow_table_new(const struct flow_table_conf *conf, flow_end_cb end_cb,
 		    "frag_timeout_s");
 		return NULL;
 	}
+	if (conf->idle_timeout_s > FLOW_MAX_TIMEOUT_S ||
+	    conf->active_timeout_s > FLOW_MAX_TIMEOUT_S ||
+	    conf->end_grace_ms > FLOW_MAX_TIMEOUT_S * 1000U) {
+		perr_set(err, -EINVAL, "flow table: %s too large (at most "
+		    "%u seconds)", conf->idle_timeout_s > FLOW_MAX_TIMEOUT_S ?
+		    "idle_timeout_s" : conf->active_timeout_s >
+		    FLOW_MAX_TIMEOUT_S ? "active_timeout_s" : "end_grace_ms",
+		    FLOW_MAX_TIMEOUT_S);
+		return NULL;
+	}
 	if (conf->ext_size > FLOW_MAX_EXT) {
 		perr_set(err, -EINVAL, "flow table: ext_size %zu too large "
 		    "(at most %u bytes per flow)", conf->ext_size,
@@ -159,21 +195,27 @@ flow_table_new(const struct flow_table_conf *conf, flow_end_cb end_cb,
 	t->active_us = conf->active_timeout_s * US_PER_S;
 	t->grace_us = conf->end_grace_ms * 1000ULL;
 	t->frag_us = conf->frag_timeout_s * US_PER_S;
-	t->seed = FLOW_HASH_SEED;
 	t->fsize = (sizeof(struct flow) + conf->ext_size + 7) & ~(size_t)7;
+	if (flow_secret_init(&t->secret, conf->hash_seed, err) != 0)
+		goto fail;
+	flow_derive_key(&t->secret, FLOW_KEY_TABLE, 0, &t->key);
+	flow_derive_key(&t->secret, FLOW_KEY_FRAG, 0, &fkey);
 
+	/* One bucket per flow at most; start small, grow with the load. */
 	want = conf->max_flows < FLOW_MAX_BUCKETS ? conf->max_flows :
 	    FLOW_MAX_BUCKETS;
 	while (nb < want)
 		nb <<= 1;
+	t->max_buckets = nb;
+	if (nb > FLOW_MIN_BUCKETS)
+		nb = FLOW_MIN_BUCKETS;
 	if ((t->buckets = calloc(nb, sizeof(*t->buckets))) == NULL) {
 		perr_set(err, -ENOMEM, "flow table: out of memory for %u hash "
-		    "buckets (lower max_flows)", nb);
+		    "buckets", nb);
 		goto fail;
 	}
 	t->mask = nb - 1;
-	if (flow_frag_init(&t->frags, conf->max_frags, t->seed ^ 0x5a5a,
-	    err) != 0)
+	if (flow_frag_init(&t->frags, conf->max_frags, &fkey, err) != 0)
 		goto fail;
 	return t;
 fail:
@@ -211,12 +253,35 @@ flow_table_stats(const struct flow_table *t, struct flow_table_stats *s)
 	s->pending_frags = t->frags.count;
 }
 
+/* --- time --- */
+
+/*
+ * Deadlines are kept in 32 bits: table time in milliseconds modulo 2^32,
+ * rounded up (a flow is never cut early, at most 1 ms late), compared by
+ * wrap-safe difference. That holds while no deadline is more than 2^31 ms
+ * (24 days) away: timeouts are at most FLOW_MAX_TIMEOUT_S, and after a
+ * larger jump of packet time every flow is idle anyway (idle is checked
+ * first, on 64-bit times).
+ */
+static inline uint32_t
+ms_ceil(uint64_t us)
+{
+	return (uint32_t)((us + 999) / 1000);
+}
+
+/* 1 when deadline <dl_ms> is reached at table time <now_us>. */
+static inline int
+past(uint32_t dl_ms, uint64_t now_us)
+{
+	return (int32_t)((uint32_t)(now_us / 1000) - dl_ms) >= 0;
+}
+
 /* --- keys and hashing --- */
 
 static void
 key_set(struct flow_key *k, const uint8_t *src, const uint8_t *dst,
     uint16_t sport, uint16_t dport, uint8_t proto, uint8_t ipv,
-    uint16_t vlan, uint32_t tunnel_id)
+    uint16_t vlan, uint32_t tunnel_id, uint32_t ifindex)
 {
 	memset(k, 0, sizeof(*k));
 	memcpy(k->src, src, 16);
@@ -227,35 +292,7 @@ key_set(struct flow_key *k, const uint8_t *src, const uint8_t *dst,
 	k->ip_version = ipv;
 	k->vlan_id = vlan;
 	k->tunnel_id = tunnel_id;
-}
-
-static uint32_t
-key_hash(const struct flow_table *t, const struct flow_key *k)
-{
-	const uint8_t *lo = k->src, *hi = k->dst;
-	uint16_t lport = k->sport, hport = k->dport;
-	uint64_t h = t->seed, w;
-	int c, i;
-
-	/* Canonical order makes the hash the same in both directions. */
-	c = memcmp(k->src, k->dst, 16);
-	if (c > 0 || (c == 0 && k->sport > k->dport)) {
-		lo = k->dst;
-		hi = k->src;
-		lport = k->dport;
-		hport = k->sport;
-	}
-	for (i = 0; i < 16; i += 8) {
-		memcpy(&w, lo + i, 8);
-		h = flow_mix64(h, w);
-		memcpy(&w, hi + i, 8);
-		h = flow_mix64(h, w);
-	}
-	h = flow_mix64(h, (uint64_t)lport << 48 | (uint64_t)hport << 32 |
-	    (uint64_t)k->vlan_id << 16 | (uint64_t)k->proto << 8 |
-	    k->ip_version);
-	h = flow_mix64(h, k->tunnel_id);
-	return flow_mix_final(h);
+	k->ifindex = ifindex;
 }
 
 /* 1 if packet key <k> belongs to flow key <fk>, with its direction. */
@@ -264,7 +301,8 @@ key_match(const struct flow_key *fk, const struct flow_key *k,
     enum flow_dir *dir)
 {
 	if (fk->proto != k->proto || fk->ip_version != k->ip_version ||
-	    fk->vlan_id != k->vlan_id || fk->tunnel_id != k->tunnel_id)
+	    fk->vlan_id != k->vlan_id || fk->tunnel_id != k->tunnel_id ||
+	    fk->ifindex != k->ifindex)
 		return 0;
 	if (fk->sport == k->sport && fk->dport == k->dport &&
 	    memcmp(fk->src, k->src, 16) == 0 &&
@@ -286,11 +324,78 @@ lookup(struct flow_table *t, const struct flow_key *k, uint32_t h,
     enum flow_dir *dir)
 {
 	struct flow *f;
+	uint32_t steps = 0;
 
-	for (f = t->buckets[h & t->mask]; f != NULL; f = f->hnext)
-		if (f->hash == h && key_match(&f->key, k, dir))
+	for (f = t->buckets[h & t->mask]; f != NULL; f = f->hnext) {
+		if (key_match(&f->key, k, dir))
 			return f;
+		steps++;
+	}
+	if (steps > FLOW_CHAIN_MAX)
+		t->long_chain = 1;
 	return NULL;
+}
+
+/*
+ * Moves every flow to a new bucket array of <nb> buckets, under the
+ * current key. Keeps the old array when memory is short (the table works,
+ * with longer chains). O(flows): it runs log2(max_flows /
+ * FLOW_MIN_BUCKETS) times at most for growth, and for a reseed.
+ */
+static void
+rehash(struct flow_table *t, uint32_t nb)
+{
+	struct flow **nbk, *f;
+	uint32_t b;
+
+	if ((nbk = calloc(nb, sizeof(*nbk))) == NULL)
+		return;
+	for (f = t->lru.head; f != NULL; f = f->lru_next) {
+		b = flow_key_hash(&t->key, &f->key) & (nb - 1);
+		f->hnext = nbk[b];
+		nbk[b] = f;
+	}
+	free(t->buckets);
+	t->buckets = nbk;
+	t->mask = nb - 1;
+}
+
+/* A chain walk was too long: the key may be known to someone. */
+static void
+reseed(struct flow_table *t)
+{
+	t->long_chain = 0;
+	t->key_gen++;
+	flow_derive_key(&t->secret, FLOW_KEY_TABLE, t->key_gen, &t->key);
+	rehash(t, t->mask + 1);
+	t->st.hash_reseeds++;
+}
+
+void
+flow_table_hash_key(const struct flow_table *t, struct flow_sipkey *k)
+{
+	*k = t->key;
+}
+
+uint32_t
+flow_table_buckets(const struct flow_table *t)
+{
+	return t->mask + 1;
+}
+
+uint32_t
+flow_table_longest_chain(const struct flow_table *t)
+{
+	uint32_t b, n, max = 0;
+	const struct flow *f;
+
+	for (b = 0; b <= t->mask; b++) {
+		for (n = 0, f = t->buckets[b]; f != NULL; f = f->hnext)
+			n++;
+		if (n > max)
+			max = n;
+	}
+	return max;
 }
 
 /* --- ending flows and the pool --- */
@@ -300,7 +405,9 @@ hash_remove(struct flow_table *t, struct flow *f)
 {
 	struct flow **pp;
 
-	for (pp = &t->buckets[f->hash & t->mask]; *pp != f;
+	/* The hash is not stored (8 bytes a flow): computed again. */
+	for (pp = &t->buckets[flow_key_hash(&t->key, &f->key) & t->mask];
+	    *pp != f;
 	    pp = &(*pp)->hnext)
 		;
 	*pp = f->hnext;
@@ -324,16 +431,17 @@ end_flow(struct flow_table *t, struct flow *f, enum flow_end_reason reason)
 	if (reason == FLOW_END_ACTIVE) {
 		memset(f->c, 0, sizeof(f->c));
 		f->icmp_seen = 0;
-		f->rec_start_us = t->now_us;
-		FL_REMOVE(&t->act, f, act_prev, act_next);
-		FL_APPEND(&t->act, f, act_prev, act_next);
+		f->due_ms = ms_ceil(t->now_us + t->active_us);
+		FL_REMOVE(&t->act, f, tq_prev, tq_next);
+		FL_APPEND(&t->act, f, tq_prev, tq_next);
 		return;
 	}
 	hash_remove(t, f);
 	FL_REMOVE(&t->lru, f, lru_prev, lru_next);
-	FL_REMOVE(&t->act, f, act_prev, act_next);
 	if (f->ended)
-		FL_REMOVE(&t->end, f, end_prev, end_next);
+		FL_REMOVE(&t->end, f, tq_prev, tq_next);
+	else
+		FL_REMOVE(&t->act, f, tq_prev, tq_next);
 	f->hnext = t->free;
 	t->free = f;
 	t->nflows--;
@@ -362,6 +470,56 @@ pool_grow(struct flow_table *t)
 	return 0;
 }
 
+/* The reason <f> is due at table time now, or 0 if it is not. The order
+ * is run_expiry()'s: end grace, then idle (one record, not two, for a flow
+ * due both idle and active), then active. */
+static enum flow_end_reason
+due_reason(const struct flow_table *t, const struct flow *f)
+{
+	if (f->ended && past(f->due_ms, t->now_us))
+		return FLOW_END_DETECTED;
+	if (t->now_us - f->used_us >= t->idle_us)
+		return FLOW_END_IDLE;
+	if (!f->ended && past(f->due_ms, t->now_us))
+		return FLOW_END_ACTIVE;
+	return 0;
+}
+
+/* Ends what is due of <f> (see due_reason); an active timeout with
+ * nothing counted only restarts the record. Returns 1 when <f> is gone. */
+static int
+end_if_due(struct flow_table *t, struct flow *f)
+{
+	enum flow_end_reason r = due_reason(t, f);
+
+	if (r == 0)
+		return 0;
+	if (r == FLOW_END_ACTIVE && f->c[0].pkts + f->c[1].pkts == 0) {
+		f->due_ms = ms_ceil(t->now_us + t->active_us);
+		FL_REMOVE(&t->act, f, tq_prev, tq_next);
+		FL_APPEND(&t->act, f, tq_prev, tq_next);
+		return 0;
+	}
+	end_flow(t, f, r);
+	return r != FLOW_END_ACTIVE;
+}
+
+/* The table is full: frees one flow, preferring one that is due anyway
+ * (its record is then what a complete expiry pass would have made). */
+static void
+make_room(struct flow_table *t)
+{
+	struct flow *f;
+
+	if ((f = t->end.head) != NULL && past(f->due_ms, t->now_us)) {
+		end_flow(t, f, FLOW_END_DETECTED);
+		return;
+	}
+	f = t->lru.head;
+	end_flow(t, f, t->now_us - f->used_us >= t->idle_us ?
+	    FLOW_END_IDLE : FLOW_END_RESOURCES);
+}
+
 /* A new flow of key <k> (oriented as given), or NULL when memory is
  * exhausted and nothing can be evicted. May end the LRU flow. */
 static struct flow *
@@ -372,43 +530,48 @@ flow_create(struct flow_table *t, const struct flow_key *k, uint32_t h,
 	uint32_t b;
 
 	if (t->nflows >= t->conf.max_flows)
-		end_flow(t, t->lru.head, FLOW_END_RESOURCES);
+		make_room(t);
 	if (t->free == NULL && pool_grow(t) != 0) {
 		if (t->lru.head == NULL)
 			return NULL;
 		/* Better a short record than a lost packet. */
-		end_flow(t, t->lru.head, FLOW_END_RESOURCES);
+		make_room(t);
 	}
 	f = t->free;
 	t->free = f->hnext;
 	memset(f, 0, t->fsize);		/* ext too */
 	f->key = *k;
-	f->hash = h;
 	f->tunnel = tunnel;
 	f->used_us = t->now_us;
-	f->rec_start_us = t->now_us;
+	f->due_ms = ms_ceil(t->now_us + t->active_us);
 	b = h & t->mask;
 	f->hnext = t->buckets[b];
 	t->buckets[b] = f;
 	FL_APPEND(&t->lru, f, lru_prev, lru_next);
-	FL_APPEND(&t->act, f, act_prev, act_next);
+	FL_APPEND(&t->act, f, tq_prev, tq_next);
 	t->nflows++;
 	t->st.flows_created++;
 	if (t->nflows > t->st.peak_flows)
 		t->st.peak_flows = t->nflows;
+	/* Load factor above 1: twice the buckets. */
+	if (t->nflows > t->mask + 1 && t->mask + 1 < t->max_buckets) {
+		rehash(t, (t->mask + 1) * 2);
+		t->st.hash_grows++;
+	}
 	return f;
 }
 
 /*
- * Finds or creates the flow of <k> and marks it used now. <syn_new> (a TCP
- * SYN without ACK) on a flow in end grace ends that flow at once and starts
- * a new one. Returns NULL only when memory is exhausted.
+ * Finds or creates the flow of <k> and marks it used now. A flow found
+ * due (idle, active, end grace over) is ended first. <syn_new> (a TCP SYN
+ * without ACK) on a flow in end grace ends that flow at once and starts a
+ * new one. Returns NULL only when memory is exhausted.
  */
 static struct flow *
 flow_get(struct flow_table *t, const struct flow_key *k, uint8_t tunnel,
     int syn_new, enum flow_dir *dir)
 {
-	uint32_t h = key_hash(t, k);
+	uint32_t h = flow_key_hash(&t->key, k);
 	struct flow *f;
 
 	f = lookup(t, k, h, dir);
@@ -416,11 +579,14 @@ flow_get(struct flow_table *t, const struct flow_key *k, uint8_t tunnel,
 		end_flow(t, f, FLOW_END_DETECTED);
 		f = NULL;
 	}
+	if (f != NULL && end_if_due(t, f))
+		f = NULL;
 	if (f == NULL) {
 		if ((f = flow_create(t, k, h, tunnel)) == NULL)
 			return NULL;
 		*dir = FLOW_DIR_FWD;
-	} else {
+	} else if (f->used_us / US_PER_S != t->now_us / US_PER_S) {
+		/* Lazy LRU: once per second of table time at most. */
 		FL_REMOVE(&t->lru, f, lru_prev, lru_next);
 		FL_APPEND(&t->lru, f, lru_prev, lru_next);
 	}
@@ -461,7 +627,7 @@ frag_drop(struct flow_table *t, struct flow_frag_ent *e)
 
 	if (e->pend_pkts > 0) {
 		key_set(&k, e->src, e->dst, 0, 0, e->proto, e->ip_version,
-		    e->vlan_id, e->tunnel_id);
+		    e->vlan_id, e->tunnel_id, e->ifindex);
 		if ((f = flow_get(t, &k, e->tunnel, 0, &dir)) != NULL) {
 			count(&f->c[dir], e->pend_pkts, e->pend_bytes,
 			    e->pend_first_us, e->pend_last_us);
@@ -473,14 +639,17 @@ frag_drop(struct flow_table *t, struct flow_frag_ent *e)
 }
 
 /* The cache entry of <pkt>'s datagram, created (oldest dropped if full)
- * when missing. */
+ * when missing; one found too old is dropped first, as expiry would. */
 static struct flow_frag_ent *
 frag_get(struct flow_table *t, const struct dec_pkt *pkt)
 {
 	struct flow_frag_ent *e;
 
-	if ((e = flow_frag_lookup(&t->frags, pkt)) != NULL)
-		return e;
+	if ((e = flow_frag_lookup(&t->frags, pkt)) != NULL) {
+		if (t->now_us - e->created_us < t->frag_us)
+			return e;
+		frag_drop(t, e);
+	}
 	while (t->frags.count >= t->frags.max)
 		frag_drop(t, t->frags.head);
 	return flow_frag_insert(&t->frags, pkt, t->now_us);
@@ -488,29 +657,43 @@ frag_get(struct flow_table *t, const struct dec_pkt *pkt)
 
 /* --- expiry --- */
 
+/*
+ * Ends what is due at table time, list head by list head, at most <budget>
+ * heads (0 = no limit). Records do not depend on the budget: whatever is
+ * left is ended by the next call, or when its own packet comes (flow_get,
+ * frag_get).
+ */
 static void
-run_expiry(struct flow_table *t)
+run_expiry(struct flow_table *t, size_t budget)
 {
 	uint64_t now = t->now_us;
+	size_t n = 0;
 	struct flow *f;
 
-	while (t->frags.head != NULL &&
-	    now - t->frags.head->created_us >= t->frag_us)
+	if (budget == 0)
+		budget = SIZE_MAX;
+	while (n < budget && t->frags.head != NULL &&
+	    now - t->frags.head->created_us >= t->frag_us) {
 		frag_drop(t, t->frags.head);
-	while ((f = t->end.head) != NULL && f->end_due_us <= now)
+		n++;
+	}
+	while (n < budget && (f = t->end.head) != NULL &&
+	    past(f->due_ms, now)) {
 		end_flow(t, f, FLOW_END_DETECTED);
-	/* Idle before active: a flow due both is one record, not two. */
-	while ((f = t->lru.head) != NULL && now - f->used_us >= t->idle_us)
+		n++;
+	}
+	/* Idle before active: a flow due both is one record, not two. The
+	 * LRU list is sorted by second: the head may be 1 s younger than a
+	 * flow behind it, which waits for the head (less than 1 s). */
+	while (n < budget && (f = t->lru.head) != NULL &&
+	    now - f->used_us >= t->idle_us) {
 		end_flow(t, f, FLOW_END_IDLE);
-	while ((f = t->act.head) != NULL &&
-	    now - f->rec_start_us >= t->active_us) {
-		if (f->c[0].pkts + f->c[1].pkts == 0) {
-			/* Nothing to report: only restart the record. */
-			f->rec_start_us = now;
-			FL_REMOVE(&t->act, f, act_prev, act_next);
-			FL_APPEND(&t->act, f, act_prev, act_next);
-		} else
-			end_flow(t, f, FLOW_END_ACTIVE);
+		n++;
+	}
+	while (n < budget && (f = t->act.head) != NULL &&
+	    past(f->due_ms, now)) {
+		(void)end_if_due(t, f);
+		n++;
 	}
 }
 
@@ -523,7 +706,7 @@ flow_table_expire(struct flow_table *t, uint64_t now_us)
 		return 0;
 	if (now_us > t->now_us)
 		t->now_us = now_us;
-	run_expiry(t);
+	run_expiry(t, 0);
 	return (size_t)(t->nended - before);
 }
 
@@ -574,7 +757,7 @@ account(struct flow_table *t, const struct dec_pkt *pkt, uint16_t sport,
 	struct flow_counters *c;
 
 	key_set(&k, pkt->src, pkt->dst, sport, dport, pkt->proto,
-	    pkt->ip_version, pkt->vlan_id, pkt->tunnel_id);
+	    pkt->ip_version, pkt->vlan_id, pkt->tunnel_id, pkt->ifindex);
 	f = flow_get(t, &k, pkt->tunnel,
 	    (flags & (TCP_SYN | TCP_ACK)) == TCP_SYN, &dir);
 	if (f == NULL) {
@@ -594,9 +777,12 @@ account(struct flow_table *t, const struct dec_pkt *pkt, uint16_t sport,
 	if (flags & TCP_FIN)
 		f->fin_seen |= 1U << dir;
 	if (!f->ended && ((flags & TCP_RST) || f->fin_seen == 3)) {
+		/* From the active list to the end list: a flow in its (short)
+		 * end grace is not cut by the active timeout. */
+		FL_REMOVE(&t->act, f, tq_prev, tq_next);
 		f->ended = 1;
-		f->end_due_us = t->now_us + t->grace_us;
-		FL_APPEND(&t->end, f, end_prev, end_next);
+		f->due_ms = ms_ceil(t->now_us + t->grace_us);
+		FL_APPEND(&t->end, f, tq_prev, tq_next);
 	}
 	call_pkt_cb(t, f, dir, pkt);
 	*dirp = dir;
@@ -615,7 +801,7 @@ flow_table_add(struct flow_table *t, const struct dec_pkt *pkt)
 		return -EDEADLK;
 	if (pkt->ts_us > t->now_us)
 		t->now_us = pkt->ts_us;
-	run_expiry(t);
+	run_expiry(t, FLOW_EXPIRE_BUDGET);
 
 	switch (pkt->frag) {
 	case DEC_FRAG_FIRST:
@@ -664,6 +850,8 @@ flow_table_add(struct flow_table *t, const struct dec_pkt *pkt)
 		t->export_now = NULL;
 		end_flow(t, f, FLOW_END_PLUGIN);
 	}
+	if (t->long_chain)
+		reseed(t);
 	/* Only an exhausted allocator loses packets (this one, or old
 	 * fragments dropped from the cache on the way). */
 	return t->st.nomem_drops != drops ? -ENOMEM : 0;

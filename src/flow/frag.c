@@ -3,9 +3,9 @@
  * first fragment, plus counts of later fragments that came first.
  *
  * Pipeline position: inside the flow table (flowtab.c is the only user).
- * A fixed pool of entries allocated at init; a hash on the oriented
- * datagram identity (src, dst, proto, IP version, VLAN id, tunnel id,
- * fragment id) and a FIFO by creation so the owner expires the oldest
+ * A fixed pool of entries allocated at init; a keyed hash (SipHash-1-3,
+ * its own key: see flowkey.c) on the oriented datagram identity (src, dst,
+ * proto, IP version, VLAN id, tunnel id, ingress interface, fragment id) and a FIFO by creation so the owner expires the oldest
  * first, by looking at the head only. See flow_int.h for the invariants.
  */
 #include "flow/flow_int.h"
@@ -17,19 +17,7 @@
 static uint32_t
 frag_hash(const struct flow_frag_cache *fc, const struct dec_pkt *pkt)
 {
-	uint64_t h = fc->seed, w;
-	int i;
-
-	for (i = 0; i < 16; i += 8) {
-		memcpy(&w, pkt->src + i, 8);
-		h = flow_mix64(h, w);
-		memcpy(&w, pkt->dst + i, 8);
-		h = flow_mix64(h, w);
-	}
-	h = flow_mix64(h, (uint64_t)pkt->frag_id << 32 | pkt->tunnel_id);
-	h = flow_mix64(h, (uint64_t)pkt->vlan_id << 16 |
-	    (uint64_t)pkt->proto << 8 | pkt->ip_version);
-	return flow_mix_final(h);
+	return flow_frag_hash(&fc->key, pkt);
 }
 
 static int
@@ -37,14 +25,14 @@ frag_match(const struct flow_frag_ent *e, const struct dec_pkt *pkt)
 {
 	return e->frag_id == pkt->frag_id && e->proto == pkt->proto &&
 	    e->ip_version == pkt->ip_version && e->vlan_id == pkt->vlan_id &&
-	    e->tunnel_id == pkt->tunnel_id &&
+	    e->tunnel_id == pkt->tunnel_id && e->ifindex == pkt->ifindex &&
 	    memcmp(e->src, pkt->src, 16) == 0 &&
 	    memcmp(e->dst, pkt->dst, 16) == 0;
 }
 
 int
-flow_frag_init(struct flow_frag_cache *fc, uint32_t max, uint64_t seed,
-    struct perr *err)
+flow_frag_init(struct flow_frag_cache *fc, uint32_t max,
+    const struct flow_sipkey *key, struct perr *err)
 {
 	uint32_t nb = 1, i;
 
@@ -63,7 +51,7 @@ flow_frag_init(struct flow_frag_cache *fc, uint32_t max, uint64_t seed,
 	}
 	fc->mask = nb - 1;
 	fc->max = max;
-	fc->seed = seed;
+	fc->key = *key;
 	for (i = max; i-- > 0;) {
 		fc->pool[i].hnext = fc->free;
 		fc->free = &fc->pool[i];
@@ -106,6 +94,7 @@ flow_frag_insert(struct flow_frag_cache *fc, const struct dec_pkt *pkt,
 	e->created_us = now_us;
 	e->frag_id = pkt->frag_id;
 	e->tunnel_id = pkt->tunnel_id;
+	e->ifindex = pkt->ifindex;
 	e->vlan_id = pkt->vlan_id;
 	memcpy(e->src, pkt->src, 16);
 	memcpy(e->dst, pkt->dst, 16);

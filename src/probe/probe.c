@@ -318,7 +318,8 @@ on_frame(const struct cap_pkt *cp, void *arg)
 	struct dec_pkt pkt;
 	enum dec_result r;
 
-	r = dec_frame(&p->dconf, p->linktype, cp->data, cp->caplen, &pkt);
+	r = dec_frame(&p->dconf, p->linktype, cp->data, cp->caplen, cp->wirelen,
+	    &pkt);
 	if (r != DEC_OK) {
 		p->dec_ignored[r]++;
 		return;

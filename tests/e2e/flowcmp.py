@@ -51,7 +51,8 @@ FIELDS = [
     "frame.number", "frame.protocols", "frame.cap_len", "frame.len",
     "vlan.id", "ieee8021ad.id",
     "ip.src", "ip.dst", "ip.proto", "ip.len", "ip.id", "ip.flags.mf",
-    "ip.frag_offset", "ip.hdr_len",
+    "ip.frag_offset", "ip.hdr_len", "ip.bogus_ip_length",
+    "ipv6.plen_exceeds_framing",
     "ipv6.src", "ipv6.dst", "ipv6.nxt", "ipv6.plen", "ipv6.opt.jumbo",
     "ipv6.hopopts.nxt", "ipv6.routing.nxt", "ipv6.dstopts.nxt",
     "ipv6.fraghdr.nxt", "ipv6.fraghdr.offset", "ipv6.fraghdr.more",
@@ -150,6 +151,11 @@ class Frame:
     def layer(self, idx):
         return self.layers[idx] if 0 <= idx < len(self.layers) else None
 
+    def only_ip_layer(self, idx):
+        """True when the IP layer at <idx> is the frame's only one, so an
+        expert field (present only where it applies) is surely its own."""
+        return sum(1 for n in self.layers if n in ("ip", "ipv6")) == 1
+
 
 class IPLayer:
     """An IP packet of a frame, with what the probe takes from it."""
@@ -185,6 +191,9 @@ def parse_ip(fr, idx):
             # tshark puts the presumed (TSO) length in ip.len; 0 would be
             # a length the fields cannot give: flagged as a difference.
             return None
+        if fr.only_ip_layer(idx) and fr.value("ip.bogus_ip_length", idx):
+            # a length beyond the frame's wire length: malformed
+            return None
         off = fr.value("ip.frag_offset", idx) or 0
         mf = fr.value("ip.flags.mf", idx) or 0
         frag = FRAG_LATER if off else FRAG_FIRST if mf else FRAG_NONE
@@ -195,6 +204,9 @@ def parse_ip(fr, idx):
         nxt, plen = fr.value("ipv6.nxt", idx), fr.value("ipv6.plen", idx)
         if None in (src, dst, nxt, plen):
             return None
+        if fr.only_ip_layer(idx) and \
+                fr.value("ipv6.plen_exceeds_framing", idx):
+            return None     # a length beyond the wire length: malformed
         frag, frag_id, j = FRAG_NONE, 0, idx + 1
         if plen == 0:
             # jumbogram: the k-th jumbo option of the frame
@@ -238,6 +250,11 @@ def parse_ip(fr, idx):
     l4 = ipl.l4_idx
     if fr.layer(l4) == lname and fr.value(proof, l4) is not None:
         set_ports(fr, ipl)
+        return ipl
+    # A TCP or UDP header cut by the capture after its ports: the probe
+    # counts the packet, with the ports and without flags.
+    if ipl.proto in (6, 17) and fr.layer(l4) == lname and \
+            fr.cap_len < fr.wire_len and set_ports(fr, ipl):
         return ipl
     if ipl.frag != FRAG_FIRST:
         return None

@@ -2,11 +2,12 @@
  * fuzz_decode.c - fuzz target: the frame decoder and the flow table.
  *
  * Input: one byte choosing a link type (index into linktypes[]), one byte
- * of options (bit 0: tunnels off), then the frame. Each decoded packet is
- * also given to a tiny flow table (two flows, one fragment slot), so the
- * fragment and eviction paths see fuzzed keys. Built as a libFuzzer target
- * with --enable-fuzzing; in make check, tests/fuzz/replay.c runs it over
- * the stored corpus.
+ * of options (bit 0: tunnels off; bits 1-7: wire length beyond the frame,
+ * in 16-byte units, as a snap length cuts), then the frame. Each decoded
+ * packet is also given to a tiny flow table (two flows, one fragment
+ * slot), so the fragment and eviction paths see fuzzed keys. Built as a
+ * libFuzzer target with --enable-fuzzing; in make check, tests/fuzz/replay.c
+ * runs it over the stored corpus.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -64,10 +65,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if ((frame = malloc(size ? size : 1)) == NULL)
 		return 0;
 	memcpy(frame, data + 2, size);
-	if (dec_frame(&dc, lt, frame, size, &pkt) == DEC_OK) {
+	/* Bits 1-7 of the second byte: bytes cut by a snap length. */
+	if (dec_frame(&dc, lt, frame, size, size + (size_t)(data[1] >> 1) * 16,
+	    &pkt) == DEC_OK) {
 		flow_table_conf_defaults(&fc);
 		fc.max_flows = 2;
 		fc.max_frags = 1;
+		fc.hash_seed = 1;	/* same input, same run */
 		if ((t = flow_table_new(&fc, on_end, NULL, &ended, NULL)) !=
 		    NULL) {
 			pkt.ts_us = 1000000;

@@ -666,6 +666,7 @@ struct tcase {
 	size_t		len;
 	size_t		min_len;	/* < min_len: TRUNCATED; 0: no check */
 	struct want	w;
+	size_t		wire;		/* length on the wire; 0: len */
 };
 
 #define F(f)	.frame = (f), .len = sizeof(f)
@@ -746,7 +747,7 @@ static const struct tcase cases[] = {
 	{ "eth_ipv6_icmpv6", DLT_EN10MB, 0, F(f_eth_ipv6_icmp6), 56,
 	    { OK6(O6, 0, 0, 58, 48), .icmp_type = 128 } },
 	{ "eth_ipv6_jumbogram", DLT_EN10MB, 0, F(f_eth_ipv6_jumbo), 70,
-	    { OK6(O6, 9, 9, 17, 70040) } },
+	    { OK6(O6, 9, 9, 17, 70040) }, .wire = 14 + 70040 },
 	{ "eth_ipv6_plen0_no_jumbo", DLT_EN10MB, 0, F(f_eth_ipv6_plen0), 62,
 	    { OK6(O6, 9, 10, 17, 52) } },
 	{ "eth_ipv6_esp", DLT_EN10MB, 0, F(f_eth_ipv6_esp), 54,
@@ -977,6 +978,30 @@ check_case(const struct tcase *tc, const uint8_t *frame, size_t caplen,
 		fail_msg("%s: l4 missing", tc->name);
 }
 
+/* A packet whose L4 header the capture cut after the ports (tc cut at
+ * <caplen>): ports and length of the whole case, no flags; inside a
+ * tunnel, the ports may be the outer ones; a case that is malformed may be
+ * so in the bytes that were cut. */
+static void
+check_l4_cut(const struct tcase *tc, size_t caplen, const struct dec_pkt *pkt)
+{
+	if (pkt->proto != 6 && pkt->proto != 17)
+		fail_msg("%s/%zu: l4_cut with protocol %u", tc->name, caplen,
+		    pkt->proto);
+	if (pkt->tcp_flags != 0)
+		fail_msg("%s/%zu: l4_cut with TCP flags", tc->name, caplen);
+	if (pkt->l4 == NULL || pkt->l4_caplen < 4 ||
+	    pkt->l4_caplen >= (pkt->proto == 6 ? 20U : 8U))
+		fail_msg("%s/%zu: l4_cut with %u L4 bytes", tc->name, caplen,
+		    pkt->l4_caplen);
+	/* A fault of the whole packet may lie in the part cut off. */
+	if (tc->w.res == DEC_OK && tc->w.tunnel == 0 &&
+	    (pkt->sport != tc->w.sport ||
+	    pkt->dport != tc->w.dport || pkt->ip_len != tc->w.ip_len))
+		fail_msg("%s/%zu: l4_cut ports %u > %u, length %u", tc->name,
+		    caplen, pkt->sport, pkt->dport, pkt->ip_len);
+}
+
 static void
 test_cases(void **unused)
 {
@@ -990,14 +1015,17 @@ test_cases(void **unused)
 
 		memset(&pkt, 0xa5, sizeof(pkt));
 		r = dec_frame(tc->no_tunnels ? &conf_off : &conf_on,
-		    tc->linktype, tc->frame, tc->len, &pkt);
+		    tc->linktype, tc->frame, tc->len,
+		    tc->wire ? tc->wire : tc->len, &pkt);
 		check_case(tc, tc->frame, tc->len, r, &pkt);
 	}
 }
 
 /*
  * Every case at every shorter length, from a heap copy of exactly that
- * length (ASan reports any read past it).
+ * length (ASan reports any read past it), as a snap length cuts it: the
+ * wire length stays the frame's. Below min_len a TCP or UDP header cut
+ * after its ports may still decode (l4_cut): the case's ports, no flags.
  */
 static void
 test_truncation(void **unused)
@@ -1016,10 +1044,14 @@ test_truncation(void **unused)
 			assert_non_null(buf);
 			memcpy(buf, tc->frame, len);
 			r = dec_frame(tc->no_tunnels ? &conf_off : &conf_on,
-			    tc->linktype, len > 0 ? buf : NULL, len, &pkt);
+			    tc->linktype, len > 0 ? buf : NULL, len,
+			    tc->wire ? tc->wire : tc->len, &pkt);
 			if (r == DEC_OK)
 				check_invariants(tc, buf, len, &pkt);
 			if (tc->min_len != 0 && len < tc->min_len &&
+			    r == DEC_OK && pkt.l4_cut)
+				check_l4_cut(tc, len, &pkt);
+			else if (tc->min_len != 0 && len < tc->min_len &&
 			    r != DEC_TRUNCATED)
 				fail_msg("%s cut at %zu: %s, want truncated",
 				    tc->name, len, dec_result_name(r));
@@ -1047,33 +1079,149 @@ test_cut_inner_keeps_outer(void **unused)
 	};
 	struct dec_pkt pkt;
 	enum dec_result r;
-	/* up to the inner UDP ports: the inner UDP header is cut */
-	size_t gtp_cut = 14 + 20 + 8 + 8 + 20 + 4;
-	/* inner TCP cut before its flags */
-	size_t vx_cut = 14 + 20 + 8 + 8 + 14 + 20 + 10;
+	/* inner UDP header cut inside its ports */
+	size_t gtp_cut = 14 + 20 + 8 + 8 + 20 + 3;
+	/* inner TCP cut before its ports */
+	size_t vx_cut = 14 + 20 + 8 + 8 + 14 + 20 + 2;
 
 	(void)unused;
-	r = dec_frame(&conf_on, DLT_EN10MB, f_gtpu4, gtp_cut, &pkt);
+	/* As a snap length cuts: the wire length is the whole frame's. */
+	r = dec_frame(&conf_on, DLT_EN10MB, f_gtpu4, gtp_cut,
+	    sizeof(f_gtpu4), &pkt);
 	check_case(&outer_gtp, f_gtpu4, gtp_cut, r, &pkt);
-	r = dec_frame(&conf_on, DLT_EN10MB, f_vxlan, vx_cut, &pkt);
+	r = dec_frame(&conf_on, DLT_EN10MB, f_vxlan, vx_cut, sizeof(f_vxlan),
+	    &pkt);
 	check_case(&outer_vxlan, f_vxlan, vx_cut, r, &pkt);
+	/* Cut after the inner ports: the inner flow, without flags. */
+	r = dec_frame(&conf_on, DLT_EN10MB, f_vxlan, vx_cut + 8,
+	    sizeof(f_vxlan), &pkt);
+	assert_int_equal(r, DEC_OK);
+	assert_int_equal(pkt.tunnel, DEC_TUN_VXLAN);
+	assert_int_equal(pkt.proto, 6);
+	assert_int_equal(pkt.l4_cut, 1);
+	assert_int_equal(pkt.tcp_flags, 0);
 }
 
-/* A NULL conf follows tunnels; ts_us is the caller's. */
+/* A NULL conf follows tunnels; ts_us is the caller's, ifindex is 0. */
 static void
 test_defaults(void **unused)
 {
 	struct dec_pkt pkt;
 
 	(void)unused;
-	memset(&pkt, 0, sizeof(pkt));
+	memset(&pkt, 0xa5, sizeof(pkt));
 	pkt.ts_us = 1234567;
 	assert_int_equal(dec_frame(NULL, DLT_EN10MB, f_gre4, sizeof(f_gre4),
-	    &pkt), DEC_OK);
+	    0, &pkt), DEC_OK);
 	assert_int_equal(pkt.tunnel, DEC_TUN_GRE);
 	assert_int_equal(pkt.ts_us, 1234567);
-	assert_int_equal(dec_frame(NULL, DLT_EN10MB, NULL, 0, &pkt),
+	/* The caller's, set after: never what was in its memory before. */
+	assert_int_equal(pkt.ifindex, 0);
+	assert_int_equal(dec_frame(NULL, DLT_EN10MB, NULL, 0, 0, &pkt),
 	    DEC_TRUNCATED);
+}
+
+/* ---- lengths against the wire, snap lengths ---- */
+
+static const uint8_t f_len_lie4[] = {
+	ETH(0x0800),				/* eth IPv4 */
+	IP4(65535, 9, 0, 17, A4S, A4D),		/* len 65535 (a lie) UDP */
+	UDP(1000, 2000, 65515),			/* 1000 > 2000 */
+	1,2,3,4,5,6,7,8,9,10,			/* 62 bytes in all */
+	11,12,13,14,15,16,17,18,19,20,
+};
+static const uint8_t f_len_lie6[] = {
+	ETH(0x86dd),				/* eth IPv6 */
+	IP6(65535, 17, A6S, A6D),		/* plen 65535 (a lie) UDP */
+	UDP(1000, 2000, 65535),			/* 1000 > 2000 */
+	1,2,3,4,5,6,7,8,			/* 70 bytes in all */
+};
+static const uint8_t f_tso4[] = {
+	ETH(0x0800),				/* eth IPv4 */
+	IP4(0, 9, 0, 6, A4S, A4D),		/* len 0: offload, TCP */
+	TCP(1234, 80, 0x10),			/* 1234 > 80 ACK */
+};
+
+/*
+ * An IP length beyond the frame's wire length is malformed: a 62-byte
+ * frame claiming 65,535 bytes is not counted as 65,535. The same header
+ * is fine when the frame was that long on the wire and a snap length cut
+ * it; a wire length below caplen (0: unknown) counts as caplen. An offload
+ * length (0) is the wire length.
+ */
+static void
+test_len_beyond_wire(void **unused)
+{
+	struct dec_pkt pkt;
+
+	(void)unused;
+	assert_int_equal(sizeof(f_len_lie4), 62);
+	assert_int_equal(dec_frame(NULL, DLT_EN10MB, f_len_lie4,
+	    sizeof(f_len_lie4), sizeof(f_len_lie4), &pkt), DEC_MALFORMED);
+	assert_int_equal(dec_frame(NULL, DLT_EN10MB, f_len_lie4,
+	    sizeof(f_len_lie4), 0, &pkt), DEC_MALFORMED);
+	/* 14 + 65534 on the wire: still one byte short */
+	assert_int_equal(dec_frame(NULL, DLT_EN10MB, f_len_lie4,
+	    sizeof(f_len_lie4), 14 + 65534, &pkt), DEC_MALFORMED);
+	assert_int_equal(dec_frame(NULL, DLT_EN10MB, f_len_lie4,
+	    sizeof(f_len_lie4), 14 + 65535, &pkt), DEC_OK);
+	assert_int_equal(pkt.ip_len, 65535);
+	assert_int_equal(pkt.l3_caplen, 62 - 14);
+	assert_int_equal(pkt.sport, 1000);
+
+	assert_int_equal(dec_frame(NULL, DLT_EN10MB, f_len_lie6,
+	    sizeof(f_len_lie6), sizeof(f_len_lie6), &pkt), DEC_MALFORMED);
+	assert_int_equal(dec_frame(NULL, DLT_EN10MB, f_len_lie6,
+	    sizeof(f_len_lie6), 14 + 40 + 65535, &pkt), DEC_OK);
+	assert_int_equal(pkt.ip_len, 40 + 65535);
+
+	assert_int_equal(dec_frame(NULL, DLT_EN10MB, f_tso4, sizeof(f_tso4),
+	    14 + 9000, &pkt), DEC_OK);
+	assert_int_equal(pkt.ip_len, 9000);
+	assert_int_equal(pkt.l3_caplen, 40);
+	assert_int_equal(pkt.tcp_flags, 0x10);
+}
+
+/*
+ * Snap length 64: an IPv6 TCP segment over Ethernet needs 74 bytes for
+ * its whole header. Cut at 64 it still makes a flow: addresses, ports,
+ * the IP length, no flags. Cut inside the ports it is truncated.
+ */
+static void
+test_snaplen_64(void **unused)
+{
+	uint8_t frame[sizeof(f_eth_ipv6_tcp) + 100];
+	struct dec_pkt pkt;
+	uint8_t *cut;
+
+	(void)unused;
+	/* the SYN with 100 bytes of payload (plen 120), as on the wire */
+	memset(frame, 0xee, sizeof(frame));
+	memcpy(frame, f_eth_ipv6_tcp, sizeof(f_eth_ipv6_tcp));
+	frame[14 + 4] = 0;
+	frame[14 + 5] = 120;
+	cut = malloc(64);
+	assert_non_null(cut);
+	memcpy(cut, frame, 64);
+	assert_int_equal(dec_frame(NULL, DLT_EN10MB, cut, 64, sizeof(frame),
+	    &pkt), DEC_OK);
+	assert_int_equal(pkt.ip_version, 6);
+	assert_int_equal(pkt.proto, 6);
+	assert_int_equal(pkt.sport, 1234);
+	assert_int_equal(pkt.dport, 443);
+	assert_int_equal(pkt.ip_len, 160);
+	assert_int_equal(pkt.tcp_flags, 0);
+	assert_int_equal(pkt.l4_cut, 1);
+	assert_int_equal(pkt.l4_caplen, 10);
+	/* the whole header: flags, not cut */
+	assert_int_equal(dec_frame(NULL, DLT_EN10MB, frame, sizeof(frame),
+	    sizeof(frame), &pkt), DEC_OK);
+	assert_int_equal(pkt.tcp_flags, 0x02);
+	assert_int_equal(pkt.l4_cut, 0);
+	/* cut inside the ports */
+	assert_int_equal(dec_frame(NULL, DLT_EN10MB, cut, 14 + 40 + 3,
+	    sizeof(frame), &pkt), DEC_TRUNCATED);
+	free(cut);
 }
 
 static void
@@ -1117,6 +1265,8 @@ main(void)
 		cmocka_unit_test(test_truncation),
 		cmocka_unit_test(test_cut_inner_keeps_outer),
 		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_len_beyond_wire),
+		cmocka_unit_test(test_snaplen_64),
 		cmocka_unit_test(test_names),
 		cmocka_unit_test(test_linktypes),
 	};

@@ -9,12 +9,14 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
 
 #include <errno.h>
 
 #include "flow/flow.h"
+#include "flow/flow_int.h"
 
 #define T0	(1700000000ULL * 1000000ULL)
 #define S	1000000ULL			/* one second in us */
@@ -207,6 +209,9 @@ test_conf(void **unused)
 		{ "frag_timeout_s", 3 },
 		{ "max_frags", 4 },
 		{ "ext_size", 5 },
+		{ "idle_timeout_s", 6 },
+		{ "active_timeout_s", 7 },
+		{ "end_grace_ms", 8 },
 	};
 	struct flow_table_conf conf;
 	struct flow_table *t;
@@ -231,7 +236,11 @@ test_conf(void **unused)
 		case 2: conf.active_timeout_s = 0; break;
 		case 3: conf.frag_timeout_s = 0; break;
 		case 4: conf.max_frags = 0; break;
-		default: conf.ext_size = (size_t)1 << 30; break;
+		case 5: conf.ext_size = (size_t)1 << 30; break;
+		/* deadlines are kept in 32-bit milliseconds */
+		case 6: conf.idle_timeout_s = 2000001; break;
+		case 7: conf.active_timeout_s = 2000001; break;
+		default: conf.end_grace_ms = 2000000001; break;
 		}
 		memset(&err, 0, sizeof(err));
 		t = flow_table_new(&conf, on_end, NULL, NULL, &err);
@@ -245,6 +254,16 @@ test_conf(void **unused)
 	t = flow_table_new(&conf, on_end, NULL, NULL, &err);
 	assert_non_null(t);
 	assert_int_equal(flow_table_flow_size(t) % 8, 0);
+	/* The memory budget of a flow (see doc/BENCHMARKS.md). */
+	if (sizeof(void *) == 8)
+		assert_true(sizeof(struct flow) <= 184);
+	assert_true(offsetof(struct flow, key) + sizeof(struct flow_key) <=
+	    64);
+	flow_table_free(t);
+	conf.idle_timeout_s = conf.active_timeout_s = 2000000;
+	conf.end_grace_ms = 2000000000;
+	t = flow_table_new(&conf, on_end, NULL, NULL, &err);
+	assert_non_null(t);
 	flow_table_free(t);
 	flow_table_free(NULL);
 }
@@ -358,7 +377,8 @@ test_icmp_echo(void **unused)
 static void
 test_key_fields(void **unused)
 {
-	enum { BASE, VLAN, TUNNEL, PROTO, IPV6, SPORT, DPORT, DST, NVAR };
+	enum { BASE, VLAN, TUNNEL, PROTO, IPV6, SPORT, DPORT, DST, IFINDEX,
+	    NVAR };
 	struct env env;
 	struct dec_pkt p, r;
 	int v, k;
@@ -377,6 +397,7 @@ test_key_fields(void **unused)
 			case SPORT: p.sport = 1001; break;
 			case DPORT: p.dport = 54; break;
 			case DST: put4(p.dst, C); break;
+			case IFINDEX: p.ifindex = 2; break;
 			default: break;
 			}
 			if (k == 0) {
@@ -428,6 +449,317 @@ test_many_flows(void **unused)
 		assert_int_equal(env.recs[i].c[0].pkts, 1);
 		assert_int_equal(env.recs[i].c[1].pkts, 1);
 	}
+	env_close(&env);
+}
+
+
+/* --- ingress interface --- */
+
+/* A later fragment seen on another interface is another datagram: it does
+ * not take the ports of the first fragment seen on interface 1. */
+static void
+test_frag_ifindex(void **unused)
+{
+	struct env env;
+	struct dec_pkt p;
+
+	(void)unused;
+	env_open(&env, NULL);
+	p = pkt4(T0, A, 5000, B, 53, 17, 0, 1500);
+	p.ifindex = 1;
+	p.frag = DEC_FRAG_FIRST;
+	p.frag_id = 77;
+	add(&env, &p);
+	p = pkt4(T0 + 1, A, 0, B, 0, 17, 0, 600);
+	p.ifindex = 2;
+	p.frag = DEC_FRAG_LATER;
+	p.frag_id = 77;
+	add(&env, &p);
+	assert_int_equal(stats(&env).frags_matched, 0);
+	p.ifindex = 1;
+	p.ts_us = T0 + 2;
+	add(&env, &p);
+	assert_int_equal(stats(&env).frags_matched, 1);
+	assert_int_equal(flow_table_flush(env.t, FLOW_END_FORCED), 2);
+	assert_int_equal(stats(&env).frags_orphaned, 1);
+	assert_int_equal(env.recs[0].key.ifindex + env.recs[1].key.ifindex, 3);
+	assert_int_equal(env.sum_pkts, 3);
+	env_close(&env);
+}
+
+/* --- hashing --- */
+
+/* SipHash-2-4 reference vectors (the paper's appendix: 15 bytes; and the
+ * reference code's table: 0 and 8 bytes): the primitive is SipHash. */
+static void
+test_siphash_vectors(void **unused)
+{
+	struct flow_sipkey k;
+	uint8_t key[16], msg[16];
+	int i;
+
+	(void)unused;
+	for (i = 0; i < 16; i++)
+		key[i] = msg[i] = (uint8_t)i;
+	memcpy(&k.k0, key, 8);		/* little-endian machine assumed */
+	memcpy(&k.k1, key + 8, 8);
+	assert_true(flow_siphash(&k, msg, 15, 2, 4) ==
+	    0xa129ca6149be45e5ULL);
+	assert_true(flow_siphash(&k, msg, 0, 2, 4) == 0x726fdb47dd0e0e31ULL);
+	assert_true(flow_siphash(&k, msg, 8, 2, 4) == 0x93f5f5799a932462ULL);
+}
+
+/* The hash is the same for both directions, depends on every key field,
+ * and on the key. */
+static void
+test_hash_symmetric(void **unused)
+{
+	struct flow_sipkey k1 = { 1, 2 }, k2 = { 1, 3 };
+	struct flow_key a, b;
+
+	(void)unused;
+	memset(&a, 0, sizeof(a));
+	put4(a.src, A);
+	put4(a.dst, B);
+	a.sport = 1000;
+	a.dport = 53;
+	a.proto = 17;
+	a.ip_version = 4;
+	a.ifindex = 3;
+	b = a;
+	memcpy(b.src, a.dst, 16);
+	memcpy(b.dst, a.src, 16);
+	b.sport = a.dport;
+	b.dport = a.sport;
+	assert_int_equal(flow_key_hash(&k1, &a), flow_key_hash(&k1, &b));
+	assert_int_not_equal(flow_key_hash(&k1, &a), flow_key_hash(&k2, &a));
+	b = a;
+	b.ifindex = 4;
+	assert_int_not_equal(flow_key_hash(&k1, &a), flow_key_hash(&k1, &b));
+}
+
+/* A UDP tuple of number <i>: 10.x.y.z:port -> 192.0.2.1:53. */
+static struct dec_pkt
+tuple(uint32_t i, uint64_t ts)
+{
+	return pkt4(ts, 0x0a000000U + (i >> 6), (uint16_t)(1024 + (i & 63)),
+	    0xc0000201U, 53, 17, 0, 60);
+}
+
+static struct flow_key
+tuple_key(uint32_t i)
+{
+	struct dec_pkt p = tuple(i, 0);
+	struct flow_key k;
+
+	memset(&k, 0, sizeof(k));
+	memcpy(k.src, p.src, 16);
+	memcpy(k.dst, p.dst, 16);
+	k.sport = p.sport;
+	k.dport = p.dport;
+	k.proto = p.proto;
+	k.ip_version = 4;
+	return k;
+}
+
+#define NCOLL	200
+
+/*
+ * Hash flooding: NCOLL tuples found by brute force against the hash key
+ * of a table with seed 1 all fall in bucket 0 of its 1024 buckets. With
+ * seed 2 they spread; in the seed-1 table the first chain walk longer
+ * than FLOW_CHAIN_MAX draws a new key and they spread too. Accounting
+ * stays exact throughout.
+ */
+static void
+test_hash_flood(void **unused)
+{
+	struct flow_table_conf conf;
+	struct flow_sipkey k1, k2;
+	struct flow_key key;
+	struct env env;
+	struct dec_pkt p;
+	uint32_t coll[NCOLL], n = 0, i, b, max;
+	uint32_t *count;
+	int round;
+
+	(void)unused;
+	flow_table_conf_defaults(&conf);
+	conf.max_flows = 1024;
+	conf.hash_seed = 1;
+	env_open(&env, &conf);
+	assert_int_equal(flow_table_buckets(env.t), 1024);
+	flow_table_hash_key(env.t, &k1);
+	env_close(&env);
+	conf.hash_seed = 2;
+	env_open(&env, &conf);
+	flow_table_hash_key(env.t, &k2);
+	env_close(&env);
+	assert_true(k1.k0 != k2.k0 || k1.k1 != k2.k1);
+
+	for (i = 0; n < NCOLL; i++) {
+		key = tuple_key(i);
+		if ((flow_key_hash(&k1, &key) & 1023) == 0)
+			coll[n++] = i;
+	}
+	/* Under the other key they spread over the buckets. */
+	count = calloc(1024, sizeof(*count));
+	assert_non_null(count);
+	for (i = 0, max = 0; i < NCOLL; i++) {
+		key = tuple_key(coll[i]);
+		b = flow_key_hash(&k2, &key) & 1023;
+		if (++count[b] > max)
+			max = count[b];
+	}
+	free(count);
+	assert_true(max <= 8);
+
+	for (round = 0; round < 2; round++) {
+		conf.hash_seed = round == 0 ? 2 : 1;
+		env_open(&env, &conf);
+		for (i = 0; i < NCOLL; i++) {
+			p = tuple(coll[i], T0 + i);
+			add(&env, &p);
+		}
+		/* Each tuple again: found, not a new flow. */
+		for (i = 0; i < NCOLL; i++) {
+			p = tuple(coll[i], T0 + NCOLL + i);
+			add(&env, &p);
+		}
+		assert_int_equal(stats(&env).active_flows, NCOLL);
+		assert_true(flow_table_longest_chain(env.t) <= 8);
+		if (round == 0)
+			assert_int_equal(stats(&env).hash_reseeds, 0);
+		else
+			assert_true(stats(&env).hash_reseeds >= 1);
+		assert_int_equal(flow_table_flush(env.t, FLOW_END_FORCED),
+		    NCOLL);
+		assert_int_equal(env.sum_pkts, 2 * NCOLL);
+		env_close(&env);
+	}
+}
+
+/* Seed 0 draws each table's key at random: two tables differ. */
+static void
+test_hash_random_seed(void **unused)
+{
+	struct flow_sipkey k1, k2;
+	struct env env;
+
+	(void)unused;
+	env_open(&env, NULL);
+	flow_table_hash_key(env.t, &k1);
+	env_close(&env);
+	env_open(&env, NULL);
+	flow_table_hash_key(env.t, &k2);
+	env_close(&env);
+	assert_true(k1.k0 != k2.k0 || k1.k1 != k2.k1);
+}
+
+/* The bucket array grows with the flows (load factor at most 1), up to
+ * one bucket per flow of max_flows; every flow is still found. */
+static void
+test_hash_grow(void **unused)
+{
+	struct flow_table_conf conf;
+	struct env env;
+	struct dec_pkt p;
+	uint32_t i;
+
+	(void)unused;
+	flow_table_conf_defaults(&conf);
+	conf.max_flows = 6000;
+	env_open(&env, &conf);
+	assert_int_equal(flow_table_buckets(env.t), 1024);
+	for (i = 0; i < 6000; i++) {
+		p = tuple(i, T0 + i);
+		add(&env, &p);
+	}
+	assert_int_equal(flow_table_buckets(env.t), 8192);
+	assert_int_equal(stats(&env).hash_grows, 3);
+	for (i = 0; i < 6000; i++) {
+		p = tuple(i, T0 + 6000 + i);
+		add(&env, &p);
+	}
+	assert_int_equal(stats(&env).flows_created, 6000);
+	assert_int_equal(flow_table_flush(env.t, FLOW_END_FORCED), 6000);
+	assert_int_equal(env.sum_pkts, 12000);
+	env_close(&env);
+}
+
+/* --- bounded expiry --- */
+
+/*
+ * A wave: 1000 flows go idle at once. The next packet ends a bounded
+ * number of them, not all; a packet of a flow still waiting ends it
+ * first (same record as a complete pass) and starts a new flow;
+ * flow_table_expire() ends the rest. No flow is late by 1 s or more.
+ */
+static void
+test_expiry_bounded(void **unused)
+{
+	struct flow_table_conf conf;
+	struct env env;
+	struct dec_pkt p;
+	uint32_t i;
+	size_t before;
+
+	(void)unused;
+	flow_table_conf_defaults(&conf);
+	conf.idle_timeout_s = 10;
+	conf.max_flows = 2000;
+	env_open(&env, &conf);
+	for (i = 0; i < 1000; i++) {
+		p = tuple(i, T0 + i);
+		add(&env, &p);
+	}
+	p = tuple(5000, T0 + 20 * S);		/* a new flow, much later */
+	add(&env, &p);
+	assert_true(env.nrec > 0);
+	assert_true(env.nrec < 1000);
+	before = env.nrec;
+	/* Flow 999 was not reached yet: its packet ends it, then counts in
+	 * a new flow. */
+	p = tuple(999, T0 + 20 * S + 1);
+	add(&env, &p);
+	assert_true(env.nrec > before);
+	assert_int_equal(stats(&env).flows_created, 1002);
+	flow_table_expire(env.t, T0 + 20 * S + 2);
+	assert_int_equal(stats(&env).records_ended[FLOW_END_IDLE], 1000);
+	assert_int_equal(stats(&env).active_flows, 2);
+	assert_int_equal(flow_table_flush(env.t, FLOW_END_FORCED), 2);
+	assert_int_equal(env.sum_pkts, 1002);
+	env_close(&env);
+}
+
+/* Lazy LRU: packets within one second do not reorder the list, yet idle
+ * expiry is less than 1 s late and uses each flow's own last packet. */
+static void
+test_idle_lazy_lru(void **unused)
+{
+	struct flow_table_conf conf;
+	struct env env;
+
+	(void)unused;
+	flow_table_conf_defaults(&conf);
+	conf.idle_timeout_s = 10;
+	env_open(&env, &conf);
+	tcp(&env, T0, A, 1, B, 80, ACK, 40);
+	tcp(&env, T0 + 100 * MS, A, 2, B, 80, ACK, 40);
+	tcp(&env, T0 + 900 * MS, A, 1, B, 80, ACK, 40);	/* same second */
+	/* Flow 2 is due at +10.1 s, flow 1 at +10.9 s; flow 1 is ahead in
+	 * the list. At +10.5 s flow 2 may wait; by +10.9 s both are out,
+	 * flow 1 with both its packets. */
+	flow_table_expire(env.t, T0 + 10 * S + 50 * MS);
+	assert_int_equal(env.nrec, 0);
+	flow_table_expire(env.t, T0 + 10 * S + 900 * MS);
+	assert_int_equal(env.nrec, 2);
+	assert_int_equal(stats(&env).records_ended[FLOW_END_IDLE], 2);
+	assert_int_equal(env.sum_pkts, 3);
+	if (env.recs[0].key.sport == 1)
+		assert_int_equal(env.recs[0].c[0].pkts, 2);
+	else
+		assert_int_equal(env.recs[1].c[0].pkts, 2);
 	env_close(&env);
 }
 
@@ -686,16 +1018,17 @@ test_capacity(void **unused)
 	conf.max_flows = 2;
 	conf.ext_size = 8;
 	env_open(&env, &conf);
+	/* Recency counts by the second (the LRU list is lazy). */
 	tcp(&env, T0, A, 1, B, 80, SYN, 40);
 	tcp(&env, T0 + 1, A, 2, B, 80, SYN, 40);
-	tcp(&env, T0 + 2, A, 1, B, 80, ACK, 40);	/* 1 is now newest */
-	tcp(&env, T0 + 3, A, 3, B, 80, SYN, 40);
+	tcp(&env, T0 + S, A, 1, B, 80, ACK, 40);	/* 1 is now newest */
+	tcp(&env, T0 + S + 1, A, 3, B, 80, SYN, 40);
 	assert_int_equal(env.nrec, 1);
 	assert_int_equal(env.recs[0].reason, FLOW_END_RESOURCES);
 	assert_src(&env.recs[0], A, 2);
 	assert_int_equal(stats(&env).active_flows, 2);
 	assert_int_equal(stats(&env).records_ended[FLOW_END_RESOURCES], 1);
-	tcp(&env, T0 + 4, A, 4, B, 80, SYN, 40);
+	tcp(&env, T0 + S + 2, A, 4, B, 80, SYN, 40);
 	assert_src(&env.recs[1], A, 1);
 	assert_int_equal(env.recs[1].c[0].pkts, 2);
 	assert_int_equal(env.recs[1].ext0, 2);
@@ -1095,6 +1428,14 @@ main(void)
 		cmocka_unit_test(test_frag_cache_full),
 		cmocka_unit_test(test_random_accounting),
 		cmocka_unit_test(test_pkt_export),
+		cmocka_unit_test(test_frag_ifindex),
+		cmocka_unit_test(test_siphash_vectors),
+		cmocka_unit_test(test_hash_symmetric),
+		cmocka_unit_test(test_hash_flood),
+		cmocka_unit_test(test_hash_random_seed),
+		cmocka_unit_test(test_hash_grow),
+		cmocka_unit_test(test_expiry_bounded),
+		cmocka_unit_test(test_idle_lazy_lru),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
