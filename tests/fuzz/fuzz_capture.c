@@ -276,7 +276,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	dc.tunnels = !(opt & 1);
 	while ((rc = pcap_next_ex(pc, &h, &frame)) == 1) {
-		if (dec_frame(&dc, lt, frame, h->caplen, &pkt) != DEC_OK)
+		if (dec_frame(&dc, lt, frame, h->caplen, h->len, &pkt) !=
+		    DEC_OK)
 			continue;
 		pkt.ts_us = (uint64_t)h->ts.tv_sec * 1000000 +
 		    (uint64_t)h->ts.tv_usec;
