@@ -2,7 +2,7 @@
  * main.c - l7probe: wiring only.
  *
  * configuration -> probe (capture, decode, flow table, dpi, export) -> run
- * until the input ends or SIGINT/SIGTERM -> counters -> tear down.
+ * until the input ends or a stop signal -> counters -> tear down.
  * Exit status: 0 done; 1 input cut or records lost (what was read is
  * exported); 2 bad command line or a source/collector that cannot be
  * opened.
@@ -21,28 +21,61 @@
 #include "log/log.h"
 #include "probe/probe.h"
 
-static volatile sig_atomic_t stop_requested;
-static struct probe *running;
+/* Set by the handlers, acted on by probe_run between reads. */
+static struct probe_signals sigs;
 
+/*
+ * Signals (see doc/l7probe.8, SIGNALS):
+ *   SIGTERM, SIGINT, SIGQUIT  stop: read what the kernel already captured,
+ *                             export every flow, flush, print counters
+ *   SIGHUP                    reopen output files (log rotation)
+ *   SIGUSR1, SIGUSR2          log the counters now
+ * A second SIGINT or SIGTERM while stopping does not cut the shutdown
+ * short: it is bounded already.
+ */
 static void
 on_signal(int sig)
 {
-	(void)sig;
-	stop_requested = 1;
-	probe_break(running);
+	switch (sig) {
+	case SIGHUP:
+		sigs.reopen = 1;
+		break;
+	case SIGUSR1:
+	case SIGUSR2:
+		sigs.stats = 1;
+		break;
+	default:
+		sigs.stop = 1;
+		break;
+	}
 }
 
 static void
 set_signals(void)
 {
+	static const int handled[] = {
+		SIGINT, SIGTERM, SIGQUIT, SIGHUP, SIGUSR1, SIGUSR2,
+	};
 	struct sigaction sa;
+	size_t i;
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
 	sigemptyset(&sa.sa_mask);
-	/* No SA_RESTART: a blocking read returns at once on a stop. */
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
+	sigemptyset(&sigs.mask);
+	for (i = 0; i < sizeof(handled) / sizeof(handled[0]); i++)
+		sigaddset(&sigs.mask, handled[i]);
+	/* The handler runs with the others blocked. A stop interrupts a
+	 * blocking read (no SA_RESTART: EINTR); the other signals let a read
+	 * of a pipe go on (SA_RESTART), and are acted on when it returns.
+	 * The live loop's ppoll returns EINTR for every signal. */
+	sa.sa_mask = sigs.mask;
+	for (i = 0; i < sizeof(handled) / sizeof(handled[0]); i++) {
+		sa.sa_flags = handled[i] == SIGHUP || handled[i] == SIGUSR1 ||
+		    handled[i] == SIGUSR2 ? SA_RESTART : 0;
+		sigaction(handled[i], &sa, NULL);
+	}
+	sa.sa_flags = 0;
 	sa.sa_handler = SIG_IGN;
 	/* A closed pipe shows up as a write error on the collector. */
 	sigaction(SIGPIPE, &sa, NULL);
@@ -80,9 +113,7 @@ main(int argc, char **argv)
 		fprintf(stderr, "l7probe: %s\n", err.msg);
 		return 2;
 	}
-	running = p;
-	rc = probe_run(p, &stop_requested, &err);
-	running = NULL;
+	rc = probe_run(p, &sigs, &err);
 	if (rc != 0)
 		fprintf(stderr, "l7probe: %s\n", err.msg);
 	if (!conf.quiet)

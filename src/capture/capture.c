@@ -1,22 +1,42 @@
 /*
- * capture.c - libpcap sources: offline files and live interfaces.
+ * capture.c - packet sources: offline files and live interfaces.
  *
- * Files: pcap_open_offline reads pcap and pcapng (and stdin for "-"); the
- * filter is compiled against the file's link type and applied here, so
- * every frame read is counted as either passed on or filtered.
- * Live: pcap_create/pcap_activate with a read timeout, so the caller gets
- * control back at least every timeout_ms to run its clock tick.
+ * Files: a pcapng file is read by our own block reader (cap_pcapng.c), so
+ * each packet keeps its interface's link type; a pcap file (or anything
+ * else) goes to libpcap. Either way the filter is compiled against the
+ * link type and applied here, so every frame read is counted as either
+ * passed on or filtered.
+ * Live: pcap_create/pcap_activate with a kernel ring of buffer_mb,
+ * immediate mode off (the ring hands over blocks of packets, at the
+ * latest after timeout_ms), non-blocking. The caller polls cap_fd() with
+ * its own timeout: on Linux a blocking read with a timeout may wait until
+ * a packet arrives, which would stall the probe's clock on a quiet link.
  */
 #include "capture/capture.h"
+#include "capture/cap_int.h"
 
 #include <errno.h>
+#include <net/if.h>
 #include <pcap/pcap.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+
+#ifndef DLT_LINUX_SLL2
+#define DLT_LINUX_SLL2	276
+#endif
 
 struct capture {
-	pcap_t			*p;
+	pcap_t			*p;		/* live, or a libpcap file */
+	struct ng_reader	*ng;		/* a pcapng file */
+	FILE			*fp;		/* the file (pcap_close or we
+						 * close it) */
+	uint64_t		size;		/* regular file: bytes, else 0 */
 	int			live;
+	int			fd;		/* live: selectable fd */
+	int			linktype;
+	uint32_t		ifindex;	/* live, one interface */
 	int			has_filter;
 	struct bpf_program	prog;
 	const char		*name;		/* borrowed from conf */
@@ -32,8 +52,11 @@ cap_close(struct capture *cap)
 		return;
 	if (cap->has_filter)
 		pcap_freecode(&cap->prog);
+	ng_free(cap->ng);
 	if (cap->p != NULL)
-		pcap_close(cap->p);
+		pcap_close(cap->p);		/* closes cap->fp too */
+	else if (cap->fp != NULL && cap->fp != stdin)
+		fclose(cap->fp);
 	free(cap);
 }
 
@@ -43,9 +66,14 @@ set_filter(struct capture *cap, const char *expr, struct perr *err)
 	if (expr == NULL)
 		return 0;
 	if (pcap_compile(cap->p, &cap->prog, expr, 1,
-	    PCAP_NETMASK_UNKNOWN) == PCAP_ERROR)
+	    PCAP_NETMASK_UNKNOWN) == PCAP_ERROR) {
+		if (cap->live)
+			return perr_set(err, -EINVAL, "filter '%s' on interface "
+			    "'%s' (link type %s): %s", expr, cap->name,
+			    cap_linktype_name(cap), pcap_geterr(cap->p));
 		return perr_set(err, -EINVAL, "filter '%s': %s", expr,
 		    pcap_geterr(cap->p));
+	}
 	cap->has_filter = 1;
 	if (cap->live && pcap_setfilter(cap->p, &cap->prog) == PCAP_ERROR)
 		return perr_set(err, -EINVAL, "filter '%s' on %s: %s", expr,
@@ -54,28 +82,18 @@ set_filter(struct capture *cap, const char *expr, struct perr *err)
 }
 
 static int
-open_live(struct capture *cap, const struct cap_conf *conf, struct perr *err)
+activate(struct capture *cap, const struct cap_conf *conf, struct perr *err)
 {
-	char ebuf[PCAP_ERRBUF_SIZE] = "";
-	int rc;
+	int rc = pcap_activate(cap->p);
 
-	if ((cap->p = pcap_create(conf->iface, ebuf)) == NULL)
-		return perr_set(err, -ENODEV, "interface '%s': %s",
-		    conf->iface, ebuf);
-	pcap_set_snaplen(cap->p, (int)conf->snaplen);
-	pcap_set_promisc(cap->p, conf->promisc);
-	pcap_set_timeout(cap->p, (int)(conf->timeout_ms ? conf->timeout_ms :
-	    100));
-	pcap_set_buffer_size(cap->p, 32 * 1024 * 1024);
-	rc = pcap_activate(cap->p);
 	switch (rc) {
 	case 0:
+		return 0;
 	case PCAP_WARNING:
 	case PCAP_WARNING_PROMISC_NOTSUP:
 	case PCAP_WARNING_TSTAMP_TYPE_NOTSUP:
-		if (rc != 0)
-			log_warn("interface '%s': %s", conf->iface,
-			    pcap_geterr(cap->p));
+		log_warn("interface '%s': %s", conf->iface,
+		    pcap_geterr(cap->p));
 		return 0;
 	case PCAP_ERROR_NO_SUCH_DEVICE:
 		return perr_set(err, -ENODEV,
@@ -96,33 +114,110 @@ open_live(struct capture *cap, const struct cap_conf *conf, struct perr *err)
 	}
 }
 
+static int
+open_live(struct capture *cap, const struct cap_conf *conf, struct perr *err)
+{
+	char ebuf[PCAP_ERRBUF_SIZE] = "";
+	int any = strcmp(conf->iface, "any") == 0;
+
+	if ((cap->p = pcap_create(conf->iface, ebuf)) == NULL)
+		return perr_set(err, -ENODEV, "interface '%s': %s",
+		    conf->iface, ebuf);
+	pcap_set_snaplen(cap->p, (int)conf->snaplen);
+	pcap_set_promisc(cap->p, conf->promisc);
+	pcap_set_timeout(cap->p, (int)(conf->timeout_ms ? conf->timeout_ms :
+	    100));
+	pcap_set_immediate_mode(cap->p, 0);
+	if (conf->buffer_mb > 0 &&
+	    pcap_set_buffer_size(cap->p, (int)(conf->buffer_mb << 20)) != 0)
+		return perr_set(err, -EINVAL, "interface '%s': cannot set a "
+		    "%u MiB buffer", conf->iface, conf->buffer_mb);
+	if (activate(cap, conf, err) != 0)
+		return err->code;
+	/* "any": the cooked v2 header carries the ingress interface; with
+	 * an older libpcap (v1 header) packets have ifindex 0. */
+	if (any && pcap_set_datalink(cap->p, DLT_LINUX_SLL2) != 0)
+		log_info("interface 'any': no cooked v2 header, packets "
+		    "carry no ingress interface");
+	if (!any && (cap->ifindex = if_nametoindex(conf->iface)) == 0)
+		cap->ifindex = 0;
+	if (pcap_setnonblock(cap->p, 1, ebuf) != 0)
+		return perr_set(err, -EIO, "interface '%s': %s", conf->iface,
+		    ebuf);
+	if ((cap->fd = pcap_get_selectable_fd(cap->p)) < 0)
+		return perr_set(err, -ENOTSUP, "interface '%s': no selectable "
+		    "descriptor", conf->iface);
+	cap->linktype = pcap_datalink(cap->p);
+	return 0;
+}
+
+static int
+open_file(struct capture *cap, const struct cap_conf *conf, struct perr *err)
+{
+	char ebuf[PCAP_ERRBUF_SIZE] = "";
+	uint8_t magic[4] = { 0, 0, 0, 0 };
+	struct stat sb;
+	int c, e;
+
+	if (strcmp(conf->file, "-") == 0) {
+		/* A pipe cannot rewind: the first byte tells pcapng (0x0a)
+		 * from every pcap magic, and one byte can be pushed back. */
+		cap->fp = stdin;
+		if ((c = getc(stdin)) != EOF) {
+			magic[0] = (uint8_t)c;
+			ungetc(c, stdin);
+			if (c == 0x0A)
+				magic[1] = magic[2] = 0x0D, magic[3] = 0x0A;
+		}
+	} else {
+		if ((cap->fp = fopen(conf->file, "rb")) == NULL) {
+			e = errno;
+			return perr_set(err, -e, "capture file '%s': %s",
+			    conf->file, strerror(e));
+		}
+		if (fstat(fileno(cap->fp), &sb) == 0 && S_ISREG(sb.st_mode))
+			cap->size = (uint64_t)sb.st_size;
+		if (fread(magic, 1, 4, cap->fp) != 4)
+			memset(magic, 0, sizeof(magic));
+		rewind(cap->fp);
+	}
+	if (ng_magic(magic)) {
+		if ((cap->ng = ng_open(cap->fp, conf->file, conf->filter,
+		    err)) == NULL)
+			return err->code;
+		cap->linktype = ng_linktype(cap->ng);
+		return 0;
+	}
+	cap->p = pcap_fopen_offline_with_tstamp_precision(cap->fp,
+	    PCAP_TSTAMP_PRECISION_MICRO, ebuf);
+	if (cap->p == NULL)
+		return perr_set(err, -EINVAL, "capture file '%s': %s",
+		    conf->file, ebuf);
+	cap->linktype = pcap_datalink(cap->p);
+	return set_filter(cap, conf->filter, err);
+}
+
 struct capture *
 cap_open(const struct cap_conf *conf, struct perr *err)
 {
-	char ebuf[PCAP_ERRBUF_SIZE] = "";
 	struct capture *cap;
 
 	if ((cap = calloc(1, sizeof(*cap))) == NULL) {
 		perr_set(err, -ENOMEM, "capture: out of memory");
 		return NULL;
 	}
+	cap->fd = -1;
 	if (conf->file != NULL) {
 		cap->name = conf->file;
-		cap->p = pcap_open_offline_with_tstamp_precision(conf->file,
-		    PCAP_TSTAMP_PRECISION_MICRO, ebuf);
-		if (cap->p == NULL) {
-			perr_set(err, -EINVAL, "capture file '%s': %s",
-			    conf->file, ebuf);
+		if (open_file(cap, conf, err) != 0)
 			goto fail;
-		}
 	} else {
 		cap->name = conf->iface;
 		cap->live = 1;
-		if (open_live(cap, conf, err) != 0)
+		if (open_live(cap, conf, err) != 0 ||
+		    set_filter(cap, conf->filter, err) != 0)
 			goto fail;
 	}
-	if (set_filter(cap, conf->filter, err) != 0)
-		goto fail;
 	return cap;
 fail:
 	cap_close(cap);
@@ -132,13 +227,13 @@ fail:
 int
 cap_linktype(const struct capture *cap)
 {
-	return pcap_datalink(cap->p);
+	return cap->linktype;
 }
 
 const char *
 cap_linktype_name(const struct capture *cap)
 {
-	const char *n = pcap_datalink_val_to_name(pcap_datalink(cap->p));
+	const char *n = pcap_datalink_val_to_name(cap->linktype);
 
 	return n != NULL ? n : "unknown";
 }
@@ -147,6 +242,18 @@ int
 cap_is_live(const struct capture *cap)
 {
 	return cap->live;
+}
+
+const char *
+cap_name(const struct capture *cap)
+{
+	return cap->name;
+}
+
+int
+cap_fd(const struct capture *cap)
+{
+	return cap->fd;
 }
 
 static void
@@ -165,19 +272,72 @@ on_frame(u_char *user, const struct pcap_pkthdr *h, const u_char *bytes)
 	    (uint64_t)h->ts.tv_usec;
 	pkt.caplen = h->caplen;
 	pkt.wirelen = h->len;
+	pkt.linktype = cap->linktype;
+	pkt.ifindex = cap->ifindex;
+	/* Cooked v2: protocol (2), reserved (2), ifindex (4, big endian). */
+	if (pkt.linktype == DLT_LINUX_SLL2 && h->caplen >= 8)
+		pkt.ifindex = (uint32_t)bytes[4] << 24 |
+		    (uint32_t)bytes[5] << 16 | (uint32_t)bytes[6] << 8 |
+		    bytes[7];
 	pkt.data = bytes;
 	cap->cb(&pkt, cap->cb_arg);
 }
 
+static int
+dispatch_ng(struct capture *cap, int max, size_t *nread, struct perr *err)
+{
+	struct ng_pkt np;
+	struct cap_pkt pkt;
+	int i, rc;
+
+	for (i = 0; i < max; i++) {
+		if ((rc = ng_next(cap->ng, &np, err)) != 0) {
+			/* As libpcap does: the end comes with the next call. */
+			if (rc == CAP_EOF && i > 0)
+				return 0;
+			if (rc == CAP_BROKEN && err != NULL) {
+				struct perr why = *err;
+
+				perr_set(err, why.code, "%s after %llu "
+				    "packets", why.msg,
+				    (unsigned long long)cap->st.read);
+			}
+			return rc;
+		}
+		cap->st.read++;
+		(*nread)++;
+		if (np.filtered) {
+			cap->st.filtered++;
+			continue;
+		}
+		pkt.ts_us = np.ts_us;
+		pkt.caplen = np.caplen;
+		pkt.wirelen = np.wirelen;
+		pkt.linktype = np.linktype;
+		pkt.ifindex = 0;
+		pkt.data = np.data;
+		cap->cb(&pkt, cap->cb_arg);
+	}
+	return 0;
+}
+
 int
 cap_dispatch(struct capture *cap, int max, cap_pkt_cb cb, void *arg,
-    struct perr *err)
+    size_t *nread, struct perr *err)
 {
+	uint64_t before = cap->st.read;
+	size_t dummy = 0;
 	int n;
 
+	if (nread == NULL)
+		nread = &dummy;
+	*nread = 0;
 	cap->cb = cb;
 	cap->cb_arg = arg;
+	if (cap->ng != NULL)
+		return dispatch_ng(cap, max, nread, err);
 	n = pcap_dispatch(cap->p, max, on_frame, (u_char *)cap);
+	*nread = (size_t)(cap->st.read - before);
 	if (n >= 0) {
 		if (n == 0 && !cap->live)
 			return CAP_EOF;
@@ -196,19 +356,26 @@ cap_dispatch(struct capture *cap, int max, cap_pkt_cb cb, void *arg,
 }
 
 void
-cap_breakloop(struct capture *cap)
-{
-	pcap_breakloop(cap->p);
-}
-
-void
 cap_stats(struct capture *cap, struct cap_stats *s)
 {
 	struct pcap_stat ps;
 
-	*s = cap->st;
 	if (cap->live && pcap_stats(cap->p, &ps) == 0) {
-		s->kernel_drops = ps.ps_drop;
-		s->if_drops = ps.ps_ifdrop;
+		cap->st.kernel_drops = ps.ps_drop;
+		cap->st.if_drops = ps.ps_ifdrop;
 	}
+	*s = cap->st;
+}
+
+int
+cap_progress(struct capture *cap, uint64_t *done, uint64_t *total)
+{
+	long pos;
+
+	if (cap->live || cap->size == 0 || cap->fp == NULL ||
+	    (pos = ftell(cap->fp)) < 0)
+		return -ENOTSUP;
+	*done = (uint64_t)pos;
+	*total = cap->size;
+	return 0;
 }

@@ -2,25 +2,39 @@
  * capture.h - packet sources: a pcap/pcapng file or a live interface.
  *
  * Pipeline position: [capture] -> decode -> flow table.
- * A capture hands out frames one by one, borrowed for one callback. For a
- * file the BPF filter runs in user space (pcap_offline_filter) so the probe
- * can count what it filtered out; live, the kernel filters and the kernel's
- * drop counters are reported instead.
+ * A capture hands out frames one by one, borrowed for one callback, each
+ * with its own link type and ingress interface (a pcapng file may mix link
+ * types; "-i any" mixes interfaces). For a file the BPF filter runs in
+ * user space (pcap_offline_filter) so the probe can count what it filtered
+ * out; live, the kernel filters and the kernel's drop counters are
+ * reported instead.
+ *
+ * Live captures are non-blocking: the caller waits on cap_fd() (poll) with
+ * its own timeout, then calls cap_dispatch(), which never blocks. That is
+ * what lets the probe's clock tick run whatever the link does (on Linux a
+ * libpcap read timeout does not fire while no packet arrives).
+ * One thread: a capture is used by the thread that opened it.
  */
 #ifndef L7_CAPTURE_H
 #define L7_CAPTURE_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "log/log.h"
 
 struct cap_conf {
 	const char	*file;		/* pcap/pcapng path, "-" = stdin */
-	const char	*iface;		/* live interface (when file is NULL) */
+	const char	*iface;		/* live interface (when file is NULL);
+					 * "any" = every interface */
 	const char	*filter;	/* BPF expression, NULL = none */
 	uint32_t	snaplen;	/* bytes per packet, live only */
 	int		promisc;	/* live only */
-	uint32_t	timeout_ms;	/* live: longest wait in cap_dispatch */
+	uint32_t	buffer_mb;	/* live: kernel ring in MiB; 0 = the
+					 * libpcap default */
+	uint32_t	timeout_ms;	/* live: longest a captured packet waits
+					 * in the ring before it is readable
+					 * (libpcap read timeout); 0 = 100 */
 };
 
 /* One frame, borrowed for the callback. */
@@ -28,6 +42,10 @@ struct cap_pkt {
 	uint64_t	ts_us;		/* microseconds since the epoch */
 	uint32_t	caplen;		/* bytes at data */
 	uint32_t	wirelen;	/* bytes on the wire */
+	int		linktype;	/* DLT_ of this frame */
+	uint32_t	ifindex;	/* live: ingress ifIndex (for "any",
+					 * from the cooked header; 0 when it
+					 * does not say); 0 for a file */
 	const uint8_t	*data;
 };
 
@@ -42,14 +60,21 @@ struct cap_stats {
 
 struct capture;
 
-/* Opens the file or the interface and sets the filter. Returns owned
- * (cap_close), or NULL with <err> naming the file or interface and why. */
+/* Opens the file or the interface and sets the filter; a live capture is
+ * activated and non-blocking. Returns owned (cap_close), or NULL with
+ * <err> naming the file or interface and why. */
 struct capture *cap_open(const struct cap_conf *conf, struct perr *err);
 void	cap_close(struct capture *cap);		/* NULL is fine */
 
+/* Link type of the capture (of a pcapng file: of its first interface). */
 int	cap_linktype(const struct capture *cap);
 const char *cap_linktype_name(const struct capture *cap);
 int	cap_is_live(const struct capture *cap);
+/* The file or interface name given to cap_open (borrowed). */
+const char *cap_name(const struct capture *cap);
+/* Live: the descriptor to poll for POLLIN before cap_dispatch; -1 for a
+ * file (always ready). */
+int	cap_fd(const struct capture *cap);
 
 enum {
 	CAP_EOF = 1,		/* cap_dispatch: the file is over */
@@ -57,17 +82,20 @@ enum {
 };
 
 /*
- * Calls <cb> for up to <max> frames that pass the filter. Returns 0 when
- * it read something or, live, waited timeout_ms; CAP_EOF at the end of a
- * file; CAP_BROKEN when the file is cut (what came before was delivered,
- * <err> says where); a negative errno with <err> filled on a live error.
+ * Calls <cb> for up to <max> frames that pass the filter; never blocks on
+ * a live capture. *<nread> (NULL is fine) gets the frames read, filtered
+ * ones included. Returns 0; CAP_EOF at the end of a file; CAP_BROKEN when
+ * the file is cut or corrupt (what came before was delivered, <err> says
+ * where); a negative errno with <err> filled on a live error.
  */
 int	cap_dispatch(struct capture *cap, int max, cap_pkt_cb cb, void *arg,
-	    struct perr *err);
+	    size_t *nread, struct perr *err);
 
-/* Stops a cap_dispatch in progress; async-signal-safe. */
-void	cap_breakloop(struct capture *cap);
-
+/* Counters; live ones ask the kernel (a system call: not per packet). */
 void	cap_stats(struct capture *cap, struct cap_stats *s);
+
+/* A regular file: bytes read so far and its size, for a progress line.
+ * Returns 0, or -ENOTSUP (live, a pipe, stdin). */
+int	cap_progress(struct capture *cap, uint64_t *done, uint64_t *total);
 
 #endif

@@ -80,7 +80,9 @@ static const char usage_text[] =
 "\n"
 "Input:\n"
 "  -r, --read FILE          read a pcap or pcapng file (\"-\" = standard input)\n"
-"  -i, --interface IFACE    capture live on IFACE\n"
+"  -i, --interface IFACE    capture live on IFACE; repeatable; \"any\" = all\n"
+"      --buffer-size MB     kernel ring per interface, MiB (default 64)\n"
+"      --merge-interfaces   one flow for a 5-tuple seen on several interfaces\n"
 "  -f, --filter EXPR        BPF filter (pcap-filter(7) syntax)\n"
 "  -s, --snaplen N          bytes captured per packet (default 65535)\n"
 "      --no-promisc         do not put IFACE in promiscuous mode\n"
@@ -126,13 +128,15 @@ static const char usage_text[] =
 "                           and counted\n"
 "\n"
 "Other:\n"
+"      --stats-interval SEC log the counters every SEC seconds (0 = off)\n"
 "  -q, --quiet              do not print statistics at exit\n"
 "  -v, --verbose            more messages on standard error (repeatable)\n"
 "  -h, --help               print this help and exit\n"
 "  -V, --version            print the version and the libraries built in\n"
 "\n"
 "Counters of packets read, accounted and ignored are printed on standard\n"
-"error at exit. SIGINT or SIGTERM exports every flow and exits.\n"
+"error at exit. SIGINT, SIGTERM or SIGQUIT exports every flow and exits;\n"
+"SIGHUP reopens output files; SIGUSR1 logs the counters.\n"
 "See l7probe(8).\n";
 
 const char *

@@ -10,15 +10,24 @@
  *
  * Time: packet timestamps drive expiry; when live, a clock tick at least
  * once a second also expires flows while no packets arrive, and pushes
- * buffered records out.
+ * buffered records out. Live captures are non-blocking and waited on
+ * together with ppoll, whose timeout is the next tick: a quiet link (or a
+ * filter that matches nothing) never holds the tick back.
+ *
+ * Signals: main.c's handlers set flags in struct probe_signals; the loop
+ * acts on them between reads (stop, reopen outputs, log the counters).
  */
+#define _GNU_SOURCE	/* ppoll */
 #include "probe/probe.h"
 #include "log/clock.h"
 
 #include <errno.h>
 #include <inttypes.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "capture/capture.h"
 #include "decode/decode.h"
@@ -27,15 +36,34 @@
 #include "flow/flow.h"
 #include "plugin/plugin.h"
 
-#define TICK_US		1000000u	/* live: expire at least this often */
+#define TICK_US		1000000u	/* flush at least this often */
+#define EXPIRE_US	250000u		/* live: expire this often; what it
+					 * ends is flushed at once */
 #define DISPATCH_MAX	512		/* frames per cap_dispatch call */
+#define RING_TIMEOUT_MS	100		/* longest a packet waits in the ring */
+#define DRAIN_QUIET_US	((RING_TIMEOUT_MS * 3 / 2 + 50) * 1000u)
+#define DRAIN_MAX_US	2000000u	/* stop: read at most this long */
+#define DROP_LOG_US	60000000u	/* drops: one warning a minute */
+#define PROGRESS_US	250000u		/* file progress line period */
+
+struct probe_cap {
+	struct capture		*cap;
+	uint64_t		drops_logged;	/* kernel + if drops at the
+						 * last warning */
+	uint64_t		last_ts_us;	/* newest packet read */
+	uint64_t		last_read_us;	/* clock when it gave frames */
+	int			failed;		/* read error: no longer polled */
+};
 
 struct probe {
 	const struct conf	*conf;
 	struct exp_conf		xconf;
-	struct capture		*cap;
+	struct probe_cap	caps[CONF_MAX_IFACES];
+	int			n_caps;
+	int			cur_cap;	/* being dispatched */
+	int			n_caps_failed;
+	int			live;
 	struct dec_conf		dconf;
-	int			linktype;
 	struct flow_table	*ft;
 	struct dpi		*dpi;
 	struct plug_hook	dpi_hook;	/* nDPI, the first hook */
@@ -51,10 +79,20 @@ struct probe {
 	uint64_t		pkts_exported;	/* sum over ended records */
 	uint64_t		bytes_exported;
 	uint64_t		records;	/* ended records with packets */
+	uint64_t		sent[FLOW_END_MAX];  /* records, by reason */
+	uint64_t		empty[FLOW_END_MAX]; /* empty, not sent */
 	uint64_t		write_failures;	/* records an exporter lost */
 	uint64_t		flush_failures;	/* buffered output lost */
 	int			finish_failures; /* exporters that dropped */
 	int			broken;		/* the input file was cut */
+
+	uint64_t		last_drop_log_us;
+	uint64_t		next_stats_us;	/* --stats-interval */
+	uint64_t		stats_read;	/* packets at the last line */
+	uint64_t		stats_us;
+	uint64_t		next_progress_us;
+	uint64_t		progress_start_us;
+	int			progress_shown;	/* a line to end on stderr */
 };
 
 void
@@ -70,7 +108,8 @@ probe_free(struct probe *p)
 	/* After the exporters: they read the plugin fields' rows. */
 	plug_set_free(p->ps);
 	dpi_free(p->dpi);
-	cap_close(p->cap);
+	for (i = 0; i < p->n_caps; i++)
+		cap_close(p->caps[i].cap);
 	free(p);
 }
 
@@ -133,13 +172,17 @@ on_flow_end(struct flow *f, enum flow_end_reason reason, void *arg)
 	pkts = f->c[FLOW_DIR_FWD].pkts + f->c[FLOW_DIR_REV].pkts;
 	plug_flow_end(p->ps, f, reason);
 	/* A record with no packets (a flow cut by the active timeout, then
-	 * silent) carries nothing worth a line. */
+	 * silent) carries nothing worth a line; it is counted as empty. */
+	if (pkts == 0 && (unsigned)reason < FLOW_END_MAX)
+		p->empty[reason]++;
 	if (pkts > 0) {
 		dpi_flow_info(p->dpi, f, &app);
 		rec.flow = f;
 		rec.reason = reason;
 		rec.app = &app;
 		p->records++;
+		if ((unsigned)reason < FLOW_END_MAX)
+			p->sent[reason]++;
 		p->pkts_exported += pkts;
 		p->bytes_exported += f->c[FLOW_DIR_FWD].bytes +
 		    f->c[FLOW_DIR_REV].bytes;
@@ -162,6 +205,23 @@ on_flow_end(struct flow *f, enum flow_end_reason reason, void *arg)
 		plug_flow_release(p->ps, f);
 }
 
+/* Sums the counters of every capture (live ones ask the kernel). */
+static void
+caps_stats(struct probe *p, struct cap_stats *sum)
+{
+	struct cap_stats cs;
+	int i;
+
+	memset(sum, 0, sizeof(*sum));
+	for (i = 0; i < p->n_caps; i++) {
+		cap_stats(p->caps[i].cap, &cs);
+		sum->read += cs.read;
+		sum->filtered += cs.filtered;
+		sum->kernel_drops += cs.kernel_drops;
+		sum->if_drops += cs.if_drops;
+	}
+}
+
 /* exp_conf.counters: what the IPFIX exporter statistics record reports. */
 static void
 probe_counters(void *arg, struct exp_counters *c)
@@ -171,14 +231,95 @@ probe_counters(void *arg, struct exp_counters *c)
 	int i;
 
 	memset(c, 0, sizeof(*c));
-	if (p->cap == NULL)
-		return;
-	cap_stats(p->cap, &cs);
+	caps_stats(p, &cs);
 	c->pkts_read = cs.read;
 	c->pkts_ignored = cs.filtered;
 	for (i = 1; i < DEC_RESULT_MAX; i++)
 		c->pkts_ignored += p->dec_ignored[i];
 	c->pkts_dropped = cs.kernel_drops + cs.if_drops;
+}
+
+/* The path of a collector that writes a file, NULL for the others and
+ * for standard output. */
+static const char *
+collector_path(const char *uri)
+{
+	static const char *const file_schemes[] = { "json:", "ipfix-file:" };
+	size_t i, n;
+
+	for (i = 0; i < sizeof(file_schemes) / sizeof(file_schemes[0]); i++) {
+		n = strlen(file_schemes[i]);
+		if (strncmp(uri, file_schemes[i], n) == 0)
+			return strcmp(uri + n, "-") == 0 ? NULL : uri + n;
+	}
+	return NULL;
+}
+
+/* Refuses a collector that would write over the capture file read. */
+static int
+check_outputs(const struct conf *conf, struct perr *err)
+{
+	struct stat in, out;
+	const char *path;
+	int i;
+
+	if (conf->read_file == NULL || strcmp(conf->read_file, "-") == 0 ||
+	    stat(conf->read_file, &in) != 0)
+		return 0;
+	for (i = 0; i < conf->n_collectors; i++) {
+		if ((path = collector_path(conf->collectors[i])) == NULL ||
+		    stat(path, &out) != 0)
+			continue;
+		if (in.st_dev == out.st_dev && in.st_ino == out.st_ino)
+			return perr_set(err, -EINVAL, "collector '%s' would "
+			    "overwrite the capture file '%s' being read "
+			    "(choose another output path)",
+			    conf->collectors[i], conf->read_file);
+	}
+	return 0;
+}
+
+static int
+open_captures(struct probe *p, const struct conf *conf, struct perr *err)
+{
+	struct cap_conf cconf;
+	struct capture *cap;
+	int i, n = conf->read_file != NULL ? 1 : conf->n_ifaces, lt;
+
+	memset(&cconf, 0, sizeof(cconf));
+	cconf.file = conf->read_file;
+	cconf.filter = conf->filter;
+	cconf.snaplen = conf->snaplen;
+	cconf.promisc = conf->promisc;
+	cconf.buffer_mb = conf->buffer_size_mb;
+	cconf.timeout_ms = RING_TIMEOUT_MS;
+	/* The same frames twice would count them twice. */
+	for (i = 0; conf->read_file == NULL && i < n; i++) {
+		int j;
+
+		if (n > 1 && strcmp(conf->ifaces[i], "any") == 0)
+			return perr_set(err, -EINVAL, "interface 'any' already "
+			    "captures every interface: give it alone");
+		for (j = 0; j < i; j++)
+			if (strcmp(conf->ifaces[i], conf->ifaces[j]) == 0)
+				return perr_set(err, -EINVAL, "interface '%s' "
+				    "given twice", conf->ifaces[i]);
+	}
+	for (i = 0; i < n; i++) {
+		if (conf->read_file == NULL)
+			cconf.iface = conf->ifaces[i];
+		if ((cap = cap_open(&cconf, err)) == NULL)
+			return err->code;
+		p->caps[p->n_caps++].cap = cap;
+		lt = cap_linktype(cap);
+		if (!dec_linktype_supported(lt))
+			return perr_set(err, -ENOTSUP, "%s '%s': link type %s "
+			    "(%d) is not supported", cap_is_live(cap) ?
+			    "interface" : "capture file", cap_name(cap),
+			    cap_linktype_name(cap), lt);
+	}
+	p->live = conf->read_file == NULL;
+	return 0;
 }
 
 struct probe *
@@ -188,7 +329,6 @@ probe_new(const struct conf *conf, struct perr *err)
 	struct dpi_conf dpconf;
 	struct plug_set_conf pconf;
 	struct exp_conf *xc;
-	struct cap_conf cconf;
 	struct probe *p;
 	int i, n_down;
 
@@ -198,6 +338,13 @@ probe_new(const struct conf *conf, struct perr *err)
 	}
 	p->conf = conf;
 	p->dconf.tunnels = conf->tunnels;
+
+	/* Inputs first: a missing file, a bad filter or an output that is
+	 * the input must fail before any collector creates or truncates a
+	 * file. */
+	if (check_outputs(conf, err) != 0 ||
+	    open_captures(p, conf, err) != 0)
+		goto fail;
 
 	xc = &p->xconf;
 	xc->template = conf->template;
@@ -239,7 +386,7 @@ probe_new(const struct conf *conf, struct perr *err)
 		goto fail;
 	dpi_set_ext_offset(p->dpi, p->dpi_hook.off);
 
-	/* Collectors next: a typo there should not wait for a capture. */
+	/* Collectors next. */
 	if (conf->n_collectors == 0) {
 		if ((p->ex[0] = exp_open("json:-", xc, err)) == NULL)
 			goto fail;
@@ -287,24 +434,6 @@ probe_new(const struct conf *conf, struct perr *err)
 	    conf->dpi || conf->n_plugins > 0 ? on_flow_pkt : NULL, p,
 	    err)) == NULL)
 		goto fail;
-
-	memset(&cconf, 0, sizeof(cconf));
-	cconf.file = conf->read_file;
-	cconf.iface = conf->n_ifaces > 0 ? conf->ifaces[0] : NULL;
-	cconf.filter = conf->filter;
-	cconf.snaplen = conf->snaplen;
-	cconf.promisc = conf->promisc;
-	cconf.timeout_ms = 100;
-	if ((p->cap = cap_open(&cconf, err)) == NULL)
-		goto fail;
-	p->linktype = cap_linktype(p->cap);
-	if (!dec_linktype_supported(p->linktype)) {
-		perr_set(err, -ENOTSUP, "%s '%s': link type %s (%d) is not "
-		    "supported", conf->read_file ? "capture file" : "interface",
-		    conf->read_file ? conf->read_file : conf->ifaces[0],
-		    cap_linktype_name(p->cap), p->linktype);
-		goto fail;
-	}
 	return p;
 fail:
 	probe_free(p);
@@ -318,13 +447,16 @@ on_frame(const struct cap_pkt *cp, void *arg)
 	struct dec_pkt pkt;
 	enum dec_result r;
 
-	r = dec_frame(&p->dconf, p->linktype, cp->data, cp->caplen, cp->wirelen,
-	    &pkt);
+	if (cp->ts_us > p->caps[p->cur_cap].last_ts_us)
+		p->caps[p->cur_cap].last_ts_us = cp->ts_us;
+	r = dec_frame(&p->dconf, cp->linktype, cp->data, cp->caplen,
+	    cp->wirelen, &pkt);
 	if (r != DEC_OK) {
 		p->dec_ignored[r]++;
 		return;
 	}
 	pkt.ts_us = cp->ts_us;
+	pkt.ifindex = p->conf->merge_interfaces ? 0 : cp->ifindex;
 	p->pkts_to_flows++;
 	flow_table_add(p->ft, &pkt);
 }
@@ -346,35 +478,343 @@ flush_exporters(struct probe *p)
 	}
 }
 
-int
-probe_run(struct probe *p, volatile sig_atomic_t *stop, struct perr *err)
+/* One line for the operator: to the log at info level when it is shown,
+ * else to stderr (asked for with --stats-interval or SIGUSR1). */
+static void
+say(const char *line)
 {
-	uint64_t now, next_tick = 0;
-	int live = cap_is_live(p->cap);
-	int rc = 0, r, i;
+	if (log_enabled(LOG_LVL_INFO))
+		log_info("%s", line);
+	else
+		fprintf(stderr, "l7probe: %s\n", line);
+}
 
-	while (!*stop && p->n_dead < p->n_ex) {
-		r = cap_dispatch(p->cap, DISPATCH_MAX, on_frame, p, err);
+/* --stats-interval and SIGUSR1: the counters, one line, with each
+ * collector's delivery (sent, queued, dropped, reconnects). */
+static void
+log_stats(struct probe *p, uint64_t now)
+{
+	struct flow_table_stats fs;
+	struct exp_delivery d;
+	struct cap_stats cs;
+	struct exp_stats es;
+	char line[2048];
+	double rate = 0;
+	int i, n;
+
+	caps_stats(p, &cs);
+	flow_table_stats(p->ft, &fs);
+	if (p->stats_us != 0 && now > p->stats_us)
+		rate = (double)(cs.read - p->stats_read) * 1e6 /
+		    (double)(now - p->stats_us);
+	p->stats_read = cs.read;
+	p->stats_us = now;
+	n = snprintf(line, sizeof(line), "stats: packets %" PRIu64
+	    " (%.0f/s), kernel drops %" PRIu64 ", interface drops %" PRIu64
+	    ", active flows %" PRIu32 ", records %" PRIu64 " (idle %" PRIu64
+	    ", active %" PRIu64 ", end %" PRIu64 ", forced %" PRIu64
+	    ", resources %" PRIu64 ", plugin %" PRIu64 ")", cs.read, rate,
+	    cs.kernel_drops, cs.if_drops, fs.active_flows, p->records,
+	    p->sent[FLOW_END_IDLE], p->sent[FLOW_END_ACTIVE],
+	    p->sent[FLOW_END_DETECTED], p->sent[FLOW_END_FORCED],
+	    p->sent[FLOW_END_RESOURCES], p->sent[FLOW_END_PLUGIN]);
+	for (i = 0; i < p->n_ex && n > 0 && (size_t)n < sizeof(line); i++) {
+		exp_get_stats(p->ex[i], &es);
+		exp_get_delivery(p->ex[i], &d);
+		n += snprintf(line + n, sizeof(line) - (size_t)n,
+		    "; %s: records %" PRIu64 ", failed %" PRIu64 ", sent %"
+		    PRIu64 ", queued %" PRIu64 ", dropped %" PRIu64
+		    ", reconnects %" PRIu64, exp_uri(p->ex[i]), es.records,
+		    es.errors, d.records_sent, d.records_queued,
+		    d.records_dropped, d.reconnects);
+	}
+	say(line);
+}
+
+/* Kernel and interface drops, per interface: a warning when they grew,
+ * at most once a minute. */
+static void
+check_drops(struct probe *p, uint64_t now)
+{
+	struct cap_stats cs;
+	uint64_t drops;
+	int i;
+
+	if (p->last_drop_log_us != 0 && now - p->last_drop_log_us <
+	    DROP_LOG_US)
+		return;
+	for (i = 0; i < p->n_caps; i++) {
+		cap_stats(p->caps[i].cap, &cs);
+		drops = cs.kernel_drops + cs.if_drops;
+		if (drops <= p->caps[i].drops_logged)
+			continue;
+		log_warn("interface '%s': %" PRIu64 " packets dropped since "
+		    "the last report (kernel %" PRIu64 ", interface %" PRIu64
+		    " in all; a larger --buffer-size may help)",
+		    cap_name(p->caps[i].cap), drops - p->caps[i].drops_logged,
+		    cs.kernel_drops, cs.if_drops);
+		p->caps[i].drops_logged = drops;
+		p->last_drop_log_us = now;
+	}
+}
+
+/* Reading a file on a terminal: percent, packets/s, active flows. */
+static void
+progress(struct probe *p, uint64_t now, int last)
+{
+	struct flow_table_stats fs;
+	struct cap_stats cs;
+	uint64_t done, total;
+	double secs;
+
+	if (p->conf->quiet || p->live || !isatty(STDERR_FILENO) ||
+	    cap_progress(p->caps[0].cap, &done, &total) != 0 || total == 0)
+		return;
+	if (last) {
+		if (p->progress_shown)
+			fputs("\r\033[K", stderr);
+		return;
+	}
+	if (p->next_progress_us == 0) {
+		p->next_progress_us = now + PROGRESS_US;
+		p->progress_start_us = now;
+		return;
+	}
+	if (now < p->next_progress_us)
+		return;
+	p->next_progress_us = now + PROGRESS_US;
+	caps_stats(p, &cs);
+	flow_table_stats(p->ft, &fs);
+	secs = (double)(now - p->progress_start_us) / 1e6;
+	fprintf(stderr, "\r\033[Kl7probe: %s: %.0f%%, %.0f packets/s, %"
+	    PRIu32 " active flows", cap_name(p->caps[0].cap),
+	    100.0 * (double)done / (double)total,
+	    secs > 0 ? (double)cs.read / secs : 0.0, fs.active_flows);
+	p->progress_shown = 1;
+}
+
+/* The clock tick: live, the clock expires flows while no packet comes;
+ * in both modes exporters get their timed work. */
+static void
+tick(struct probe *p, uint64_t now)
+{
+	if (p->live) {
+		flow_table_expire(p->ft, now);
+		check_drops(p, now);
+	}
+	flush_exporters(p);
+	if (p->conf->stats_interval_s > 0 && now >= p->next_stats_us) {
+		if (p->next_stats_us != 0)
+			log_stats(p, now);
+		p->next_stats_us = now + p->conf->stats_interval_s * 1000000ull;
+	}
+}
+
+/* Acts on the flags the signal handlers set (but stop). */
+static void
+on_signals(struct probe *p, struct probe_signals *sig)
+{
+	int i;
+
+	if (sig->reopen) {
+		sig->reopen = 0;
+		/* Log rotation: output files are reopened by name.
+		 * TODO(#8): reopen the log here too (log_reopen) once the
+		 * log can be a file; stderr and syslog need nothing. */
+		for (i = 0; i < p->n_ex; i++)
+			if (!p->ex_dead[i] && exp_reopen(p->ex[i]) != 0)
+				log_warn("collector '%s': cannot reopen its "
+				    "file, keeps writing the old one",
+				    exp_uri(p->ex[i]));
+	}
+	if (sig->stats) {
+		sig->stats = 0;
+		log_stats(p, clock_wall_us());
+	}
+}
+
+/*
+ * Live: waits on every capture (at most until <deadline_us>), then reads
+ * what each holds without blocking. Returns frames read, or a negative
+ * errno with <err> filled.
+ */
+static long
+live_read(struct probe *p, uint64_t deadline_us, const sigset_t *unblocked,
+    struct perr *err)
+{
+	struct pollfd pfd[CONF_MAX_IFACES];
+	struct timespec ts;
+	uint64_t now = clock_wall_us(), wait_us;
+	size_t n, total = 0;
+	int i, r;
+
+	wait_us = deadline_us > now ? deadline_us - now : 0;
+	ts.tv_sec = (time_t)(wait_us / 1000000u);
+	ts.tv_nsec = (long)(wait_us % 1000000u) * 1000;
+	for (i = 0; i < p->n_caps; i++) {
+		/* poll skips a negative descriptor. */
+		pfd[i].fd = p->caps[i].failed ? -1 : cap_fd(p->caps[i].cap);
+		pfd[i].events = POLLIN;
+		pfd[i].revents = 0;
+	}
+	/* Signals are delivered only inside ppoll: a stop that comes while
+	 * packets are processed wakes the next wait at once. */
+	if (ppoll(pfd, (nfds_t)p->n_caps, &ts, unblocked) == -1) {
+		int e = errno;
+
+		if (e == EINTR)
+			return 0;
+		return perr_set(err, -e, "poll: %s", strerror(e));
+	}
+	for (i = 0; i < p->n_caps; i++) {
+		if (pfd[i].revents == 0)
+			continue;
+		/* A full ring may hold many batches: read them all, but
+		 * give the other interfaces their turn. */
+		p->cur_cap = i;
+		do {
+			r = cap_dispatch(p->caps[i].cap, DISPATCH_MAX,
+			    on_frame, p, &n, err);
+			if (r < 0) {
+				/* An interface that went away: the others go
+				 * on; when none is left, the run ends. */
+				p->caps[i].failed = 1;
+				if (++p->n_caps_failed == p->n_caps)
+					return r;
+				log_err("%s (the other interfaces go on)",
+				    err->msg);
+				break;
+			}
+			total += n;
+			if (n > 0)
+				p->caps[i].last_read_us = clock_wall_us();
+		} while (n == DISPATCH_MAX && total < 64 * DISPATCH_MAX);
+	}
+	return (long)total;
+}
+
+/*
+ * Stop: what the kernel captured before the stop is still in the rings,
+ * some of it in blocks not yet handed over (they are after at most
+ * RING_TIMEOUT_MS). A ring is drained once it gave a packet stamped after
+ * the stop (it is read in order, so everything before came too) or stayed
+ * empty that long; DRAIN_MAX_US at most.
+ */
+static int
+drain(struct probe *p, const sigset_t *unblocked, struct perr *err)
+{
+	uint64_t start = clock_wall_us(), now, since;
+	long n;
+	int i;
+
+	for (;;) {
+		now = clock_wall_us();
+		for (i = 0; i < p->n_caps; i++) {
+			struct probe_cap *pc = &p->caps[i];
+
+			since = pc->last_read_us > start ? pc->last_read_us :
+			    start;
+			if (!pc->failed && pc->last_ts_us < start &&
+			    now - since < DRAIN_QUIET_US)
+				break;		/* may hold more */
+		}
+		if (i == p->n_caps || now - start >= DRAIN_MAX_US)
+			return 0;
+		if ((n = live_read(p, now + 50000, unblocked, err)) < 0)
+			return (int)n;
+	}
+}
+
+static int
+run_live(struct probe *p, struct probe_signals *sig, struct perr *err)
+{
+	sigset_t saved, unblocked;
+	uint64_t now, next_tick = 0, next_expire = 0;
+	long n;
+	int rc = 0;
+
+	/* The signals stay blocked but while the loop waits in ppoll. */
+	sigprocmask(SIG_BLOCK, &sig->mask, &saved);
+	unblocked = saved;
+	for (int s = 1; s < NSIG; s++)
+		if (sigismember(&sig->mask, s))
+			sigdelset(&unblocked, s);
+	while (!sig->stop && p->n_dead < p->n_ex) {
+		/* Expiry runs more often than the tick: the table ends an
+		 * idle flow within a second of its deadline, and a record
+		 * must not wait for a whole tick more to leave. */
+		if ((now = clock_wall_us()) >= next_expire) {
+			if (flow_table_expire(p->ft, now) > 0)
+				flush_exporters(p);
+			next_expire = now + EXPIRE_US;
+		}
+		if (now >= next_tick) {
+			tick(p, now);
+			next_tick = now + TICK_US;
+		}
+		on_signals(p, sig);
+		if (sig->stop)
+			break;
+		if ((n = live_read(p, next_expire < next_tick ? next_expire :
+		    next_tick, &unblocked, err)) < 0) {
+			rc = (int)n;
+			break;
+		}
+	}
+	if (rc == 0 && p->n_dead < p->n_ex)
+		rc = drain(p, &unblocked, err);
+	sigprocmask(SIG_SETMASK, &saved, NULL);
+	if (rc == 0 && p->n_caps_failed > 0) {
+		perr_set(err, -EIO, "%d of %d interfaces stopped capturing "
+		    "during the run (see above)", p->n_caps_failed, p->n_caps);
+		rc = 1;
+	}
+	return rc;
+}
+
+static int
+run_file(struct probe *p, struct probe_signals *sig, struct perr *err)
+{
+	uint64_t now, next_tick = 0, done, total;
+	int r, batch = DISPATCH_MAX;
+
+	/* A pipe may trickle: a read of a batch would wait for the whole
+	 * batch, holding the tick (and the exporters' flush) back. */
+	if (cap_progress(p->caps[0].cap, &done, &total) != 0)
+		batch = 1;
+	while (!sig->stop && p->n_dead < p->n_ex) {
+		r = cap_dispatch(p->caps[0].cap, batch, on_frame, p, NULL,
+		    err);
 		if (r == CAP_EOF)
+			break;
+		/* A stop signal interrupts a read of a pipe (EINTR): that is
+		 * the stop asked for, not a cut file. */
+		if (r != 0 && sig->stop)
 			break;
 		if (r == CAP_BROKEN) {
 			p->broken = 1;
-			rc = 1;
-			break;
+			return 1;
 		}
-		if (r < 0) {
-			rc = r;
-			break;
-		}
-		/* The tick: live, the clock expires flows while no packet
-		 * comes; in both modes exporters get their timed work. */
+		if (r < 0)
+			return r;
+		on_signals(p, sig);
 		if ((now = clock_wall_us()) >= next_tick) {
-			if (live)
-				flow_table_expire(p->ft, now);
-			flush_exporters(p);
+			tick(p, now);
 			next_tick = now + TICK_US;
 		}
+		progress(p, now, 0);
 	}
+	return 0;
+}
+
+int
+probe_run(struct probe *p, struct probe_signals *sig, struct perr *err)
+{
+	int rc, i, r;
+
+	p->stats_us = clock_wall_us();	/* the first rate: from the start */
+	rc = p->live ? run_live(p, sig, err) : run_file(p, sig, err);
+	progress(p, 0, 1);
 	flow_table_flush(p->ft, FLOW_END_FORCED);
 	flush_exporters(p);
 	/* Queued output goes out now (bounded wait), so the counters and
@@ -411,12 +851,14 @@ probe_run(struct probe *p, volatile sig_atomic_t *stop, struct perr *err)
 	return rc;
 }
 
-void
-probe_break(struct probe *p)
-{
-	if (p != NULL && p->cap != NULL)
-		cap_breakloop(p->cap);
-}
+static const char *const reason_names[FLOW_END_MAX] = {
+	[FLOW_END_IDLE] = "idle",
+	[FLOW_END_ACTIVE] = "active",
+	[FLOW_END_DETECTED] = "end",
+	[FLOW_END_FORCED] = "forced",
+	[FLOW_END_RESOURCES] = "resources",
+	[FLOW_END_PLUGIN] = "plugin",
+};
 
 void
 probe_print_stats(struct probe *p, FILE *fp)
@@ -424,10 +866,10 @@ probe_print_stats(struct probe *p, FILE *fp)
 	struct flow_table_stats fs;
 	struct cap_stats cs;
 	struct dpi_stats ds;
-	uint64_t ignored = 0;
+	uint64_t ignored = 0, n_empty = 0;
 	int i;
 
-	cap_stats(p->cap, &cs);
+	caps_stats(p, &cs);
 	flow_table_stats(p->ft, &fs);
 	dpi_stats(p->dpi, &ds);
 	for (i = 1; i < DEC_RESULT_MAX; i++)
@@ -441,16 +883,31 @@ probe_print_stats(struct probe *p, FILE *fp)
 		fprintf(fp, ", %s %" PRIu64, dec_result_name(i),
 		    p->dec_ignored[i]);
 	fputc('\n', fp);
-	fprintf(fp, "l7probe: records: %" PRIu64 " (idle %" PRIu64
-	    ", active %" PRIu64 ", end %" PRIu64 ", forced %" PRIu64
-	    ", resources %" PRIu64 ", plugin %" PRIu64 "), bytes %" PRIu64
-	    ", flows %" PRIu64 ", peak %" PRIu32 "\n", p->records,
-	    fs.records_ended[FLOW_END_IDLE], fs.records_ended[FLOW_END_ACTIVE],
-	    fs.records_ended[FLOW_END_DETECTED],
-	    fs.records_ended[FLOW_END_FORCED],
-	    fs.records_ended[FLOW_END_RESOURCES],
-	    fs.records_ended[FLOW_END_PLUGIN], p->bytes_exported,
-	    fs.flows_created, fs.peak_flows);
+	/* Records sent, by reason: these add up to the total. Records that
+	 * ended with no packet (cut by the active timeout, then silent) are
+	 * not sent and said apart. */
+	fprintf(fp, "l7probe: records: %" PRIu64 " exported (", p->records);
+	for (i = 1; i < FLOW_END_MAX; i++)
+		fprintf(fp, "%s%s %" PRIu64, i > 1 ? ", " : "",
+		    reason_names[i] ? reason_names[i] : "?", p->sent[i]);
+	fprintf(fp, "), bytes %" PRIu64 ", flows %" PRIu64 ", peak %" PRIu32
+	    "\n", p->bytes_exported, fs.flows_created, fs.peak_flows);
+	for (i = 1; i < FLOW_END_MAX; i++)
+		n_empty += p->empty[i];
+	if (n_empty > 0) {
+		fprintf(fp, "l7probe: records: %" PRIu64 " empty, not exported "
+		    "(no packet since the active-timeout record:", n_empty);
+		const char *sep = " ";
+
+		for (i = 1; i < FLOW_END_MAX; i++) {
+			if (p->empty[i] == 0)
+				continue;
+			fprintf(fp, "%s%s %" PRIu64, sep, reason_names[i] ?
+			    reason_names[i] : "?", p->empty[i]);
+			sep = ", ";
+		}
+		fputs(")\n", fp);
+	}
 	fprintf(fp, "l7probe: fragments: matched %" PRIu64 ", orphaned %"
 	    PRIu64 "\n", fs.frags_matched, fs.frags_orphaned);
 	if (p->conf->dpi)
@@ -458,10 +915,15 @@ probe_print_stats(struct probe *p, FILE *fp)
 		    PRIu64 ", unknown %" PRIu64 ", packets %" PRIu64 "\n",
 		    ds.flows_detected, ds.flows_guessed, ds.flows_unknown,
 		    ds.pkts_fed);
-	if (cap_is_live(p->cap))
-		fprintf(fp, "l7probe: capture: kernel drops %" PRIu64
-		    ", interface drops %" PRIu64 "\n", cs.kernel_drops,
-		    cs.if_drops);
+	for (i = 0; p->live && i < p->n_caps; i++) {
+		struct cap_stats c1;
+
+		cap_stats(p->caps[i].cap, &c1);
+		fprintf(fp, "l7probe: capture %s: read %" PRIu64
+		    ", kernel drops %" PRIu64 ", interface drops %" PRIu64
+		    "\n", cap_name(p->caps[i].cap), c1.read, c1.kernel_drops,
+		    c1.if_drops);
+	}
 	for (i = 0; i < p->n_ex; i++)
 		exp_print_stats(p->ex[i], fp);
 	/* The invariant the probe stands for: say so loudly if it broke. */

@@ -21,23 +21,40 @@
 
 struct probe;
 
-/* Builds every module <conf> asks for (borrowed; must outlive the probe).
- * Returns owned (probe_free), or NULL with <err> filled. */
+/*
+ * What the signal handlers ask of the loop: each handler only sets its
+ * flag; probe_run acts on it between reads and clears it.
+ */
+struct probe_signals {
+	volatile sig_atomic_t	stop;		/* drain, export, exit */
+	volatile sig_atomic_t	reopen;		/* reopen output files */
+	volatile sig_atomic_t	stats;		/* log the counters now */
+	sigset_t		mask;		/* the signals that set them:
+						 * blocked while live capture
+						 * works, delivered only while
+						 * it waits (no lost wake-up) */
+};
+
+/* Builds every module <conf> asks for (borrowed; must outlive the probe):
+ * the captures first (file and filter checked, an output that is the
+ * input refused), then the collectors, so a bad input never truncates an
+ * output file. Returns owned (probe_free), or NULL with <err> filled. */
 struct probe *probe_new(const struct conf *conf, struct perr *err);
 void	probe_free(struct probe *p);		/* NULL is fine */
 
 /*
- * Reads packets until the file ends or *<stop> becomes non-zero, then
- * exports every flow still open (FLOW_END_FORCED). Returns 0; 1 when the
- * input was cut or broken, or some records could not be exported (the
- * flows read are exported anyway); a negative errno when live capture
- * failed. <err> says what went wrong.
+ * Reads packets until the file ends or <sig>->stop is set. Live, it waits
+ * on every capture at once and wakes at least once a second to expire
+ * flows, flush every exporter and, every conf->stats_interval_s, log the
+ * counters. On stop it first drains what the kernel already captured
+ * (bounded: about 2 s at most), then exports every flow still open
+ * (FLOW_END_FORCED) and pushes queued output out (bounded). Returns 0; 1
+ * when the input was cut or broken, or some records could not be exported
+ * (the flows read are exported anyway); a negative errno when live
+ * capture failed. <err> says what went wrong.
  */
-int	probe_run(struct probe *p, volatile sig_atomic_t *stop,
+int	probe_run(struct probe *p, struct probe_signals *sig,
 	    struct perr *err);
-
-/* Stops a probe_run in progress; async-signal-safe. */
-void	probe_break(struct probe *p);
 
 /* Prints the counters to <fp>, one group a line. */
 void	probe_print_stats(struct probe *p, FILE *fp);

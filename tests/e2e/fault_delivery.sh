@@ -36,6 +36,9 @@ bad() { echo "FAIL: $*"; fail=1; }
 start_collector() {
 	_name=$1
 	shift
+	# A name used again: its old "listening" must not be taken as the
+	# new collector's (the redirection truncates only once it runs).
+	rm -f "$tmp/$_name.stdout"
 	"$PYTHON" "$e2edir/ipfix_collector.py" "$@" >"$tmp/$_name.stdout" \
 	    2>"$tmp/$_name.stderr" &
 	eval "${_name}_pid=$!"

@@ -6,6 +6,25 @@
                                             each echo; exit 1 if one is lost
   live_check.py raw-send IFACE COUNT        COUNT non-IP frames (ethertype
                                             0x88b5, local experimental)
+  live_check.py dns-server ADDR PORT        answers every DNS query (A
+                                            record 192.0.2.1) until killed
+  live_check.py dns-client ADDR PORT NAME.. one query per name, waits for
+                                            each answer; exit 1 if one is lost
+  live_check.py udp-flood ADDR PORT RATE SECS [FIRST_SPORT]
+                                            one datagram per source port
+                                            (FIRST_SPORT, +1, ...): each is
+                                            a flow of one packet
+  live_check.py udp-burst ADDR PORT COUNT SIZE
+                                            COUNT datagrams of SIZE bytes
+                                            from one socket, at once
+  live_check.py watch --v9-port P --json J --ipfix-udp U --ipfix-tcp T
+                      --timeout S           listens for NetFlow v9 on P,
+                                            watches the files; prints when
+                                            the first ICMP record reached
+                                            each (JSON, one line)
+  live_check.py sigterm --pcap P --json J --stop-time T
+                                            one-packet UDP flows: the probe's
+                                            records vs tcpdump's, see below
   live_check.py compare --pcap P --json J --stderr E --http-ports 8080,8086
                         [--expect-http N] [--expect-udp-pkts N]
 
@@ -17,7 +36,13 @@ then checks the probe's packet counters against the capture's frame count.
 Flow key: IP version, L4 protocol, vlan, tunnel, and the two (address,
 port) endpoints in canonical (sorted) order; ports are 0 but for TCP/UDP.
 IP fragments are accounted to the flow of their datagram.
+--expect-udp-flows N: UDP echo flows per IP version (default 1).
 Exit 0 when everything matches, 1 otherwise.
+
+sigterm: every UDP flow (one datagram each) tcpdump saw before the stop
+time T (epoch seconds, when SIGTERM was sent) is in the probe's records,
+and every probe record is one of tcpdump's flows, with the same packets
+and bytes: what the kernel captured before the stop was read and exported.
 """
 
 import argparse
@@ -26,8 +51,10 @@ import json
 import os
 import re
 import socket
+import struct
 import subprocess
 import sys
+import time
 
 ETH_IP4 = 0x0800
 ETH_IP6 = 0x86DD
@@ -213,6 +240,185 @@ def pcap_flows(pcap, tshark):
     return flows, len(frames), nonip, nfrag
 
 
+def dns_server(addr, port):
+    fam = socket.AF_INET6 if ":" in addr else socket.AF_INET
+    s = socket.socket(fam, socket.SOCK_DGRAM)
+    s.bind((addr, port))
+    print("ready", flush=True)
+    while True:
+        q, peer = s.recvfrom(512)
+        if len(q) < 12:
+            continue
+        # Header: same id, QR=1 RD RA, 1 question, 1 answer; the question
+        # as asked, then an A record pointing at the question's name.
+        ans = q[:2] + b"\x81\x80" + q[4:6] + b"\x00\x01\x00\x00\x00\x00"
+        ans += q[12:]
+        ans += b"\xc0\x0c\x00\x01\x00\x01\x00\x00\x00\x3c\x00\x04"
+        ans += bytes([192, 0, 2, 1])
+        s.sendto(ans, peer)
+
+
+def dns_client(addr, port, names):
+    fam = socket.AF_INET6 if ":" in addr else socket.AF_INET
+    for i, name in enumerate(names):
+        s = socket.socket(fam, socket.SOCK_DGRAM)
+        s.settimeout(2.0)
+        qid = 0x1000 + i
+        q = struct.pack("!HHHHHH", qid, 0x0100, 1, 0, 0, 0)
+        for label in name.split("."):
+            q += bytes([len(label)]) + label.encode()
+        q += b"\x00\x00\x01\x00\x01"
+        s.sendto(q, (addr, port))
+        try:
+            a = s.recv(512)
+        except socket.timeout:
+            print("dns-client: no answer for %s" % name, file=sys.stderr)
+            return 1
+        if struct.unpack("!H", a[:2])[0] != qid or not a[2] & 0x80:
+            print("dns-client: bad answer for %s" % name, file=sys.stderr)
+            return 1
+        s.close()
+    return 0
+
+
+def udp_flood(addr, port, rate, secs, first_sport):
+    fam = socket.AF_INET6 if ":" in addr else socket.AF_INET
+    n = int(rate * secs)
+    start = time.time()
+    for i in range(n):
+        s = socket.socket(fam, socket.SOCK_DGRAM)
+        s.bind(("", first_sport + i))
+        s.sendto(b"flow %d" % i, (addr, port))
+        s.close()
+        delay = start + (i + 1) / rate - time.time()
+        if delay > 0:
+            time.sleep(delay)
+    return 0
+
+
+def v9_has_icmp(msg, tmpl):
+    """Learns the templates of a NetFlow v9 packet (RFC 3954) and says
+    whether one of its data records has PROTOCOL (type 4) 1."""
+    off = 20
+    found = False
+    while off + 4 <= len(msg):
+        fsid, flen = struct.unpack("!HH", msg[off:off + 4])
+        if flen < 4:
+            break
+        body = msg[off + 4:off + flen]
+        off += flen
+        if fsid == 0:
+            p = 0
+            while p + 4 <= len(body):
+                tid, n = struct.unpack("!HH", body[p:p + 4])
+                p += 4
+                fields = [struct.unpack("!HH", body[p + 4 * i:p + 4 * i + 4])
+                          for i in range(n)]
+                p += 4 * n
+                tmpl[tid] = fields
+        elif fsid >= 256 and fsid in tmpl:
+            fields = tmpl[fsid]
+            size = sum(ln for _, ln in fields)
+            p = 0
+            while size and p + size <= len(body):
+                q = p
+                for ftype, ln in fields:
+                    if ftype == 4 and body[q] == 1:
+                        found = True
+                    q += ln
+                p += size
+    return found
+
+
+def udp_burst(addr, port, count, size):
+    fam = socket.AF_INET6 if ":" in addr else socket.AF_INET
+    s = socket.socket(fam, socket.SOCK_DGRAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 1 << 20)
+    payload = b"d" * size
+    for _ in range(count):
+        s.sendto(payload, (addr, port))
+    return 0
+
+
+def watch(args):
+    """Times when the first ICMP record reached each collector."""
+    v9 = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    v9.bind(("127.0.0.1", args.v9_port))
+    v9.setblocking(False)
+    print("listening", flush=True)
+    seen = {}
+    tmpl = {}           # v9 template id -> [(field type, length)]
+    end = time.time() + args.timeout
+    while time.time() < end and len(seen) < 5:
+        try:
+            while True:
+                msg = v9.recv(65535)
+                if "nfv9" not in seen and v9_has_icmp(msg, tmpl):
+                    seen["nfv9"] = time.time()
+        except BlockingIOError:
+            pass
+        if "json" not in seen and os.path.exists(args.json):
+            with open(args.json) as f:
+                for line in f:
+                    if line.endswith("\n") and \
+                            json.loads(line).get("ip_protocol") == 1:
+                        seen["json"] = time.time()
+                        seen["end_time_ms"] = json.loads(line)["end_time"]
+        for name, path in (("ipfix-udp", args.ipfix_udp),
+                           ("ipfix-tcp", args.ipfix_tcp)):
+            if name in seen or not os.path.exists(path):
+                continue
+            with open(path) as f:
+                for line in f:
+                    if line.endswith("\n") and any(
+                            fl[4] == 1 for fl in json.loads(line)["flows"]):
+                        seen[name] = json.loads(line)["t"]
+        time.sleep(0.01)
+    print(json.dumps(seen), flush=True)
+    return 0
+
+
+def sigterm_check(args):
+    out = subprocess.run(
+        ["tshark", "-n", "-r", args.pcap, "-Y", "udp and not icmp and not icmpv6", "-T", "fields",
+         "-E", "separator=,", "-e", "frame.time_epoch", "-e", "ip.src",
+         "-e", "udp.srcport", "-e", "ip.dst", "-e", "udp.dstport",
+         "-e", "ip.len"], check=True, capture_output=True,
+        text=True).stdout
+    ref = {}
+    for line in out.splitlines():
+        t, src, sp, dst, dp, ln = line.split(",")
+        k = (src, int(sp), dst, int(dp))
+        p, b, t0 = ref.get(k, (0, 0, float(t)))
+        ref[k] = (p + 1, b + int(ln), min(t0, float(t)))
+    got = {}
+    with open(args.json) as f:
+        for line in f:
+            r = json.loads(line)
+            if r["ip_protocol"] != 17:
+                continue
+            k = (r["ip_src"], r["src_port"], r["ip_dst"], r["dst_port"])
+            p, b, t0 = got.get(k, (0, 0, r["start_time"] / 1000.0))
+            got[k] = (p + r["src_to_dst_pkts"] + r["dst_to_src_pkts"],
+                      b + r["src_to_dst_bytes"] + r["dst_to_src_bytes"], t0)
+    before = [k for k in ref if ref[k][2] <= args.stop_time]
+    missing = [k for k in before if k not in got]
+    extra = [k for k in got if k not in ref]
+    differ = [k for k in got if k in ref and got[k][:2] != ref[k][:2]]
+    last = max((v[2] for v in got.values()), default=0)
+    print("live_check: tcpdump %d UDP flows, %d before the stop; probe %d "
+          "records' flows, last at %.3f (stop at %.3f)"
+          % (len(ref), len(before), len(got), last, args.stop_time))
+    for name, ks in (("missing from the probe", missing),
+                     ("not in tcpdump", extra), ("counts differ", differ)):
+        for k in sorted(ks)[:10]:
+            print("  !! %s: %s:%d -> %s:%d tcpdump %s probe %s"
+                  % (name, k[0], k[1], k[2], k[3], ref.get(k), got.get(k)))
+    ok = not missing and not extra and not differ and len(before) > 0
+    print("live_check: sigterm check %s" % ("passed" if ok else "FAILED"))
+    return 0 if ok else 1
+
+
 # --------------------------------------------------------------------------
 # The probe's records
 
@@ -349,8 +555,10 @@ def compare(args):
               "in the capture" % (ver, args.expect_ping))
         udp = [k for k in ref_flows(ver, 17, args.udp_port)
                if min(ref[k]["p"]) >= args.expect_udp_pkts]
-        check(len(udp) == 1, "IPv%d: one UDP echo flow with >= %d packets "
-              "each way in the capture" % (ver, args.expect_udp_pkts))
+        check(len(udp) == args.expect_udp_flows,
+              "IPv%d: %d UDP echo flow(s) with >= %d packets each way in "
+              "the capture" % (ver, args.expect_udp_flows,
+                               args.expect_udp_pkts))
     check(nfrag >= 2, "the capture has IP fragments (%d)" % nfrag)
     check(len(nonip) >= args.expect_nonip, "the capture has >= %d non-IP "
           "frames (%d)" % (args.expect_nonip, len(nonip)))
@@ -419,6 +627,33 @@ def main():
                           [int(x) for x in sys.argv[4:]])
     if len(sys.argv) > 1 and sys.argv[1] == "raw-send":
         return raw_send(sys.argv[2], int(sys.argv[3]))
+    if len(sys.argv) > 1 and sys.argv[1] == "dns-server":
+        return dns_server(sys.argv[2], int(sys.argv[3]))
+    if len(sys.argv) > 1 and sys.argv[1] == "dns-client":
+        return dns_client(sys.argv[2], int(sys.argv[3]), sys.argv[4:])
+    if len(sys.argv) > 1 and sys.argv[1] == "udp-flood":
+        return udp_flood(sys.argv[2], int(sys.argv[3]), float(sys.argv[4]),
+                         float(sys.argv[5]),
+                         int(sys.argv[6]) if len(sys.argv) > 6 else 20000)
+    if len(sys.argv) > 1 and sys.argv[1] == "udp-burst":
+        return udp_burst(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]),
+                         int(sys.argv[5]))
+    if len(sys.argv) > 1 and sys.argv[1] == "watch":
+        ap = argparse.ArgumentParser(prog="live_check.py watch")
+        ap.add_argument("cmd")
+        ap.add_argument("--v9-port", type=int, required=True)
+        ap.add_argument("--json", required=True)
+        ap.add_argument("--ipfix-udp", required=True)
+        ap.add_argument("--ipfix-tcp", required=True)
+        ap.add_argument("--timeout", type=float, default=10)
+        return watch(ap.parse_args())
+    if len(sys.argv) > 1 and sys.argv[1] == "sigterm":
+        ap = argparse.ArgumentParser(prog="live_check.py sigterm")
+        ap.add_argument("cmd")
+        ap.add_argument("--pcap", required=True)
+        ap.add_argument("--json", required=True)
+        ap.add_argument("--stop-time", type=float, required=True)
+        return sigterm_check(ap.parse_args())
     ap = argparse.ArgumentParser(prog="live_check.py compare")
     ap.add_argument("cmd", choices=["compare"])
     ap.add_argument("--pcap", required=True)
@@ -430,6 +665,7 @@ def main():
     ap.add_argument("--expect-http", type=int, default=0)
     ap.add_argument("--expect-ping", type=int, default=1)
     ap.add_argument("--expect-udp-pkts", type=int, default=1)
+    ap.add_argument("--expect-udp-flows", type=int, default=1)
     ap.add_argument("--expect-nonip", type=int, default=0)
     ap.add_argument("--time-slack-ms", type=int, default=2)
     return compare(ap.parse_args())
