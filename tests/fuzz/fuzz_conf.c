@@ -69,6 +69,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		    c.n_ifaces == 0)
 			abort();
 	}
+	conf_fini(&c);
 	free(buf);
 	return 0;
 }
