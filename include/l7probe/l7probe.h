@@ -28,7 +28,7 @@
  * one process, each on its own thread. One limit: plugin fields (metrics,
  * classifier fields) are registered in one process-wide table, so a
  * streamer with plugins cannot be open at the same time as another
- * streamer; l7_streamer_open() says so (L7_EBUSY) rather than mix them.
+ * streamer; l7_streamer_open() refuses it, saying so, rather than mix them.
  *
  * Output. Nothing is printed: errors come back as values, with a message.
  *
@@ -53,7 +53,6 @@ extern "C" {
 #endif
 
 #define L7_ERR_SIZE	256	/* enough for any message */
-#define L7_EBUSY	(-16)	/* -EBUSY: see "State" above */
 
 /* A plugin given by its descriptor (struct l7_plugin in l7probe/plugin.h,
  * metric or classifier form), with the context its hooks get: callbacks
