@@ -21,6 +21,7 @@ enum {
 	OPT_ACTIVE_TIMEOUT,
 	OPT_IDLE_TIMEOUT,
 	OPT_MAX_FLOWS,
+	OPT_THREADS,
 	OPT_OBS_DOMAIN,
 	OPT_PEN,
 	OPT_MTU,
@@ -49,6 +50,7 @@ static const struct option long_opts[] = {
 	{ "active-timeout",	required_argument, NULL, OPT_ACTIVE_TIMEOUT },
 	{ "idle-timeout",	required_argument, NULL, OPT_IDLE_TIMEOUT },
 	{ "max-flows",		required_argument, NULL, OPT_MAX_FLOWS },
+	{ "threads",		required_argument, NULL, OPT_THREADS },
 	{ "template",		required_argument, NULL, 'T' },
 	{ "observation-domain",	required_argument, NULL, OPT_OBS_DOMAIN },
 	{ "pen",		required_argument, NULL, OPT_PEN },
@@ -93,6 +95,8 @@ static const char usage_text[] =
 "      --idle-timeout SEC   end flows idle for SEC seconds (default 120)\n"
 "      --max-flows N        flow table capacity (default 128000); when full,\n"
 "                           the least recently used flow is exported\n"
+"      --threads N          flow workers, 1 to 64 (default: online cores);\n"
+"                           1 runs everything in one thread\n"
 "\n"
 "Classification:\n"
 "      --no-dpi             do not classify flows with nDPI\n"
@@ -289,6 +293,10 @@ conf_parse(struct conf *c, int argc, char **argv, enum conf_action *action,
 			    &v, err);
 			if (rc == 0)
 				c->max_flows = v;
+			break;
+		case OPT_THREADS:
+			rc = parse_u32("--threads", optarg, 1, 64,
+			    &c->threads, err);
 			break;
 		case 'T':
 			c->template = optarg;
