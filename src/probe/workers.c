@@ -296,7 +296,14 @@ worker_main(void *arg)
 		}
 		if (tick != 0) {
 			flow_table_expire(w->ft, tick);
-			if (w->rcur != NULL && w->rcur->n > 0)
+			/* Records out, and fresh counters for the snapshots
+			 * even without records (never waiting for that). */
+			if (w->rcur == NULL && (w->rcur = ring_pop(&w->rfree)) !=
+			    NULL) {
+				w->rcur->n = 0;
+				w->rcur->used = 0;
+			}
+			if (w->rcur != NULL)
 				push_rbatch(w);
 		}
 	}
@@ -539,7 +546,7 @@ wk_new(const struct wk_conf *conf, struct perr *err)
 	s->pb_arena = PB_ARENA > 2 * (size_t)conf->snaplen + 64 ? PB_ARENA :
 	    2 * (size_t)conf->snaplen + 64;
 	s->rb_arena = RB_RECS * ALIGN8(s->flow_size) + RB_STRINGS;
-	if (flow_shard_key_init(&s->key, getenv("L7SEED") ? strtoull(getenv("L7SEED"),0,0) : conf->fconf->hash_seed, err) != 0)
+	if (flow_shard_key_init(&s->key, conf->fconf->hash_seed, err) != 0)
 		goto fail;
 	/* Filled on first use: made here, before any thread reads it. */
 	(void)dpi_backend_version();
