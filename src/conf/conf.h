@@ -1,9 +1,17 @@
 /*
- * conf.h - the probe's configuration: parsed from the command line,
- * validated, and handed read-only to the modules main.c builds.
+ * conf.h - the probe's configuration: parsed from the command line and an
+ * optional configuration file (-C), validated, and handed read-only to the
+ * modules main.c builds.
  *
- * A leaf module: parsing has no side effects (no file is opened, no socket
- * made); modules report what they cannot open when they are built.
+ * Every option is defined once, in the table of opts.c: its long and short
+ * names, value kind, range, default, help text and struct conf field. That
+ * table drives the command line, the configuration file (keys are the long
+ * names), conf_defaults() and conf_usage(); a test checks that the man page
+ * lists the same options.
+ *
+ * A leaf module: parsing has no side effects beyond reading the -C file (no
+ * capture is opened, no socket made); modules report what they cannot open
+ * when they are built.
  */
 #ifndef L7_CONF_H
 #define L7_CONF_H
@@ -57,6 +65,19 @@ struct conf {
 	/* Kafka */
 	const char	*probe_id;		/* --probe-id, NULL = host name */
 	uint32_t	kafka_flush_timeout_ms;	/* wait at exit, default 5000 */
+
+	/* Service */
+	const char	*config_file;		/* -C: read before argv, NULL = none */
+	int		daemon;			/* -D: detach, log to syslog */
+	const char	*pidfile;		/* --pidfile, NULL = none */
+	int		log_level;		/* enum log_level; default WARN,
+						 * -v INFO, -vv DEBUG */
+	const char	*user;			/* -u: drop root to USER, NULL = keep */
+	const char	*group;			/* --group, NULL = USER's group */
+	const char	*chroot_dir;		/* --chroot DIR, NULL = none */
+
+	char		*text_;			/* owned: the -C file's text,
+						 * values point into it */
 };
 
 enum conf_action {
@@ -65,18 +86,31 @@ enum conf_action {
 	CONF_VERSION,			/* -V */
 };
 
-/* Fills <c> with the defaults. */
+/* Fills <c> with the defaults of the option table. */
 void	conf_defaults(struct conf *c);
 
+/* Frees what conf_parse() allocated (the -C file's text); <c> may have
+ * been only conf_defaults()'ed. */
+void	conf_fini(struct conf *c);
+
 /*
- * Parses <argv> into <c> (strings borrow argv) and validates it. Returns
- * 0 with <*action> set, or a negative errno with <err> filled in one
- * sentence (the unknown option, the bad number and its allowed range...).
+ * Parses <argv> into <c>, after the file named by -C/--config when there
+ * is one, and validates the result. Strings borrow argv or the file's text
+ * (kept until conf_fini). The command line wins over the file: a
+ * single-valued option given in both takes the command line's value, and a
+ * repeatable option given on the command line replaces the file's list.
+ * The same single-valued option twice in one source is an error.
+ * Returns 0 with <*action> set, or a negative errno with <err> filled in
+ * one sentence (the unknown option, the bad number and its allowed range,
+ * for the file its name and line: "FILE:LINE: ...").
  */
 int	conf_parse(struct conf *c, int argc, char **argv,
 	    enum conf_action *action, struct perr *err);
 
-/* Full help text, as printed by -h. */
+/* Full help text, as printed by -h; built from the option table. */
 const char *conf_usage(void);
+
+/* The log level name ("err", "warn", "info", "debug") of <lvl>. */
+const char *conf_log_level_name(int lvl);
 
 #endif

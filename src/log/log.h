@@ -31,11 +31,26 @@ enum log_level {
 void	log_set_level(enum log_level lvl);
 int	log_enabled(enum log_level lvl);
 
+/*
+ * Destinations, main.c only. Messages go to stderr until log_open_syslog()
+ * adds syslog (facility daemon, ident "l7probe", connected at once so it
+ * keeps working after a chroot); log_close_stderr() then leaves syslog
+ * alone (a detached daemon's stderr is /dev/null).
+ */
+void	log_open_syslog(void);
+void	log_close_stderr(void);
+
 void	log_msg(enum log_level lvl, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));
 /* Appends ": strerror(err)"; <err> is a positive errno. */
 void	log_warn_errno(int err, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));
+
+/* Reports and counters an operator asked for (statistics at exit, on
+ * SIGUSR1, every --stats-interval): shown at every level, syslog priority
+ * notice. One line; stderr gets it as is, after "l7probe: ". */
+void	log_notice(const char *fmt, ...)
+	    __attribute__((format(printf, 1, 2)));
 
 #define log_err(...)	log_msg(LOG_LVL_ERR, __VA_ARGS__)
 #define log_warn(...)	log_msg(LOG_LVL_WARN, __VA_ARGS__)

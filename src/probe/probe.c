@@ -566,15 +566,12 @@ flush_exporters(struct probe *p)
 	}
 }
 
-/* One line for the operator: to the log at info level when it is shown,
- * else to stderr (asked for with --stats-interval or SIGUSR1). */
+/* One line for the operator, asked for with --stats-interval or SIGUSR1:
+ * stderr in the foreground, syslog when detached (-D). */
 static void
 say(const char *line)
 {
-	if (log_enabled(LOG_LVL_INFO))
-		log_info("%s", line);
-	else
-		fprintf(stderr, "l7probe: %s\n", line);
+	log_notice("%s", line);
 }
 
 /* --stats-interval and SIGUSR1: the counters, one line, with each
