@@ -29,7 +29,9 @@
 #define N_PBATCH	8		/* packet batches per worker */
 #define N_RBATCH	8		/* record batches per worker */
 #define PB_PKTS		256		/* packets per batch */
-#define PB_ARENA	(256u * 1024u)	/* frame bytes, at least */
+#define PB_ARENA	(256u * 1024u + 4096u) /* frame bytes, at least: one
+					 * frame of libpcap's largest
+					 * snap length (256 KiB) fits */
 #define RB_RECS		256		/* records per batch */
 #define RB_STRINGS	(64u * 1024u)	/* string bytes per batch */
 #define ALIGN8(x)	(((x) + 7u) & ~(size_t)7u)
