@@ -10,6 +10,19 @@ corpus.pcap   every Ethernet (linktype 1) packet of the nDPI corpus
               first octet of the outer IPv4 source and destination addresses
               is XORed with k (no checksum is recomputed: neither the probe
               nor nDPI checks them), so each repeat makes new flows.
+flows.pcap    the same Ethernet packets, one pass on one monotonic clock (gaps
+              capped at --max-gap, --flows-file-gap seconds between files),
+              each packet written --replicas times in a row: replica k > 0
+              has the low 16 bits of its outer IPv4 addresses XORed with
+              (k * 0x9E37) mod 2^16 and the low 64 bits (interface id) of its
+              outer IPv6 addresses XORed with (k * 0x9E3779B97F4A7C15) mod
+              2^64, the same mask for source and destination. Each mask is a
+              bijection of the address space and differs per replica, so
+              replicas are the same traffic between different hosts: K times
+              the flows, alive at the same time (hundreds of thousands with
+              the default 47 replicas). Inner addresses of tunnelled packets
+              are kept (a few flows of GRE, GTP-U, VXLAN captures, which
+              a probe that opens tunnels merges across replicas).
 dns-N.pcap    N DNS query/response pairs over UDP (Ethernet/IPv4), each pair a
               distinct 5-tuple (source 10.x.y.z, varying source port), one
               pair every 10 us: every flow is still active at the end of the
@@ -191,13 +204,18 @@ def rewrite(frame, k):
     return bytes(b)
 
 
-def build_corpus(args, out_path):
+def load_pass(args):
+    """The Ethernet packets of the corpus, per file: lists of (t, orig,
+    frame), t in microseconds from the file's first packet on one
+    monotonic clock (gaps capped at --max-gap, a backwards step counts as
+    0). Returns (per_file, files skipped)."""
     files = sorted(glob.glob(os.path.join(args.corpus, "*.pcap")) +
                    glob.glob(os.path.join(args.corpus, "*.pcapng")))
     if not files:
         die("no capture in %s" % args.corpus)
     per_file = []
     skipped = 0
+    cap = int(args.max_gap * 1_000_000)
     for p in files:
         try:
             pkts = read_capture(p)
@@ -206,9 +224,6 @@ def build_corpus(args, out_path):
         if not pkts:
             skipped += 1
             continue
-        # one monotonic clock: offsets from the file's first packet, gaps
-        # capped (a negative gap counts as 0)
-        cap = int(args.max_gap * 1_000_000)
         rel = []
         t = 0
         prev = pkts[0][0]
@@ -222,6 +237,11 @@ def build_corpus(args, out_path):
             t += gap
             rel.append((t, orig, frame))
         per_file.append(rel)
+    return per_file, skipped
+
+
+def build_corpus(args, out_path):
+    per_file, skipped = load_pass(args)
     one_pass = sum(len(r) for r in per_file)
     repeat = args.repeat
     if repeat is None:
@@ -249,6 +269,83 @@ def build_corpus(args, out_path):
     os.replace(tmp, out_path)
     return {"files_used": len(per_file), "files_skipped": skipped,
             "packets_per_pass": one_pass, "repeat": repeat,
+            "packets": npkts, "captured_bytes": nbytes}
+
+
+def ip_offset(frame):
+    """(version, offset) of the outer IP header of an Ethernet frame (after
+    up to two VLAN tags), or (0, -1)."""
+    off = 12
+    for _ in range(3):
+        if len(frame) < off + 2:
+            return 0, -1
+        et = (frame[off] << 8) | frame[off + 1]
+        if et in (0x8100, 0x88A8, 0x9100):
+            off += 4
+            continue
+        if et == 0x0800 and len(frame) >= off + 2 + 20 \
+                and (frame[off + 2] >> 4) == 4:
+            return 4, off + 2
+        if et == 0x86DD and len(frame) >= off + 2 + 40 \
+                and (frame[off + 2] >> 4) == 6:
+            return 6, off + 2
+        return 0, -1
+    return 0, -1
+
+
+def replica_masks(k):
+    """XOR masks of replica k: (IPv4 low 16 bits, IPv6 low 64 bits) as
+    bytes. Multiplying by an odd constant is a bijection modulo 2^n, so
+    replicas 0 .. 2^16 - 1 all get different masks (replica 0: none)."""
+    m4 = (k * 0x9E37) & 0xFFFF
+    m6 = (k * 0x9E3779B97F4A7C15) & 0xFFFFFFFFFFFFFFFF
+    return m4.to_bytes(2, "big"), m6.to_bytes(8, "big")
+
+
+def rewrite_replica(frame, masks):
+    """Frame with its outer IPv4 or IPv6 addresses XORed by the masks of
+    its replica (source and destination alike)."""
+    v, ip = ip_offset(frame)
+    if v == 0:
+        return frame
+    b = bytearray(frame)
+    if v == 4:
+        m = masks[0]
+        for a in (ip + 14, ip + 18):        # low 16 bits of src, dst
+            b[a] ^= m[0]
+            b[a + 1] ^= m[1]
+    else:
+        m = masks[1]
+        for a in (ip + 16, ip + 32):        # low 64 bits of src, dst
+            for i in range(8):
+                b[a + i] ^= m[i]
+    return bytes(b)
+
+
+def build_flows(args, out_path):
+    per_file, skipped = load_pass(args)
+    one_pass = sum(len(r) for r in per_file)
+    masks = [replica_masks(k) for k in range(args.replicas)]
+    file_gap = int(args.flows_file_gap * 1_000_000)
+    now = BASE_TS_US
+    npkts = 0
+    nbytes = 0
+    tmp = out_path + ".tmp"
+    with open(tmp, "wb") as out:
+        out.write(pcap_header())
+        for rel in per_file:
+            chunk = []
+            for t, orig, frame in rel:
+                for k in range(args.replicas):
+                    f = rewrite_replica(frame, masks[k]) if k else frame
+                    chunk.append(rec(now + t, orig, f))
+                    nbytes += len(f)
+            out.write(b"".join(chunk))
+            npkts += len(rel) * args.replicas
+            now += rel[-1][0] + file_gap
+    os.replace(tmp, out_path)
+    return {"files_used": len(per_file), "files_skipped": skipped,
+            "packets_per_pass": one_pass, "replicas": args.replicas,
             "packets": npkts, "captured_bytes": nbytes}
 
 
@@ -356,6 +453,14 @@ def main():
                     help="cap on a gap inside one file, seconds (default 1)")
     ap.add_argument("--file-gap", type=float, default=300.0,
                     help="seconds between two files (default 300)")
+    ap.add_argument("--replicas", type=int, default=47,
+                    help="replicas of the corpus in flows.pcap (default 47: "
+                    "about 4.8 million packets)")
+    ap.add_argument("--flows-file-gap", type=float, default=1.0,
+                    help="seconds between two files in flows.pcap "
+                    "(default 1)")
+    ap.add_argument("--flows", action="store_true",
+                    help="also build flows.pcap (many distinct flows)")
     ap.add_argument("--dns", type=int, default=200_000,
                     help="DNS pairs of the many-flows capture (default "
                     "200000)")
@@ -371,6 +476,8 @@ def main():
     args = ap.parse_args()
     if args.dns < 1 or args.dns_small < 1 or args.dns > (1 << 24):
         die("--dns and --dns-small must be in 1..16777216")
+    if not 1 <= args.replicas <= 65536:
+        die("--replicas must be in 1..65536")
     os.makedirs(args.outdir, exist_ok=True)
     result = {}
     if not args.no_corpus:
@@ -380,6 +487,13 @@ def main():
                   "max_gap": args.max_gap, "file_gap": args.file_gap,
                   "version": 1}
         result[p] = make(p, params, lambda: build_corpus(args, p),
+                         args.force, args.quiet)
+    if args.flows:
+        p = os.path.join(args.outdir, "flows.pcap")
+        params = {"corpus": os.path.abspath(args.corpus),
+                  "replicas": args.replicas, "max_gap": args.max_gap,
+                  "file_gap": args.flows_file_gap, "version": 1}
+        result[p] = make(p, params, lambda: build_flows(args, p),
                          args.force, args.quiet)
     if not args.no_dns:
         for n in (args.dns, args.dns_small):

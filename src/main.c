@@ -25,6 +25,7 @@
 #include "export/export.h"
 #include "log/log.h"
 #include "probe/probe.h"
+#include "transport/transport.h"
 
 /* Set by the handlers, acted on by probe_run between reads. */
 static struct probe_signals sigs;
@@ -135,9 +136,10 @@ main(int argc, char **argv)
 		return 0;
 	}
 	if (action == CONF_VERSION) {
-		printf("l7probe %s\nclassification: %s\nIPFIX: %s\n",
-		    PACKAGE_VERSION, dpi_backend_version(),
-		    exp_ipfix_backend() != NULL ? exp_ipfix_backend() : "none");
+		printf("l7probe %s\nclassification: %s\nIPFIX: %s\n"
+		    "Kafka: %s\n", PACKAGE_VERSION, dpi_backend_version(),
+		    exp_ipfix_backend() != NULL ? exp_ipfix_backend() : "none",
+		    tr_kafka_backend() != NULL ? tr_kafka_backend() : "none");
 		conf_fini(&conf);
 		return 0;
 	}

@@ -115,11 +115,15 @@ conf_parse(struct conf *c, int argc, char **argv, enum conf_action *action,
 	struct conf_state st;
 	struct cli_item *items;
 	const char *config = NULL;
+	size_t cap;
 	int i, n, rc = 0;
 
 	*action = CONF_RUN;
 	memset(&st, 0, sizeof(st));
-	if ((items = calloc((size_t)argc + 1, sizeof(*items))) == NULL)
+	/* One item per letter at most: "-qvv" is three. */
+	for (i = 0, cap = 1; i < argc; i++)
+		cap += strlen(argv[i]) + 1;
+	if ((items = calloc(cap, sizeof(*items))) == NULL)
 		return perr_set(err, -ENOMEM, "out of memory");
 	if ((n = scan_argv(argc, argv, items, action, err)) < 0) {
 		rc = n;

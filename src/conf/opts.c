@@ -25,11 +25,13 @@ enum chroot_use {
 	CHROOT_OK,		/* opened once, before the chroot */
 	CHROOT_NUMERIC,		/* reconnects: the host must be an address */
 	CHROOT_NO,		/* reopened by path (SIGHUP) */
+	CHROOT_NEVER,		/* resolves names at any time (Kafka) */
 };
 
 static const struct collector_kind {
 	const char	*prefix;
-	int		network;	/* HOST[:PORT] follows, else a path */
+	int		network;	/* HOST[:PORT] follows, else a path;
+					 * 2: BROKER[:PORT],.../TOPIC[?...] */
 	enum chroot_use	chroot;
 	const char	*help;
 } collector_kinds[] = {
@@ -40,6 +42,9 @@ static const struct collector_kind {
 	{ "ipfix+tcp://", 1, CHROOT_NUMERIC, "IPFIX, TCP (4739)" },
 	{ "ipfix-file:", 0, CHROOT_NO, "IPFIX file (- = stdout)" },
 	{ "nfv9://", 1, CHROOT_OK, "NetFlow v9, UDP (2055)" },
+	{ "kafka://", 2, CHROOT_NEVER, "Kafka (9092); then "
+	  "?format=json|ipfix&KEY=VALUE... (librdkafka settings): a JSON "
+	  "record or an IPFIX message per Kafka message" },
 };
 #define N_KINDS	(sizeof(collector_kinds) / sizeof(collector_kinds[0]))
 
@@ -139,12 +144,22 @@ check_collector(const char *uri, char *why, size_t whylen)
 			n += (size_t)snprintf(why + n, whylen - n, "%s %s%s",
 			    i == 0 ? "" : i + 1 == N_KINDS ? " or" : ",",
 			    collector_kinds[i].prefix,
+			    collector_kinds[i].network == 2 ?
+			    "BROKER[:PORT]/TOPIC" :
 			    collector_kinds[i].network ? "HOST:PORT" : "PATH");
 		if (n < whylen)
 			snprintf(why + n, whylen - n, ")");
 		return -EINVAL;
 	}
 	plen = strlen(k->prefix);
+	if (k->network == 2) {
+		/* The brokers, topic and settings: the exporter's. */
+		if (uri[plen] != '\0')
+			return 0;
+		snprintf(why, whylen, "missing BROKER[:PORT]/TOPIC after '%s'",
+		    k->prefix);
+		return -EINVAL;
+	}
 	if (k->network)
 		return check_host(uri, plen, why, whylen);
 	if (uri[plen] == '\0') {
@@ -243,13 +258,16 @@ const struct conf_opt conf_opts[] = {
 	{ "export-queue", 0, U32(1, 100000000, 65536), .metavar = "N",
 	  .off = F(export_queue),
 	  .help = "TCP: records held while the collector is away; beyond, "
-	  "records are dropped and counted" },
+	  "records are dropped and counted; Kafka: messages in librdkafka's "
+	  "queue (queue.buffering.max.messages)" },
 	{ "probe-id", 0, .kind = CONF_K_STR, .metavar = "ID", .off = F(probe_id),
-	  .help = "Kafka: this probe's name in records (default: the host "
-	  "name)" },
+	  .help = "\"probe_id\" of every JSON record, so the consumers of "
+	  "several probes (one Kafka topic) know which saw a flow (default: "
+	  "the host name)" },
 	{ "kafka-flush-timeout", 0, U32(0, 600000, 5000), .metavar = "MS",
 	  .off = F(kafka_flush_timeout_ms),
-	  .help = "Kafka: longest wait for delivery at exit, milliseconds" },
+	  .help = "Kafka: longest wait at exit for the queue to be delivered, "
+	  "milliseconds; the rest is counted as not delivered" },
 
 	{ "config", 'C', .kind = CONF_K_CONFIG, .metavar = "FILE",
 	  .off = F(config_file), .flags = CONF_F_CLI_ONLY, .section = "Service",
@@ -564,6 +582,8 @@ conf_usage(void)
 			for (k = 0; k < N_KINDS; k++) {
 				n = snprintf(left, sizeof(left), "%*s%s%s",
 				    HELP_COL + 2, "", collector_kinds[k].prefix,
+				    collector_kinds[k].network == 2 ?
+				    "BROKER[:PORT][,...]/TOPIC" :
 				    collector_kinds[k].network ?
 				    "HOST[:PORT]" : "PATH");
 				sb_printf(&b, "%s", left);
@@ -663,6 +683,11 @@ conf_validate(const struct conf *c, struct perr *err)
 			    "--chroot: the file is reopened by its path on "
 			    "SIGHUP, which the chroot hides; use network "
 			    "collectors with --chroot", uri);
+		if (k->chroot == CHROOT_NEVER)
+			return perr_set(err, -EINVAL, "collector '%s' and "
+			    "--chroot: librdkafka resolves the brokers' names "
+			    "(those the cluster gives too) at any time, which "
+			    "needs /etc inside the chroot", uri);
 		if (k->chroot == CHROOT_NUMERIC &&
 		    !host_is_address(uri, strlen(k->prefix)))
 			return perr_set(err, -EINVAL, "collector '%s' and "

@@ -19,5 +19,9 @@ extern const struct exp_ops exp_ipfix_udp_ops;
 extern const struct exp_ops exp_ipfix_tcp_ops;
 extern const struct exp_ops exp_ipfix_file_ops;
 extern const struct exp_ops exp_nfv9_ops;
+/* Kafka ("kafka://", by its format= setting): JSON records and IPFIX
+ * messages, one per Kafka message, keyed by the flow. */
+extern const struct exp_ops exp_json_kafka_ops;
+extern const struct exp_ops exp_ipfix_kafka_ops;
 
 #endif

@@ -29,8 +29,14 @@
  * template_refresh_s seconds and every template_refresh_pkts messages
  * (RFC 7011 8.4); TCP first on every new connection (on_connect hook),
  * ahead of the queued data; a file first, and first again in the new
- * file after a SIGHUP (exp_reopen). Sequence numbers are stamped by the
- * transport as each message goes on the wire (stamp_seq). With them go the RFC 5610
+ * file after a SIGHUP (exp_reopen); Kafka ("ipfix+kafka", or
+ * "kafka://...?format=ipfix") before every message of flow records: each
+ * flow end is one message keyed by the flow (exp_flow_key), and the
+ * template messages before it carry the same key, so they land in its
+ * partition first and any partition decodes from its start. Sequence
+ * numbers are stamped by the transport as each message goes on the wire
+ * (stamp_seq); in Kafka they count the whole export, so one partition
+ * shows gaps that are the other partitions' records. With them go the RFC 5610
  * records of every enterprise element the templates use and the RFC 6759
  * records of the applications seen so far; a new application gets its
  * record just before its first flow record. An exporter statistics
@@ -75,6 +81,7 @@
 #define IPFIX_PORT	4739
 #define MSG_TCP		8192		/* message size on TCP, bytes */
 #define MSG_FILE	32768		/* and in a file */
+#define MSG_KAFKA	32768		/* and in a Kafka message */
 #define STR_MAX		255		/* octets of a string value */
 #define STR_MIN		16		/* when a record fits no message */
 #define APP_MAX		1024		/* applications remembered */
@@ -89,8 +96,9 @@ enum xp_kind {
 	XP_UDP = 0,
 	XP_TCP,
 	XP_FILE,
+	XP_KAFKA,
 };
-static const char *const xp_transport[] = { "udp", "tcp", "file" };
+static const char *const xp_transport[] = { "udp", "tcp", "file", "kafka" };
 
 /* One field of a flow template; <off> in the internal record. */
 struct fld {
@@ -231,6 +239,9 @@ struct ipfix_priv {
 	int			warned;		/* libfixbuf error logged */
 	int			queue_warned;	/* TCP queue full logged */
 
+	uint8_t			key[EXP_FLOW_KEY_MAX]; /* Kafka: the flow */
+	size_t			key_len;	/* 0 = no key */
+
 	uint64_t		flow_records;	/* handed to the transport */
 	uint64_t		too_big;	/* records that fit no message */
 	uint64_t		apps_unlisted;	/* beyond APP_MAX */
@@ -329,6 +340,13 @@ emit(struct ipfix_priv *xp)
 	m.n_records = n;
 	m.n_seq = n_data;
 	m.flags = xp->first ? TR_MSG_FIRST : 0;
+	if (xp->kind == XP_KAFKA) {
+		/* A flow's messages carry its key; the others (statistics)
+		 * one key of their own, so the templates before them land in
+		 * their partition too. */
+		m.key = xp->key_len > 0 ? xp->key : (const uint8_t *)"options";
+		m.key_len = xp->key_len > 0 ? xp->key_len : 7;
+	}
 	rc = tr_send(xp->tr, &m);
 	if ((xp->fatal = tr_fatal(xp->tr)) != 0)
 		return xp->fatal;
@@ -351,6 +369,8 @@ templates_due(struct ipfix_priv *xp)
 		return 0;		/* on every connection instead */
 	case XP_FILE:
 		return 0;		/* on every new file (on_connect) */
+	case XP_KAFKA:
+		return 1;		/* before every flow's message */
 	case XP_UDP:
 		break;
 	}
@@ -684,10 +704,33 @@ note_app(struct ipfix_priv *xp, const struct dpi_info *app)
 	return rc;
 }
 
+static int ipfix_write_records(struct ipfix_priv *xp,
+    const struct exp_record *rec);
+
 static int
 ipfix_write(struct exporter *ex, const struct exp_record *rec)
 {
 	struct ipfix_priv *xp = exp_priv(ex);
+	int rc;
+
+	if (xp->fatal)
+		return xp->fatal;
+	if (xp->kind == XP_KAFKA) {
+		/* One flow's records, one message, keyed by the flow. */
+		emit(xp);
+		xp->key_len = exp_flow_key(rec->flow, xp->key,
+		    sizeof(xp->key));
+		rc = ipfix_write_records(xp, rec);
+		emit(xp);
+		xp->key_len = 0;
+		return xp->fatal ? xp->fatal : rc;
+	}
+	return ipfix_write_records(xp, rec);
+}
+
+static int
+ipfix_write_records(struct ipfix_priv *xp, const struct exp_record *rec)
+{
 	const struct flow *f = rec->flow;
 	const struct dtmpl *t;
 	struct ie_rec r;
@@ -1049,7 +1092,7 @@ ipfix_open_kind(struct exporter *ex, const char *where,
 		return rc;
 
 	msg_size = kind == XP_UDP ? conf->mtu : kind == XP_TCP ? MSG_TCP :
-	    MSG_FILE;
+	    kind == XP_KAFKA ? MSG_KAFKA : MSG_FILE;
 	if (msg_size > 65535)
 		msg_size = 65535;
 	xp->msg_size = msg_size;
@@ -1070,11 +1113,12 @@ ipfix_open_kind(struct exporter *ex, const char *where,
 	memset(&tc, 0, sizeof(tc));
 	tc.kind = xp_transport[kind];
 	tc.target = where;
-	tc.default_port = IPFIX_PORT;
+	tc.default_port = kind == XP_KAFKA ? 0 : IPFIX_PORT;
 	tc.queue_records = conf->export_queue;
 	tc.name = xp->uri;
 	hooks.stamp = stamp_seq;
-	hooks.on_connect = kind != XP_UDP ? on_connect : NULL;
+	hooks.on_connect = kind == XP_TCP || kind == XP_FILE ? on_connect :
+	    NULL;
 	hooks.arg = xp;
 	if ((xp->tr = tr_open(&tc, &hooks, err)) == NULL)
 		return err != NULL && err->code != 0 ? err->code : -EIO;
@@ -1102,6 +1146,14 @@ ipfix_open_file(struct exporter *ex, const char *where,
 	return ipfix_open_kind(ex, where, conf, XP_FILE, err);
 }
 
+/* "ipfix+kafka://BROKERS/TOPIC?..." (or "kafka://" with format=ipfix). */
+static int
+ipfix_open_kafka(struct exporter *ex, const char *where,
+    const struct exp_conf *conf, struct perr *err)
+{
+	return ipfix_open_kind(ex, where, conf, XP_KAFKA, err);
+}
+
 static int
 ipfix_status(struct exporter *ex, struct perr *why)
 {
@@ -1125,7 +1177,8 @@ ipfix_finish(struct exporter *ex)
 			put_stats(xp);	/* the final counts */
 		emit(xp);
 	}
-	tr_drain(xp->tr, FINISH_MS);
+	tr_drain(xp->tr, xp->kind == XP_KAFKA ?
+	    xp->conf->kafka_flush_timeout_ms : FINISH_MS);
 	if (xp->fatal)
 		return xp->fatal;
 	tr_get_stats(xp->tr, &ts);
@@ -1172,6 +1225,8 @@ ipfix_print_stats(struct exporter *ex, FILE *fp)
 		fprintf(fp, ", reopened %" PRIu64, ts.reopens);
 	fprintf(fp, ", skipped (IP family not in the template) %" PRIu64,
 	    xp->skipped_family);
+	if (xp->kind == XP_KAFKA)
+		fprintf(fp, ", waiting %" PRIu32, ts.queued_records);
 	fputc('\n', fp);
 }
 
@@ -1231,6 +1286,7 @@ IPFIX_OPS(exp_ipfix_ops, "ipfix", ipfix_open_udp);
 IPFIX_OPS(exp_ipfix_udp_ops, "ipfix+udp", ipfix_open_udp);
 IPFIX_OPS(exp_ipfix_tcp_ops, "ipfix+tcp", ipfix_open_tcp);
 IPFIX_OPS(exp_ipfix_file_ops, "ipfix-file", ipfix_open_file);
+IPFIX_OPS(exp_ipfix_kafka_ops, "ipfix+kafka", ipfix_open_kafka);
 
 const char *
 exp_ipfix_backend(void)

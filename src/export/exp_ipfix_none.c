@@ -53,6 +53,7 @@ NONE_OPS(exp_ipfix_ops, "ipfix");
 NONE_OPS(exp_ipfix_udp_ops, "ipfix+udp");
 NONE_OPS(exp_ipfix_tcp_ops, "ipfix+tcp");
 NONE_OPS(exp_ipfix_file_ops, "ipfix-file");
+NONE_OPS(exp_ipfix_kafka_ops, "ipfix+kafka");
 
 const char *
 exp_ipfix_backend(void)

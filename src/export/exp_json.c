@@ -16,9 +16,13 @@
  * (the queue and reconnects of tr_tcp.c; a line cut by a broken
  * connection is sent again whole on the next). Each line is one message
  * of one record, keyed by the flow (exp_flow_key) for keyed transports.
- * The records counted as written are those the transport delivered
+ * "json+kafka://BROKERS/TOPIC" (what "kafka://" means by default) makes
+ * each record one Kafka message, the object without its newline; a full
+ * queue drops the record, counted by the transport, and the probe goes
+ * on. The records counted as written are those the transport delivered
  * (print_stats); a line too long for the buffer is an error of that
- * record only.
+ * record only. "probe_id" ends every record when the probe has one
+ * (--probe-id, the host name by default).
  */
 #include "export/exp_int.h"
 #include "ie/ie.h"
@@ -41,8 +45,11 @@
 
 struct json_priv {
 	struct transport	*tr;
+	const struct exp_conf	*conf;
 	int			fatal;	/* the transport's (closed pipe) */
 	int			tcp;
+	int			kafka;
+	int			full_warned;	/* Kafka queue full logged */
 	/* The keys of a record, resolved at the first write (the registry
 	 * is complete before any exporter opens): jkeys[], then every
 	 * registered row. */
@@ -60,6 +67,10 @@ struct jout {
 	const struct ie_def *def[2];	/* [0] IPv4, [1] IPv6 records */
 	uint8_t		reverse;
 };
+
+/* The probe's identity, after every other key. */
+static const struct jout probe_key = { ",\"probe_id\":", 12, 0, { NULL,
+    NULL }, 0 };
 
 /* A line being built; overflow is remembered, never written past. */
 struct line {
@@ -417,7 +428,9 @@ json_open_on(struct exporter *ex, const char *kind, const char *target,
 	tc.default_port = port;
 	tc.queue_records = conf->export_queue;
 	tc.name = exp_uri(ex);
+	jp->conf = conf;
 	jp->tcp = strcmp(kind, "tcp") == 0;
+	jp->kafka = strcmp(kind, "kafka") == 0;
 	if ((jp->tr = tr_open(&tc, NULL, err)) == NULL)
 		return err != NULL && err->code != 0 ? err->code : -EIO;
 	return 0;
@@ -440,11 +453,22 @@ json_open_tcp(struct exporter *ex, const char *where,
 	return json_open_on(ex, "tcp", where + 2, JSON_TCP_PORT, conf, err);
 }
 
+static int
+json_open_kafka(struct exporter *ex, const char *where,
+    const struct exp_conf *conf, struct perr *err)
+{
+	if (strncmp(where, "//", 2) != 0)
+		return perr_set(err, -EINVAL, "collector '%s': expected "
+		    "kafka://BROKER[:PORT][,BROKER[:PORT]...]/TOPIC",
+		    exp_uri(ex));
+	return json_open_on(ex, "kafka", where + 2, 0, conf, err);
+}
+
 /* One line, one message; transient failures are counted by the
  * transport, only a fatal one (a closed pipe) is returned. */
 static int
-send_line(struct json_priv *jp, const struct flow *f, uint8_t *buf,
-    size_t len)
+send_line(struct exporter *ex, struct json_priv *jp, const struct flow *f,
+    uint8_t *buf, size_t len)
 {
 	uint8_t key[EXP_FLOW_KEY_MAX];
 	struct tr_msg m;
@@ -458,7 +482,14 @@ send_line(struct json_priv *jp, const struct flow *f, uint8_t *buf,
 	m.key_len = exp_flow_key(f, key, sizeof(key));
 	m.n_records = 1;
 	m.n_seq = 1;
-	(void)tr_send(jp->tr, &m);
+	if (tr_send(jp->tr, &m) == -ENOBUFS && jp->kafka &&
+	    !jp->full_warned) {
+		jp->full_warned = 1;
+		log_warn("collector '%s': Kafka queue full (%" PRIu32
+		    " messages): records are dropped until the brokers take "
+		    "them (--export-queue)", exp_uri(ex),
+		    jp->conf->export_queue);
+	}
 	return jp->fatal = tr_fatal(jp->tr);
 }
 
@@ -477,10 +508,15 @@ json_write(struct exporter *ex, const struct exp_record *rec)
 	l.overflow = 0;
 	l.buf[l.len++] = '{';
 	put_fields(&l, jp, rec);
+	if (jp->conf->probe_id != NULL)
+		put_strn(&l, &probe_key, (const uint8_t *)jp->conf->probe_id,
+		    strlen(jp->conf->probe_id));
 	put_lit(&l, "}\n", 2);
 	if (l.overflow)
 		return -EOVERFLOW;
-	return send_line(jp, rec->flow, (uint8_t *)l.buf, l.len);
+	/* A Kafka message is one object: no line end. */
+	return send_line(ex, jp, rec->flow, (uint8_t *)l.buf, jp->kafka ?
+	    l.len - 1 : l.len);
 }
 
 static int
@@ -510,7 +546,8 @@ json_finish(struct exporter *ex)
 
 	if (jp->tr == NULL)
 		return 0;
-	tr_drain(jp->tr, FINISH_MS);
+	tr_drain(jp->tr, jp->kafka ? jp->conf->kafka_flush_timeout_ms :
+	    FINISH_MS);
 	tr_get_stats(jp->tr, &ts);
 	if ((jp->fatal = tr_fatal(jp->tr)) != 0)
 		return jp->fatal;
@@ -549,6 +586,13 @@ json_print_stats(struct exporter *ex, FILE *fp)
 	if (jp->tr == NULL)
 		return;
 	tr_get_stats(jp->tr, &ts);
+	if (jp->kafka) {
+		fprintf(fp, "l7probe: collector %s: records delivered %" PRIu64
+		    ", bytes %" PRIu64 ", records not delivered %" PRIu64
+		    ", waiting %" PRIu32 "\n", exp_uri(ex), ts.records_sent,
+		    ts.bytes_sent, ts.records_dropped, ts.queued_records);
+		return;
+	}
 	fprintf(fp, "l7probe: collector %s: records written %" PRIu64
 	    ", bytes %" PRIu64 ", records dropped %" PRIu64, exp_uri(ex),
 	    ts.records_sent, ts.bytes_sent, ts.records_dropped);
@@ -593,3 +637,4 @@ const struct exp_ops sym = {					\
 
 JSON_OPS(exp_json_ops, "json", json_open);
 JSON_OPS(exp_json_tcp_ops, "json+tcp", json_open_tcp);
+JSON_OPS(exp_json_kafka_ops, "json+kafka", json_open_kafka);

@@ -12,7 +12,8 @@
 
 struct exporter {
 	const struct exp_ops	*ops;
-	const char		*uri;		/* borrowed from conf */
+	const char		*uri;		/* <shown>, or borrowed from conf */
+	char			*shown;		/* the URI, secrets hidden */
 	struct exp_stats	st;
 	int			last_err;	/* logged once per kind */
 	_Alignas(8) unsigned char priv[];
@@ -26,22 +27,115 @@ static const struct exp_ops *const exporters[] = {
 	&exp_ipfix_tcp_ops,
 	&exp_ipfix_file_ops,
 	&exp_nfv9_ops,
+	&exp_json_kafka_ops,
+	&exp_ipfix_kafka_ops,
 };
+
+/*
+ * "kafka://BROKERS/TOPIC?format=json|ipfix&..." is "json+kafka:" or
+ * "ipfix+kafka:" by its format (json when none). Returns the scheme, or
+ * NULL with <err> set for an unknown format.
+ */
+static const char *
+kafka_scheme(const char *uri, struct perr *err)
+{
+	const char *q = strchr(uri, '?'), *f, *end;
+	size_t n;
+
+	for (f = q; f != NULL; f = strchr(f + 1, '&')) {
+		if (strncmp(f + 1, "format=", 7) != 0)
+			continue;
+		f += 8;
+		end = strchr(f, '&');
+		n = end != NULL ? (size_t)(end - f) : strlen(f);
+		if (n == 4 && strncmp(f, "json", 4) == 0)
+			return "json+kafka";
+		if (n == 5 && strncmp(f, "ipfix", 5) == 0)
+			return "ipfix+kafka";
+		perr_set(err, -EINVAL, "collector '%s': unknown format '%.*s' "
+		    "(json or ipfix)", uri, (int)n, f);
+		return NULL;
+	}
+	return "json+kafka";
+}
+
+/*
+ * The URI for messages and counters: the values of settings whose name
+ * says password or secret (kafka://...?sasl.password=...) become "***".
+ * Returns owned, or NULL when there is nothing to hide (or no memory:
+ * then the URI shows as given).
+ */
+static int
+has_word(const char *s, size_t n, const char *w)
+{
+	size_t wl = strlen(w), i;
+
+	for (i = 0; i + wl <= n; i++)
+		if (strncmp(s + i, w, wl) == 0)
+			return 1;
+	return 0;
+}
+
+static char *
+hide_secrets(const char *uri)
+{
+	const char *q = strchr(uri, '?'), *p, *amp, *eq;
+	size_t len = strlen(uri), n;
+	char *out, *o;
+	int hid = 0;
+
+	if (q == NULL || (out = malloc(len * 3 + 8)) == NULL)
+		return NULL;
+	n = (size_t)(q - uri) + 1;
+	memcpy(out, uri, n);
+	o = out + n;
+	for (p = q + 1; ; p = amp + 1) {
+		amp = strchr(p, '&');
+		n = amp != NULL ? (size_t)(amp - p) : strlen(p);
+		eq = memchr(p, '=', n);
+		if (eq != NULL && (has_word(p, (size_t)(eq - p), "password") ||
+		    has_word(p, (size_t)(eq - p), "secret"))) {
+			n = (size_t)(eq - p) + 1;
+			memcpy(o, p, n);
+			memcpy(o + n, "***", 3);
+			o += n + 3;
+			hid = 1;
+		} else {
+			memcpy(o, p, n);
+			o += n;
+		}
+		if (amp == NULL)
+			break;
+		*o++ = '&';
+	}
+	*o = '\0';
+	if (!hid) {
+		free(out);
+		return NULL;
+	}
+	return out;
+}
 
 struct exporter *
 exp_open(const char *uri, const struct exp_conf *conf, struct perr *err)
 {
 	const struct exp_ops *ops = NULL;
 	struct exporter *ex;
-	const char *colon;
+	const char *colon, *scheme;
 	size_t i, n;
 
 	if ((colon = strchr(uri, ':')) == NULL)
 		goto unknown;
+	scheme = uri;
 	n = (size_t)(colon - uri);
+	if (n == 5 && strncmp(uri, "kafka", 5) == 0) {
+		if ((scheme = kafka_scheme(uri, err)) == NULL)
+			return NULL;
+		n = strlen(scheme);
+	}
 	for (i = 0; i < sizeof(exporters) / sizeof(exporters[0]); i++) {
 		if (strlen(exporters[i]->scheme) == n &&
-		    strncmp(exporters[i]->scheme, uri, n) == 0)
+		    strncmp(exporters[i]->scheme, scheme, n) == 0)
 			ops = exporters[i];
 	}
 	if (ops == NULL)
@@ -51,7 +145,8 @@ exp_open(const char *uri, const struct exp_conf *conf, struct perr *err)
 		return NULL;
 	}
 	ex->ops = ops;
-	ex->uri = uri;
+	ex->shown = hide_secrets(uri);
+	ex->uri = ex->shown != NULL ? ex->shown : uri;
 	if (ops->open(ex, colon + 1, conf, err) != 0) {
 		exp_close(ex);
 		return NULL;
@@ -68,6 +163,7 @@ exp_close(struct exporter *ex)
 	if (ex == NULL)
 		return;
 	ex->ops->close(ex);
+	free(ex->shown);
 	free(ex);
 }
 

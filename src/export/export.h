@@ -59,6 +59,9 @@ struct exp_conf {
 	uint32_t	export_queue;		/* TCP: records held, >= 1 */
 	int		biflow;			/* RFC 5103 records (IPFIX) */
 	uint64_t	start_us;		/* probe start, v9 sysUptime 0 */
+	const char	*probe_id;		/* "probe_id" of JSON records,
+						 * NULL = none */
+	uint32_t	kafka_flush_timeout_ms;	/* Kafka: wait at exit */
 	/* Fills <c> with the probe's counters; called by an exporter on the
 	 * capture thread when it reports them. NULL = none to report. */
 	void		(*counters)(void *arg, struct exp_counters *c);

@@ -63,6 +63,7 @@ struct probe_cap {
 
 struct probe {
 	const struct conf	*conf;
+	char			host[256];	/* default probe id */
 	struct exp_conf		xconf;
 	struct probe_cap	caps[CONF_MAX_IFACES];
 	int			n_caps;
@@ -412,6 +413,12 @@ probe_new(const struct conf *conf, struct perr *err)
 	xc->start_us = clock_wall_us();
 	xc->counters = probe_counters;
 	xc->counters_arg = p;
+	xc->kafka_flush_timeout_ms = conf->kafka_flush_timeout_ms;
+	/* Which probe saw a flow, for consumers of many probes' records. */
+	xc->probe_id = conf->probe_id;
+	if (xc->probe_id == NULL && gethostname(p->host, sizeof(p->host) -
+	    1) == 0 && p->host[0] != '\0')
+		xc->probe_id = p->host;
 
 	/* Classification and plugins before the collectors: the plugin
 	 * fields must be in the registry when templates are derived, and a

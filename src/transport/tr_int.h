@@ -23,7 +23,7 @@
 #define TR_NAME_MAX	256
 
 struct tr_ops {
-	const char	*name;			/* "udp", "tcp", "file" */
+	const char	*name;			/* "udp", "tcp", "file", "kafka" */
 	size_t		priv_size;
 	/* Makes the socket or file from tr->target, tr->default_port, ...
 	 * Returns 0 or a negative errno with <err> set; close() is called
@@ -65,6 +65,7 @@ struct transport {
 extern const struct tr_ops tr_udp_ops;
 extern const struct tr_ops tr_tcp_ops;
 extern const struct tr_ops tr_file_ops;
+extern const struct tr_ops tr_kafka_ops;	/* tr_kafka.c, tr_kafka_none.c */
 
 /* The hooks, for the ops. */
 static inline void

@@ -22,6 +22,7 @@ static const struct tr_ops *const transports[] = {
 	&tr_udp_ops,
 	&tr_tcp_ops,
 	&tr_file_ops,
+	&tr_kafka_ops,
 };
 
 static const struct tr_ops *

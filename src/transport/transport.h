@@ -5,7 +5,7 @@
  * Pipeline position: export -> [transport].
  * Exporters build messages (a JSON line, an IPFIX message, a NetFlow v9
  * packet); transports deliver them. A transport is chosen by name
- * ("udp", "tcp", "file") from a static table of const struct tr_ops
+ * ("udp", "tcp", "file", "kafka") from a static table of const struct tr_ops
  * (tr_int.h); it never looks inside a message except through the hooks
  * its exporter gives it:
  *
@@ -88,7 +88,7 @@ struct tr_hooks {
 };
 
 struct transport_conf {
-	const char	*kind;		/* "udp", "tcp", "file" (tr_ops.name) */
+	const char	*kind;		/* "udp", "tcp", "file", "kafka" */
 	const char	*target;	/* "HOST[:PORT]", "[v6]:PORT", or a
 					 * path ("-" = stdout) for "file" */
 	uint16_t	default_port;	/* when target has none */
@@ -187,5 +187,8 @@ struct tr_stats {
 	uint32_t	queued_records;
 };
 void	tr_get_stats(const struct transport *tr, struct tr_stats *s);
+
+/* What carries Kafka ("librdkafka 2.0.2"), NULL in a build without it. */
+const char *tr_kafka_backend(void);
 
 #endif

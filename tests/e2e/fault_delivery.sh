@@ -9,7 +9,7 @@
 #    dropped, never "dropped" when they arrive after SIGCONT.
 # 3. --export-queue 1, 10, 100 with a healthy TCP collector: every record
 #    arrives, none dropped, exit status 0.
-# 4. A full file system (a 12 KiB tmpfs mounted here) for json: and
+# 4. A full file system (an 8 KiB tmpfs mounted here) for json: and
 #    ipfix-file:, and json:/dev/full: the counters equal what the file
 #    holds, the file holds whole records only.
 # 5. json:- and ipfix-file:- together: refused at start, exit status 2.
@@ -158,7 +158,7 @@ done
 # --- 4. a full file system ---------------------------------------------------
 mnt=$tmp/mnt
 mkdir "$mnt"
-if ! mount -t tmpfs -o size=12k tmpfs "$mnt" 2>"$tmp/mount.err"; then
+if ! mount -t tmpfs -o size=8k tmpfs "$mnt" 2>"$tmp/mount.err"; then
 	echo "ERROR: cannot mount a tmpfs (root needed):"
 	cat "$tmp/mount.err"
 	exit 99

@@ -71,10 +71,12 @@ timeout 60 tshark -r "$tmp/cap.pcapng" -n -d "udp.port==$port,cflow" -T json \
 timeout 60 tshark -r "$tmp/cap.pcapng" -n -d "udp.port==$port,cflow" -q \
     -z expert >"$tmp/expert.txt" 2>&1
 
-"$PYTHON" - "$tmp" "$i" <<'PYEOF'
+ndpi=0
+have_ndpi && ndpi=1
+"$PYTHON" - "$tmp" "$i" "$ndpi" <<'PYEOF'
 import glob, json, re, sys
 
-tmp, nfiles = sys.argv[1], int(sys.argv[2])
+tmp, nfiles, ndpi = sys.argv[1], int(sys.argv[2]), sys.argv[3] == "1"
 failures = []
 
 def check(cond, what):
@@ -158,7 +160,11 @@ check(not wrong, "L7_PROTO_NAME and applicationName equal the JSON "
       "application_name of every flow" + ("; " + "; ".join(wrong[:5])
                                           if wrong else ""))
 apps = {a for _, _, a in records}
-check(len(apps) > 3, "several applications: %s" % sorted(apps)[:10])
+if ndpi:
+    check(len(apps) > 3, "several applications: %s" % sorted(apps)[:10])
+else:
+    check(apps == {"Unknown"}, "built without nDPI: every flow Unknown: %s"
+          % sorted(apps)[:10])
 if failures:
     print("%d failures" % len(failures))
     sys.exit(1)

@@ -13,6 +13,9 @@
 #   skip_unless_cmd CMD...   exit 77 (skip) unless every CMD can be run
 #   at_exit 'COMMAND'        run COMMAND on exit, before $tmp is removed
 #   free_port [udp|tcp]      print a free ephemeral port on 127.0.0.1
+#   have_ndpi                true when the probe classifies with nDPI
+#   skip_unless_ndpi         exit 77 (skip) when it was built without
+#   skip_unless_ipfix        exit 77 (skip) when built without libfixbuf
 # POSIX sh: the tests run under /bin/sh (dash).
 
 : "${srcdir:=.}"
@@ -73,14 +76,43 @@ s.close()
 PYEOF
 }
 
-# skip_unless_ipfix: exits 99 without a probe binary, 77 when the probe was
-# built without libfixbuf (no IPFIX export).
-skip_unless_ipfix() {
+# _l7_version: the probe's -V output; exits 99 without a probe binary.
+_l7_version() {
 	[ -x "$L7PROBE" ] || { echo "ERROR: no probe binary at $L7PROBE"; exit 99; }
-	if "$L7PROBE" -q -r "$srcdir/tests/data/instagram.pcap" \
-	    -n "ipfix-file:$tmp/check.ipfix" 2>&1 |
-	    grep -q "without libfixbuf"; then
-		echo "SKIP: l7probe was built without libfixbuf"
+	"$L7PROBE" -V 2>&1
+}
+
+# have_ndpi: true when -V names a classification library (a build
+# without nDPI says "classification: none").
+have_ndpi() {
+	_l7_v=$(_l7_version) || exit 99
+	case $_l7_v in
+	*"classification: none"*) return 1 ;;
+	*"classification: "*) return 0 ;;
+	esac
+	echo "ERROR: '$L7PROBE -V' names no classification library"
+	exit 99
+}
+
+# skip_unless_ndpi: exits 77 when the probe was built without nDPI.
+skip_unless_ndpi() {
+	if ! have_ndpi; then
+		echo "SKIP: l7probe was built without nDPI"
 		exit 77
 	fi
+}
+
+# skip_unless_ipfix: exits 99 without a probe binary, 77 when the probe was
+# built without libfixbuf (-V says "IPFIX: none": no IPFIX export).
+skip_unless_ipfix() {
+	_l7_v=$(_l7_version) || exit 99
+	case $_l7_v in
+	*"IPFIX: none"*)
+		echo "SKIP: l7probe was built without libfixbuf"
+		exit 77 ;;
+	*"IPFIX: "*) ;;
+	*)
+		echo "ERROR: '$L7PROBE -V' names no IPFIX encoder"
+		exit 99 ;;
+	esac
 }

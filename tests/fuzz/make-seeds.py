@@ -1,10 +1,14 @@
 #!/usr/bin/python3
-"""Writes seed inputs for fuzz_decode from real captures.
+"""Writes seed inputs for the fuzz targets from real captures.
 
-Usage: make-seeds.py OUTDIR PCAP...
-Each seed is: link-type index (as fuzz_decode.c's linktypes[]), an
-options byte (0 = tunnels on), then one frame. Up to 8 frames of each
-capture, chosen to differ in their first 64 bytes' layout.
+Usage: make-seeds.py OUTDIR PCAP...          (fuzz_decode)
+       make-seeds.py --capture OUTDIR PCAP...  (fuzz_capture)
+fuzz_decode: each seed is a link-type index (as fuzz_decode.c's
+linktypes[]), an options byte (0 = tunnels on), then one frame. Up to 8
+frames of each capture, chosen to differ in their first 64 bytes' layout.
+fuzz_capture: each seed is an options byte (fuzz_capture.c) then the
+whole capture file; per capture, three seeds: defaults, tunnels and DPI
+off with biflow and the minimal template, and a flow table of 2 flows.
 """
 import hashlib
 import os
@@ -39,7 +43,22 @@ def frames(path):
             yield lt, data
 
 
+def capture_seeds(out, paths):
+    os.makedirs(out, exist_ok=True)
+    for path in paths:
+        with open(path, "rb") as f:
+            data = f.read()
+        for opt in (0x00, 0x0F, 0x20):
+            seed = bytes([opt]) + data
+            name = hashlib.sha1(seed).hexdigest()[:16]
+            with open(os.path.join(out, name), "wb") as f:
+                f.write(seed)
+
+
 def main():
+    if sys.argv[1] == "--capture":
+        capture_seeds(sys.argv[2], sys.argv[3:])
+        return
     out = sys.argv[1]
     os.makedirs(out, exist_ok=True)
     for path in sys.argv[2:]:
