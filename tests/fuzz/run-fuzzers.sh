@@ -7,7 +7,7 @@
 #	tests/fuzz/run-fuzzers.sh [SECONDS [TARGET...]]
 #
 # SECONDS per target (default 60); TARGETs default to all (decode export
-# conf tmpl capture pcapng); JOBS of them run at once (default: online
+# conf cfile tmpl capture pcapng); JOBS of them run at once (default: online
 # cores). Each target starts from a copy of its stored corpus
 # (tests/fuzz/corpus/TARGET, left untouched) and runs with the sanitizers.
 # A crash, sanitizer report, leak, timeout or broken invariant fails:
@@ -17,7 +17,7 @@
 set -u
 secs=${1:-60}
 [ $# -gt 0 ] && shift
-targets=${*:-decode export conf tmpl capture pcapng}
+targets=${*:-decode export conf cfile tmpl capture pcapng}
 srcdir=${srcdir:-$(dirname "$0")/../..}
 art=$(pwd)/fuzz-artifacts
 work=$(mktemp -d "${TMPDIR:-/tmp}/l7fuzz.XXXXXX") || exit 99
