@@ -40,6 +40,9 @@ struct conf {
 	uint32_t	active_timeout_s;	/* default 120 */
 	uint32_t	idle_timeout_s;		/* default 120 */
 	uint32_t	max_flows;		/* default 128000 */
+	uint32_t	threads;		/* --threads: flow workers, 1 =
+						 * all inline; 0 (default) =
+						 * online cores */
 	int		verbose;		/* -v count */
 	int		quiet;			/* -q: no statistics at exit */
 	const char	*collectors[CONF_MAX_COLLECTORS]; /* -n URIs */

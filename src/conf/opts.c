@@ -217,6 +217,10 @@ const struct conf_opt conf_opts[] = {
 	  .off = F(max_flows),
 	  .help = "flow table capacity; when full, the least recently used "
 	  "flow is exported" },
+	{ "threads", 0, U32(1, 64, 0), .metavar = "N", .off = F(threads),
+	  .flags = CONF_F_NO_DEFAULT,
+	  .help = "flow workers (default: the number of online cores); 1 "
+	  "runs everything in one thread" },
 
 	{ "no-dpi", 0, FLAG(0, 1), .off = F(dpi), .section = "Classification",
 	  .help = "do not classify flows with nDPI" },

@@ -201,11 +201,42 @@ int	flow_table_add(struct flow_table *t, const struct dec_pkt *pkt);
 size_t	flow_table_expire(struct flow_table *t, uint64_t now_us);
 
 /* Ends every flow with <reason> (normally FLOW_END_FORCED; FLOW_END_ACTIVE
- * or an unknown value is taken as FLOW_END_FORCED), after turning the
+ * or an unknown value is taken as FLOW_END_FORCED), but a flow already due
+ * at table time ends with the reason it is due for (idle, end grace; an
+ * active timeout first cuts its record), after turning the
  * fragments still waiting for their first into flows without ports (which
  * may evict flows with FLOW_END_RESOURCES when the table is full). Returns
  * records ended; the table is empty afterwards. */
 size_t	flow_table_flush(struct flow_table *t, enum flow_end_reason reason);
+
+/*
+ * Raises the table's time to <now_us> (never lowers it) without expiry
+ * work. A table fed only a shard of the packets (one worker of several)
+ * is given, before each packet, the largest time the capture has seen,
+ * so deadlines and "last used" times are those a single table would
+ * have computed. -EDEADLK from inside a callback, else 0.
+ */
+int	flow_table_set_time(struct flow_table *t, uint64_t now_us);
+
+/*
+ * Sharding packets over several tables: a keyed hash of what every
+ * packet of one flow, in both directions, and every fragment of one IP
+ * datagram share: the two addresses (in canonical order), IP protocol
+ * and version, outer VLAN id, tunnel id and ingress interface. Ports are
+ * left out on purpose: a later IP fragment has none, and it must reach
+ * the table that holds its first fragment (and its fragment cache entry).
+ */
+struct flow_shard_key {
+	uint64_t	k0, k1;
+};
+/* A key from getrandom() when <seed> is 0, else derived from <seed>.
+ * 0, or a negative errno with <err> filled. */
+int	flow_shard_key_init(struct flow_shard_key *k, uint64_t seed,
+	    struct perr *err);
+/* The shard hash of <pkt> (borrowed) under <k>: the same for both
+ * directions and for every fragment of a datagram. */
+uint32_t flow_shard_hash(const struct flow_shard_key *k,
+	    const struct dec_pkt *pkt);
 
 /* Table statistics. */
 struct flow_table_stats {

@@ -168,6 +168,38 @@ flow_frag_hash(const struct flow_sipkey *sk, const struct dec_pkt *pkt)
 	return (uint32_t)sip13_words(sk, w, 6);
 }
 
+int
+flow_shard_key_init(struct flow_shard_key *k, uint64_t seed, struct perr *err)
+{
+	struct flow_sipkey sk;
+	int rc;
+
+	if ((rc = flow_secret_init(&sk, seed, err)) != 0)
+		return rc;
+	k->k0 = sk.k0;
+	k->k1 = sk.k1 ^ 0x5368617264ULL;	/* not the tables' secret */
+	return 0;
+}
+
+uint32_t
+flow_shard_hash(const struct flow_shard_key *k, const struct dec_pkt *pkt)
+{
+	struct flow_sipkey sk = { k->k0, k->k1 };
+	struct flow_key key;
+
+	/* flow_key_hash() orders the two ends canonically; with both ports
+	 * 0 the order depends on the addresses only. */
+	memset(&key, 0, sizeof(key));
+	memcpy(key.src, pkt->src, 16);
+	memcpy(key.dst, pkt->dst, 16);
+	key.tunnel_id = pkt->tunnel_id;
+	key.ifindex = pkt->ifindex;
+	key.vlan_id = pkt->vlan_id;
+	key.proto = pkt->proto;
+	key.ip_version = pkt->ip_version;
+	return flow_key_hash(&sk, &key);
+}
+
 /* splitmix64: spreads a small seed over 64 bits. */
 static uint64_t
 splitmix(uint64_t *x)

@@ -414,6 +414,8 @@ hash_remove(struct flow_table *t, struct flow *f)
 	f->hnext = NULL;
 }
 
+static uint32_t next_active_due(const struct flow_table *t, uint32_t dl_ms);
+
 /*
  * Reports the record of <f> with <reason>. For FLOW_END_ACTIVE the flow
  * stays, with fresh counters and a new record start; otherwise it is
@@ -431,7 +433,7 @@ end_flow(struct flow_table *t, struct flow *f, enum flow_end_reason reason)
 	if (reason == FLOW_END_ACTIVE) {
 		memset(f->c, 0, sizeof(f->c));
 		f->icmp_seen = 0;
-		f->due_ms = ms_ceil(t->now_us + t->active_us);
+		f->due_ms = next_active_due(t, f->due_ms);
 		FL_REMOVE(&t->act, f, tq_prev, tq_next);
 		FL_APPEND(&t->act, f, tq_prev, tq_next);
 		return;
@@ -470,19 +472,51 @@ pool_grow(struct flow_table *t)
 	return 0;
 }
 
-/* The reason <f> is due at table time now, or 0 if it is not. The order
- * is run_expiry()'s: end grace, then idle (one record, not two, for a flow
- * due both idle and active), then active. */
+/*
+ * The reason <f> is due at table time now, or 0 if it is not. When both
+ * its deadline (end grace or active timeout) and its idle deadline have
+ * passed, the one that came first wins, as if expiry ran at every
+ * instant: a record then does not depend on when expiry looked (on other
+ * flows' packets, or on which flows share the table). On the same
+ * millisecond: end grace, then idle (one record, not two), then active.
+ */
 static enum flow_end_reason
 due_reason(const struct flow_table *t, const struct flow *f)
 {
-	if (f->ended && past(f->due_ms, t->now_us))
-		return FLOW_END_DETECTED;
-	if (t->now_us - f->used_us >= t->idle_us)
-		return FLOW_END_IDLE;
-	if (!f->ended && past(f->due_ms, t->now_us))
-		return FLOW_END_ACTIVE;
-	return 0;
+	uint64_t idle_ago_us, dl_ago_us;
+	int idle = t->now_us - f->used_us >= t->idle_us;
+
+	if (!past(f->due_ms, t->now_us))
+		return idle ? FLOW_END_IDLE : 0;
+	if (idle) {
+		/* In microseconds: on the millisecond grid of due_ms alone,
+		 * the order of two deadlines less than 1 ms apart would
+		 * depend on when it is asked. */
+		idle_ago_us = t->now_us - f->used_us - t->idle_us;
+		dl_ago_us = (uint64_t)((uint32_t)(t->now_us / 1000) -
+		    f->due_ms) * 1000 + t->now_us % 1000;
+		if (f->ended ? dl_ago_us < idle_ago_us :
+		    dl_ago_us <= idle_ago_us)
+			return FLOW_END_IDLE;
+	}
+	return f->ended ? FLOW_END_DETECTED : FLOW_END_ACTIVE;
+}
+
+/* The active deadline after <dl_ms> has passed: the first of dl + k *
+ * active timeout still ahead of table time, so the records of a long
+ * flow are cut on the same grid whenever expiry looks at it (the periods
+ * it skipped had no packet: its next packet would have cut it). */
+static uint32_t
+next_active_due(const struct flow_table *t, uint32_t dl_ms)
+{
+	uint32_t a_ms = (uint32_t)(t->active_us / 1000);
+	uint32_t ago = (uint32_t)(t->now_us / 1000) - dl_ms;
+
+	if (a_ms == 0)
+		a_ms = 1;
+	if ((int32_t)ago < 0)
+		return dl_ms + a_ms;
+	return dl_ms + (ago / a_ms + 1) * a_ms;
 }
 
 /* Ends what is due of <f> (see due_reason); an active timeout with
@@ -495,7 +529,7 @@ end_if_due(struct flow_table *t, struct flow *f)
 	if (r == 0)
 		return 0;
 	if (r == FLOW_END_ACTIVE && f->c[0].pkts + f->c[1].pkts == 0) {
-		f->due_ms = ms_ceil(t->now_us + t->active_us);
+		f->due_ms = next_active_due(t, f->due_ms);
 		FL_REMOVE(&t->act, f, tq_prev, tq_next);
 		FL_APPEND(&t->act, f, tq_prev, tq_next);
 		return 0;
@@ -679,7 +713,7 @@ run_expiry(struct flow_table *t, size_t budget)
 	}
 	while (n < budget && (f = t->end.head) != NULL &&
 	    past(f->due_ms, now)) {
-		end_flow(t, f, FLOW_END_DETECTED);
+		(void)end_if_due(t, f);		/* end grace, or idle first */
 		n++;
 	}
 	/* Idle before active: a flow due both is one record, not two. The
@@ -687,7 +721,9 @@ run_expiry(struct flow_table *t, size_t budget)
 	 * flow behind it, which waits for the head (less than 1 s). */
 	while (n < budget && (f = t->lru.head) != NULL &&
 	    now - f->used_us >= t->idle_us) {
-		end_flow(t, f, FLOW_END_IDLE);
+		/* An active deadline that came first cuts that record
+		 * first; the next turn ends the flow idle. */
+		(void)end_if_due(t, f);
 		n++;
 	}
 	while (n < budget && (f = t->act.head) != NULL &&
@@ -710,10 +746,21 @@ flow_table_expire(struct flow_table *t, uint64_t now_us)
 	return (size_t)(t->nended - before);
 }
 
+int
+flow_table_set_time(struct flow_table *t, uint64_t now_us)
+{
+	if (t->in_cb)
+		return -EDEADLK;
+	if (now_us > t->now_us)
+		t->now_us = now_us;
+	return 0;
+}
+
 size_t
 flow_table_flush(struct flow_table *t, enum flow_end_reason reason)
 {
 	uint64_t before = t->nended;
+	struct flow *f;
 
 	if (t->in_cb)
 		return 0;
@@ -722,8 +769,13 @@ flow_table_flush(struct flow_table *t, enum flow_end_reason reason)
 		reason = FLOW_END_FORCED;
 	while (t->frags.head != NULL)
 		frag_drop(t, t->frags.head);
-	while (t->lru.head != NULL)
-		end_flow(t, t->lru.head, reason);
+	/* A flow already due at table time ends for that reason, as a
+	 * complete expiry pass would have ended it: the records at the end
+	 * do not depend on how far the bounded expiry got, nor on which
+	 * flows share the table (a shard of them, with several workers). */
+	while ((f = t->lru.head) != NULL)
+		if (!end_if_due(t, f))
+			end_flow(t, f, reason);
 	return (size_t)(t->nended - before);
 }
 

@@ -339,6 +339,8 @@ l7_streamer_open(const struct l7_streamer_conf *c, char *err, size_t err_size)
 	s->conf.pen = c->pen;
 	s->conf.biflow = c->biflow;
 	s->conf.quiet = 1;
+	/* One thread: the step API drives one flow table. */
+	s->conf.threads = 1;
 	/* Collector URIs and plugin specs are read by probe_new() only. */
 	for (i = 0; i < c->n_collectors; i++)
 		s->conf.collectors[i] = c->collectors[i];

@@ -22,6 +22,8 @@
 #include "log/clock.h"
 
 #include <errno.h>
+#include <pthread.h>
+#include <signal.h>
 #include <inttypes.h>
 #include <poll.h>
 #include <stdlib.h>
@@ -35,6 +37,7 @@
 #include "export/export.h"
 #include "flow/flow.h"
 #include "plugin/plugin.h"
+#include "probe/probe_int.h"
 
 #define TICK_US		1000000u	/* flush at least this often */
 #define EXPIRE_US	250000u		/* live: expire this often; what it
@@ -45,6 +48,9 @@
 #define DRAIN_MAX_US	2000000u	/* stop: read at most this long */
 #define DROP_LOG_US	60000000u	/* drops: one warning a minute */
 #define PROGRESS_US	250000u		/* file progress line period */
+#define WK_TICK_US	100000u		/* file: workers learn packet time
+					 * at least this often */
+#define MAX_THREADS	64
 
 struct probe_cap {
 	struct capture		*cap;
@@ -65,7 +71,11 @@ struct probe {
 	int			n_caps_failed;
 	int			live;
 	struct dec_conf		dconf;
-	struct flow_table	*ft;
+	struct flow_table	*ft;		/* one thread: the table */
+	struct wk_set		*wk;		/* or the workers' shards */
+	int			n_threads;
+	uint64_t		now_us;		/* largest packet time read */
+	uint64_t		next_wk_tick;	/* packet time of the next */
 	struct dpi		*dpi;
 	struct plug_hook	dpi_hook;	/* nDPI, the first hook */
 	struct plug_set		*ps;		/* hooks and plugins */
@@ -107,6 +117,8 @@ probe_free(struct probe *p)
 
 	if (p == NULL)
 		return;
+	/* Workers first: their last records go to the exporters. */
+	wk_free(p->wk);
 	for (i = 0; i < p->n_ex; i++)
 		exp_close(p->ex[i]);
 	flow_table_free(p->ft);
@@ -165,6 +177,40 @@ on_flow_pkt(struct flow *f, enum flow_dir dir, const struct dec_pkt *pkt,
 	return plug_packet(p->ps, f, dir, pkt);
 }
 
+/* One ended record with packets, to every exporter: on the thread that
+ * runs the probe (the capture thread), from the table's end callback or
+ * from the workers' record batches. */
+static void
+emit_record(const struct exp_record *rec, void *arg)
+{
+	struct probe *p = arg;
+	const struct flow *f = rec->flow;
+	int i, rc;
+
+	p->records++;
+	if ((unsigned)rec->reason < FLOW_END_MAX)
+		p->sent[rec->reason]++;
+	p->pkts_exported += f->c[FLOW_DIR_FWD].pkts + f->c[FLOW_DIR_REV].pkts;
+	p->bytes_exported += f->c[FLOW_DIR_FWD].bytes +
+	    f->c[FLOW_DIR_REV].bytes;
+	for (i = 0; i < p->n_ex; i++) {
+		if (p->ex_dead[i]) {
+			p->write_failures++;
+			continue;
+		}
+		/* Only fatal errors come back (a closed pipe): one record's
+		 * failure is counted by the exporter. */
+		if ((rc = exp_write(p->ex[i], rec)) != 0) {
+			p->write_failures++;
+			p->ex_dead[i] = 1;
+			p->n_dead++;
+			p->n_pipe += rc == -EPIPE;
+		}
+	}
+	if (p->opts.sink != NULL)
+		p->opts.sink(rec, plug_set_ext_size(p->ps), p->opts.sink_arg);
+}
+
 static void
 on_flow_end(struct flow *f, enum flow_end_reason reason, void *arg)
 {
@@ -172,7 +218,6 @@ on_flow_end(struct flow *f, enum flow_end_reason reason, void *arg)
 	struct exp_record rec;
 	struct dpi_info app;
 	uint64_t pkts;
-	int i, rc;
 
 	pkts = f->c[FLOW_DIR_FWD].pkts + f->c[FLOW_DIR_REV].pkts;
 	plug_flow_end(p->ps, f, reason);
@@ -185,32 +230,32 @@ on_flow_end(struct flow *f, enum flow_end_reason reason, void *arg)
 		rec.flow = f;
 		rec.reason = reason;
 		rec.app = &app;
-		p->records++;
-		if ((unsigned)reason < FLOW_END_MAX)
-			p->sent[reason]++;
-		p->pkts_exported += pkts;
-		p->bytes_exported += f->c[FLOW_DIR_FWD].bytes +
-		    f->c[FLOW_DIR_REV].bytes;
-		for (i = 0; i < p->n_ex; i++) {
-			if (p->ex_dead[i]) {
-				p->write_failures++;
-				continue;
-			}
-			/* Only fatal errors come back (a closed pipe): one
-			 * record's failure is counted by the exporter. */
-			if ((rc = exp_write(p->ex[i], &rec)) != 0) {
-				p->write_failures++;
-				p->ex_dead[i] = 1;
-				p->n_dead++;
-				p->n_pipe += rc == -EPIPE;
-			}
-		}
-		if (p->opts.sink != NULL)
-			p->opts.sink(&rec, plug_set_ext_size(p->ps),
-			    p->opts.sink_arg);
+		emit_record(&rec, p);
 	}
 	if (reason != FLOW_END_ACTIVE)
 		plug_flow_release(p->ps, f);
+}
+
+/* Flow table statistics, of the one table or summed over the workers;
+ * <empty> (may be NULL) gets the empty records by reason. */
+static void
+table_stats(struct probe *p, struct flow_table_stats *fs,
+    struct dpi_stats *ds, uint64_t *empty)
+{
+	struct dpi_stats d1;
+	uint64_t e[FLOW_END_MAX];
+	int i;
+
+	if (p->wk == NULL) {
+		flow_table_stats(p->ft, fs);
+		dpi_stats(p->dpi, ds != NULL ? ds : &d1);
+		for (i = 0; empty != NULL && i < FLOW_END_MAX; i++)
+			empty[i] = p->empty[i];
+		return;
+	}
+	wk_stats(p->wk, fs, ds != NULL ? ds : &d1, e);
+	for (i = 0; empty != NULL && i < FLOW_END_MAX; i++)
+		empty[i] = e[i];
 }
 
 /* Sums the counters of every capture (live ones ask the kernel). */
@@ -345,6 +390,8 @@ probe_new_opts(const struct conf *conf, const struct probe_opts *opts,
 	struct plug_set_conf pconf;
 	struct exp_conf *xc;
 	struct probe *p;
+	sigset_t all, saved;
+	long cores;
 	int i, n_down;
 
 	if ((p = calloc(1, sizeof(*p))) == NULL) {
@@ -355,6 +402,12 @@ probe_new_opts(const struct conf *conf, const struct probe_opts *opts,
 	if (opts != NULL)
 		p->opts = *opts;
 	p->dconf.tunnels = conf->tunnels;
+	p->n_threads = (int)conf->threads;
+	if (p->n_threads == 0) {
+		cores = sysconf(_SC_NPROCESSORS_ONLN);
+		p->n_threads = cores < 1 ? 1 : cores > MAX_THREADS ?
+		    MAX_THREADS : (int)cores;
+	}
 
 	/* Inputs first: a missing file, a bad filter or an output that is
 	 * the input must fail before any collector creates or truncates a
@@ -393,7 +446,9 @@ probe_new_opts(const struct conf *conf, const struct probe_opts *opts,
 	p->dpi_hook.name = "dpi";
 	p->dpi_hook.ext_size = dpi_ext_size(p->dpi);
 	p->dpi_hook.arg = p->dpi;
-	if (conf->dpi) {
+	/* Several workers: each calls its own dpi module; the hook keeps
+	 * only its slot in the ext area. */
+	if (conf->dpi && p->n_threads == 1) {
 		p->dpi_hook.on_packet = dpi_hook_packet;
 		p->dpi_hook.on_end = dpi_hook_end;
 		p->dpi_hook.on_release = dpi_hook_release;
@@ -429,12 +484,19 @@ probe_new_opts(const struct conf *conf, const struct probe_opts *opts,
 		}
 		n_down = i;
 	}
+	/* Threads a transport's library starts (librdkafka) inherit the
+	 * mask: only the capture thread takes signals. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &saved);
 	for (i = 0; i < conf->n_collectors; i++) {
 		if ((p->ex[i] = exp_open(conf->collectors[i], xc, err)) ==
-		    NULL)
+		    NULL) {
+			pthread_sigmask(SIG_SETMASK, &saved, NULL);
 			goto fail;
+		}
 		p->n_ex = i + 1;
 	}
+	pthread_sigmask(SIG_SETMASK, &saved, NULL);
 	/* A TCP collector that refuses the connection at start: fatal when
 	 * no collector works, else a warning (it keeps being tried). */
 	for (i = 0, n_down = 0; i < p->n_ex; i++) {
@@ -455,6 +517,26 @@ probe_new_opts(const struct conf *conf, const struct probe_opts *opts,
 	fconf.idle_timeout_s = conf->idle_timeout_s;
 	fconf.active_timeout_s = conf->active_timeout_s;
 	fconf.ext_size = plug_set_ext_size(p->ps);
+	if (p->n_threads > 1) {
+		struct wk_conf wc;
+
+		/* Each shard gets its part of the capacity. */
+		fconf.max_flows = (conf->max_flows + (uint32_t)p->n_threads -
+		    1) / (uint32_t)p->n_threads;
+		memset(&wc, 0, sizeof(wc));
+		wc.n = p->n_threads;
+		wc.fconf = &fconf;
+		wc.dpconf = &dpconf;
+		wc.dpi_off = p->dpi_hook.off;
+		wc.ps = p->ps;
+		wc.pkt_hooks = conf->dpi || conf->n_plugins > 0;
+		wc.snaplen = conf->snaplen;
+		wc.emit = emit_record;
+		wc.emit_arg = p;
+		if ((p->wk = wk_new(&wc, err)) == NULL)
+			goto fail;
+		return p;
+	}
 	if ((p->ft = flow_table_new(&fconf, on_flow_end,
 	    conf->dpi || plug_set_count(p->ps) > 0 ? on_flow_pkt : NULL, p,
 	    err)) == NULL)
@@ -474,6 +556,8 @@ on_frame(const struct cap_pkt *cp, void *arg)
 
 	if (cp->ts_us > p->caps[p->cur_cap].last_ts_us)
 		p->caps[p->cur_cap].last_ts_us = cp->ts_us;
+	if (cp->ts_us > p->now_us)
+		p->now_us = cp->ts_us;
 	r = dec_frame(&p->dconf, cp->linktype, cp->data, cp->caplen,
 	    cp->wirelen, &pkt);
 	if (r != DEC_OK) {
@@ -483,7 +567,10 @@ on_frame(const struct cap_pkt *cp, void *arg)
 	pkt.ts_us = cp->ts_us;
 	pkt.ifindex = p->conf->merge_interfaces ? 0 : cp->ifindex;
 	p->pkts_to_flows++;
-	flow_table_add(p->ft, &pkt);
+	if (p->wk != NULL)
+		wk_send(p->wk, &pkt, cp->data, cp->caplen, p->now_us);
+	else
+		flow_table_add(p->ft, &pkt);
 }
 
 /* Pushes buffered records out; an exporter that fails is dead, and what
@@ -525,7 +612,7 @@ log_stats(struct probe *p, uint64_t now)
 	int i, n;
 
 	caps_stats(p, &cs);
-	flow_table_stats(p->ft, &fs);
+	table_stats(p, &fs, NULL, NULL);
 	if (p->stats_us != 0 && now > p->stats_us)
 		rate = (double)(cs.read - p->stats_read) * 1e6 /
 		    (double)(now - p->stats_us);
@@ -606,7 +693,7 @@ progress(struct probe *p, uint64_t now, int last)
 		return;
 	p->next_progress_us = now + PROGRESS_US;
 	caps_stats(p, &cs);
-	flow_table_stats(p->ft, &fs);
+	table_stats(p, &fs, NULL, NULL);
 	secs = (double)(now - p->progress_start_us) / 1e6;
 	fprintf(stderr, "\r\033[Kl7probe: %s: %.0f%%, %.0f packets/s, %"
 	    PRIu32 " active flows", cap_name(p->caps[0].cap),
@@ -615,13 +702,24 @@ progress(struct probe *p, uint64_t now, int last)
 	p->progress_shown = 1;
 }
 
+/* Live: ends what is due at <now> (the clock); returns records ended (with
+ * workers: the records they sent so far). */
+static size_t
+expire(struct probe *p, uint64_t now)
+{
+	if (p->wk == NULL)
+		return flow_table_expire(p->ft, now);
+	wk_push(p->wk, now);
+	return wk_drain(p->wk);
+}
+
 /* The clock tick: live, the clock expires flows while no packet comes;
  * in both modes exporters get their timed work. */
 static void
 tick(struct probe *p, uint64_t now)
 {
 	if (p->live) {
-		flow_table_expire(p->ft, now);
+		expire(p, now);
 		check_drops(p, now);
 	}
 	flush_exporters(p);
@@ -766,7 +864,7 @@ run_live(struct probe *p, struct probe_signals *sig, struct perr *err)
 		 * idle flow within a second of its deadline, and a record
 		 * must not wait for a whole tick more to leave. */
 		if ((now = clock_wall_us()) >= next_expire) {
-			if (flow_table_expire(p->ft, now) > 0)
+			if (expire(p, now) > 0)
 				flush_exporters(p);
 			next_expire = now + EXPIRE_US;
 		}
@@ -781,6 +879,11 @@ run_live(struct probe *p, struct probe_signals *sig, struct perr *err)
 		    next_tick, &unblocked, err)) < 0) {
 			rc = (int)n;
 			break;
+		}
+		/* Live packets do not wait for a full batch. */
+		if (p->wk != NULL && n > 0) {
+			wk_push(p->wk, 0);
+			(void)wk_drain(p->wk);
 		}
 	}
 	if (rc == 0 && p->n_dead < p->n_ex)
@@ -819,6 +922,14 @@ run_file(struct probe *p, struct probe_signals *sig, struct perr *err)
 		}
 		if (r < 0)
 			return r;
+		if (p->wk != NULL) {
+			/* A worker given no packet still learns the time. */
+			if (p->now_us >= p->next_wk_tick) {
+				wk_push(p->wk, p->now_us);
+				p->next_wk_tick = p->now_us + WK_TICK_US;
+			}
+			(void)wk_drain(p->wk);
+		}
 		on_signals(p, sig);
 		if ((now = clock_wall_us()) >= next_tick) {
 			tick(p, now);
@@ -916,7 +1027,16 @@ finish(struct probe *p, int rc, struct perr *err)
 {
 	int i, r;
 
-	flow_table_flush(p->ft, FLOW_END_FORCED);
+	if (p->wk != NULL) {
+		uint64_t now = p->now_us;
+
+		/* Live, the tables' time is the clock's. */
+		if (p->live && clock_wall_us() > now)
+			now = clock_wall_us();
+		wk_finish(p->wk, now, FLOW_END_FORCED);
+	} else {
+		flow_table_flush(p->ft, FLOW_END_FORCED);
+	}
 	flush_exporters(p);
 	/* Queued output goes out now (bounded wait), so the counters and
 	 * the exit status below include what could not. */
@@ -967,12 +1087,11 @@ probe_print_stats(struct probe *p, FILE *fp)
 	struct flow_table_stats fs;
 	struct cap_stats cs;
 	struct dpi_stats ds;
-	uint64_t ignored = 0, n_empty = 0;
+	uint64_t ignored = 0, n_empty = 0, empty[FLOW_END_MAX];
 	int i;
 
 	caps_stats(p, &cs);
-	flow_table_stats(p->ft, &fs);
-	dpi_stats(p->dpi, &ds);
+	table_stats(p, &fs, &ds, empty);
 	for (i = 1; i < DEC_RESULT_MAX; i++)
 		ignored += p->dec_ignored[i];
 	ignored += cs.filtered;
@@ -994,17 +1113,17 @@ probe_print_stats(struct probe *p, FILE *fp)
 	fprintf(fp, "), bytes %" PRIu64 ", flows %" PRIu64 ", peak %" PRIu32
 	    "\n", p->bytes_exported, fs.flows_created, fs.peak_flows);
 	for (i = 1; i < FLOW_END_MAX; i++)
-		n_empty += p->empty[i];
+		n_empty += empty[i];
 	if (n_empty > 0) {
 		fprintf(fp, "l7probe: records: %" PRIu64 " empty, not exported "
 		    "(no packet since the active-timeout record:", n_empty);
 		const char *sep = " ";
 
 		for (i = 1; i < FLOW_END_MAX; i++) {
-			if (p->empty[i] == 0)
+			if (empty[i] == 0)
 				continue;
 			fprintf(fp, "%s%s %" PRIu64, sep, reason_names[i] ?
-			    reason_names[i] : "?", p->empty[i]);
+			    reason_names[i] : "?", empty[i]);
 			sep = ", ";
 		}
 		fputs(")\n", fp);

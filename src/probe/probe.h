@@ -4,7 +4,9 @@
  *
  * main.c builds a probe from the configuration, runs it until the input
  * ends or a stop is asked for, prints its counters and frees it. The probe
- * owns every module it built. One thread.
+ * owns every module it built. With conf->threads 1 everything runs in the
+ * calling thread; with more, flow workers own shards of the flow table
+ * (probe_int.h) and the calling thread reads, decodes and exports.
  *
  * Accounting: every frame read is either in exactly one exported record or
  * in one "ignored" counter (filtered, not IP, truncated, malformed,

@@ -416,7 +416,10 @@ test_man_defaults(void **unused)
 	}
 	*q = '\0';
 	for (i = 0; i < conf_n_opts; i++) {
-		if (conf_opts[i].kind != CONF_K_U32)
+		/* A default the help does not show (--threads: the number
+		 * of cores) is described in words. */
+		if (conf_opts[i].kind != CONF_K_U32 ||
+		    (conf_opts[i].flags & CONF_F_NO_DEFAULT))
 			continue;
 		snprintf(tag, sizeof(tag), "--%s ", conf_opts[i].name);
 		n = strlen(tag);
