@@ -102,6 +102,18 @@ skip_unless_ndpi() {
 	fi
 }
 
+# have_ipfix: true when -V names an IPFIX encoder (a build without
+# libfixbuf says "IPFIX: none").
+have_ipfix() {
+	_l7_v=$(_l7_version) || exit 99
+	case $_l7_v in
+	*"IPFIX: none"*) return 1 ;;
+	*"IPFIX: "*) return 0 ;;
+	esac
+	echo "ERROR: '$L7PROBE -V' names no IPFIX encoder"
+	exit 99
+}
+
 # skip_unless_ipfix: exits 99 without a probe binary, 77 when the probe was
 # built without libfixbuf (-V says "IPFIX: none": no IPFIX export).
 skip_unless_ipfix() {
