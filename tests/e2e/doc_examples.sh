@@ -10,6 +10,7 @@ here=$(dirname "$0")
 
 : "${CC:=cc}"
 : "${L7_BUILDDIR:=$(pwd)}"
+skip_if_sanitized_module
 skip_unless_cmd "$PYTHON" pkg-config "$CC"
 if [ ! -f "$L7_BUILDDIR/.libs/l7probe.so" ]; then
 	echo "SKIP: the Python module was not built (python3-dev missing)"

@@ -11,6 +11,7 @@ here=$(dirname "$0")
 . "$here/lib.sh"
 
 : "${L7_BUILDDIR:=$(pwd)}"
+skip_if_sanitized_module
 skip_unless_cmd "$PYTHON"
 PYTHONPATH=$L7_BUILDDIR/.libs; export PYTHONPATH
 if [ ! -f "$L7_BUILDDIR/.libs/l7probe.so" ]; then
