@@ -25,10 +25,10 @@
  * iterates (collectors, in the l7probe -n syntax).
  *
  * State. Everything lives in the streamer: several streamers may run in
- * one process, each on its own thread. One limit: plugin fields (metrics,
- * classifier fields) are registered in one process-wide table, so a
- * streamer with plugins cannot be open at the same time as another
- * streamer; l7_streamer_open() refuses it, saying so, rather than mix them.
+ * one process, each on its own thread, each with its own plugins and C
+ * callbacks. The field registry is per streamer too: the built-in fields
+ * are shared read-only, plugin fields belong to the streamer that loaded
+ * them (l7_record_get() of one streamer does not see another's).
  *
  * Output. Nothing is printed: errors come back as values, with a message.
  *

@@ -805,8 +805,8 @@ add_registered(struct ipfix_priv *xp)
 	uint32_t flags;
 	size_t i;
 
-	for (i = 0; i < ie_count(); i++) {
-		def = ie_at(i);
+	for (i = 0; i < ie_count(xp->conf->reg); i++) {
+		def = ie_at(xp->conf->reg, i);
 		if (!(def->flags & IE_F_EXT))
 			continue;
 		flags = (uint32_t)def->semantics << 8 | (uint32_t)def->units << 16;
@@ -1045,8 +1045,9 @@ ipfix_open_kind(struct exporter *ex, const char *where,
 			    "expected //HOST[:PORT]", xp->uri);
 		where += 2;
 	}
-	if ((rc = tmpl_load(conf->template != NULL ? conf->template :
-	    "default", &def, err)) != 0 || (rc = load_model(xp, err)) != 0)
+	if ((rc = tmpl_load(conf->reg, conf->template != NULL ?
+	    conf->template : "default", &def, err)) != 0 ||
+	    (rc = load_model(xp, err)) != 0)
 		return rc;
 	if ((xp->session = fbSessionAlloc(xp->model)) == NULL)
 		return perr_set(err, -ENOMEM, "collector '%s': out of memory",

@@ -87,8 +87,8 @@ nfv9_open(struct exporter *ex, const char *where, const struct exp_conf *conf,
 	if (strncmp(where, "//", 2) != 0 || where[2] == '\0')
 		return perr_set(err, -EINVAL, "collector '%s': expected "
 		    "nfv9://HOST[:PORT]", np->name);
-	if ((rc = tmpl_load(conf->template != NULL ? conf->template :
-	    "default", &t, err)) != 0)
+	if ((rc = tmpl_load(conf->reg, conf->template != NULL ?
+	    conf->template : "default", &t, err)) != 0)
 		return rc;
 	if (conf->biflow)
 		log_info("collector '%s': netflow v9 has no biflow records: "

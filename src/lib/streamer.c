@@ -9,13 +9,13 @@
  * record comes, the input ends (probe_end: every open flow ends) or the
  * caller's time is up.
  *
- * The only process-wide state is the guard of the IE registry's plugin
- * rows (see "State" in the header): a mutex and two counts.
+ * No process-wide state: each streamer's probe owns its IE registry (the
+ * built-in rows shared read-only, its plugins' fields its own), so
+ * streamers with different plugins live side by side.
  */
 #include "l7probe/l7probe.h"
 
 #include <errno.h>
-#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -56,7 +56,7 @@ struct l7_streamer {
 	int			live;
 	int			ended;		/* probe_end() done */
 	int			failed;		/* capture error: only END */
-	int			fields;		/* has plugin fields (guard) */
+	const struct ie_reg	*reg;		/* the probe's: field names */
 	volatile sig_atomic_t	stop;
 	struct item		*q;		/* ring of records */
 	size_t			q_cap, q_head, q_len;
@@ -68,11 +68,6 @@ struct l7_streamer {
 	int			n_slots;
 	char			err[L7_ERR_SIZE];
 };
-
-/* The registry guard. */
-static pthread_mutex_t guard = PTHREAD_MUTEX_INITIALIZER;
-static int n_open;			/* streamers open */
-static int fields_open;			/* one of them has plugin fields */
 
 void
 l7_streamer_conf_init(struct l7_streamer_conf *c)
@@ -234,11 +229,6 @@ l7_streamer_free(struct l7_streamer *s)
 	free(s->q);
 	for (i = 0; i < sizeof(s->strs) / sizeof(s->strs[0]); i++)
 		free(s->strs[i]);
-	pthread_mutex_lock(&guard);
-	n_open--;
-	if (s->fields)
-		fields_open = 0;
-	pthread_mutex_unlock(&guard);
 	free(s);
 }
 
@@ -263,7 +253,7 @@ l7_streamer_open(const struct l7_streamer_conf *c, char *err, size_t err_size)
 	struct probe_opts po;
 	struct l7_streamer *s;
 	struct plug_user user[CONF_MAX_PLUGINS];
-	int i, plugins;
+	int i;
 
 	if (c == NULL || c->source == NULL || c->source[0] == '\0') {
 		set_err(err, err_size, "no source: give a capture file, \"-\" "
@@ -287,31 +277,10 @@ l7_streamer_open(const struct l7_streamer_conf *c, char *err, size_t err_size)
 		    "inactive_timeout must be at least 1, snaplen at least 64");
 		return NULL;
 	}
-	plugins = c->n_plugins + c->n_user_plugins > 0;
-	pthread_mutex_lock(&guard);
-	if (fields_open || (plugins && n_open > 0)) {
-		pthread_mutex_unlock(&guard);
-		set_err(err, err_size, "another streamer is open in this "
-		    "process and %s has plugins: plugin fields are "
-		    "process-wide (close it first)", fields_open ? "it" :
-		    "this one");
-		return NULL;
-	}
-	n_open++;
-	if (plugins)
-		fields_open = 1;
-	pthread_mutex_unlock(&guard);
-
 	if ((s = calloc(1, sizeof(*s))) == NULL) {
-		pthread_mutex_lock(&guard);
-		n_open--;
-		if (plugins)
-			fields_open = 0;
-		pthread_mutex_unlock(&guard);
 		set_err(err, err_size, "out of memory");
 		return NULL;
 	}
-	s->fields = plugins;
 	conf_defaults(&s->conf);
 	if (source_is_file(c->source)) {
 		s->conf.read_file = dup_opt(s, 0, c->source);
@@ -367,6 +336,7 @@ l7_streamer_open(const struct l7_streamer_conf *c, char *err, size_t err_size)
 	/* probe_new() is done with them: only copies are kept. */
 	memset(s->conf.collectors, 0, sizeof(s->conf.collectors));
 	memset(s->conf.plugins, 0, sizeof(s->conf.plugins));
+	s->reg = probe_registry(s->p);
 	s->n_slots = c->n_plugins + c->n_user_plugins;
 	for (i = 0; i < s->n_slots; i++)
 		s->slot[i] = probe_plugin_slot(s->p, i);
@@ -502,7 +472,7 @@ l7_record_get(const struct l7_record *rec, const char *name,
 	int reverse = 0;
 
 	if (name == NULL || out == NULL ||
-	    (def = ie_find_any(name, &reverse)) == NULL)
+	    (def = ie_find_any(it->s->reg, name, &reverse)) == NULL)
 		return -1;
 	er.flow = it->flow;
 	er.reason = it->reason;
