@@ -158,6 +158,12 @@ struct l7_streamer *l7_streamer_open(const struct l7_streamer_conf *conf,
 int	l7_streamer_next(struct l7_streamer *s, int timeout_ms,
 	    const struct l7_record **rec);
 
+/* Records ended and waiting to be returned by l7_streamer_next(), which
+ * reads no packet while there are any. 0 means every record of a flow
+ * ended so far has been returned (so a program keeping something per
+ * flow until its records are out may release it). */
+size_t	l7_streamer_queued(const struct l7_streamer *s);
+
 /* The message of the last error, "" if none. */
 const char *l7_streamer_error(const struct l7_streamer *s);
 

@@ -421,6 +421,12 @@ l7_streamer_next(struct l7_streamer *s, int timeout_ms,
 	return L7_FLOW;
 }
 
+size_t
+l7_streamer_queued(const struct l7_streamer *s)
+{
+	return s->q_len;
+}
+
 const char *
 l7_streamer_error(const struct l7_streamer *s)
 {

@@ -7,6 +7,9 @@
 #   - its flows equal the l7probe program's JSON records, field by field
 #     (classification and export reason included);
 #   - two streamers in two threads at once give what each gives alone;
+#   - two streamers at once with different plugins and C callbacks: each
+#     record's plugin fields equal the l7probe program's with the same
+#     plugins, C metrics equal their weight times the flow's bytes;
 #   - a bad source, a bad filter, a missing interface: an error value with
 #     a message naming it, the program goes on;
 #   - closed after its first flow: the open flows still come, every
@@ -109,6 +112,46 @@ $got
 want
 $want"
 [ "$1" -gt 30 ] && [ "$4" -ge 2 ] || bad "too few flows: $1, $4"
+
+# Two streamers at once, each with its own plugins and C callback (the
+# same field names, other arguments): their fields equal the program's
+# with the same plugins, run alone.
+inst=$data/instagram.pcap
+"$flows" --two-plugins "$inst" "$tmp/p1.json" "$inst" "$tmp/p2.json" ||
+    bad "two streamers with plugins: exit $?"
+"$L7PROBE" -q --threads 1 -r "$inst" --plugin count_pkts_gt:100 \
+    -n json:- >"$tmp/q1.json" 2>/dev/null || bad "l7probe with plugins (1)"
+"$L7PROBE" -q --threads 1 -r "$inst" --plugin nth_pkt_size:2 \
+    --plugin count_pkts_gt:500 -n json:- >"$tmp/q2.json" 2>/dev/null ||
+    bad "l7probe with plugins (2)"
+"$PYTHON" - "$tmp" <<'PYEOF' || bad "two streamers with plugins: records"
+import json, sys
+t = sys.argv[1]
+def load(p, keys):
+    return sorted(tuple(json.loads(l)[k] for k in keys)
+                  for l in open(p) if l.strip())
+base = ("ip_src", "src_port", "ip_dst", "dst_port", "ip_protocol",
+        "start_time", "count_pkts_gt")
+ok = True
+for lib, prog, keys in (("p1", "q1", base),
+                        ("p2", "q2", base + ("nth_pkt_size",))):
+    a, b = load("%s/%s.json" % (t, lib), keys), load("%s/%s.json" % (t, prog), keys)
+    if a != b or len(a) < 30:
+        print("FAIL: %s: library %d records, l7probe %d; only library: %s, "
+              "only l7probe: %s" % (lib, len(a), len(b),
+              [r for r in a if r not in b][:2], [r for r in b if r not in a][:2]))
+        ok = False
+# The fields are each streamer's own: the thresholds differ, so must
+# some counts, and the second streamer's nth_pkt_size is not all zero.
+c1 = [r[6] for r in load(t + "/p1.json", base)]
+c2 = [r[6] for r in load(t + "/p2.json", base)]
+n2 = [r[7] for r in load(t + "/p2.json", base + ("nth_pkt_size",))]
+if c1 == c2 or sum(c1) <= sum(c2) or not any(n2):
+    print("FAIL: plugin values do not depend on their streamer: %d %d %d"
+          % (sum(c1), sum(c2), sum(n2)))
+    ok = False
+sys.exit(0 if ok else 1)
+PYEOF
 
 # Errors are values.
 check_err() {
