@@ -2,11 +2,18 @@
  * flows.c - a program using libl7probe, built by tests/e2e/lib_c.sh with
  * `pkg-config --cflags --libs l7probe` (the build tree's).
  *
- *   flows [--no-dpi] [--no-tunnels] -r FILE [-n json:-]
+ *   flows [--no-dpi] [--no-tunnels] [--set NAME[=VALUE]]... -r FILE
+ *	    [-n json:-]
  *	the l7probe command line flowcmp.py drives: one JSON line a flow
  *	(l7probe's keys) on stdout, "l7probe: packets: read N, in records
  *	M, ignored K" on stderr. Each record's registry fields read by name
- *	must equal its struct fields (else exit 3).
+ *	must equal its struct fields (else exit 3). --set gives an l7probe
+ *	option by its long name (l7_streamer_conf_set); a refused one:
+ *	its message on stderr, exit 2.
+ *   flows --run [--set NAME[=VALUE]]... -r FILE
+ *	runs to the end (l7_streamer_run) as the program does, with its
+ *	options by name, and prints the counters (l7_streamer_print_stats)
+ *	on stderr; its exit status is the run's.
  *   flows --two FILE1 FILE2
  *	two streamers at once, one a thread: "FILE flows F pkts P bytes B"
  *	for each.
@@ -95,11 +102,24 @@ run_cli(int argc, char **argv)
 	const struct l7_record *r;
 	char err[L7_ERR_SIZE];
 	uint64_t in_records = 0;
-	int i, rc, bad = 0;
+	int i, rc, bad = 0, run = 0;
+	char *eq;
 
 	l7_streamer_conf_init(&c);
 	for (i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--no-dpi") == 0)
+		if (strcmp(argv[i], "--set") == 0 && i + 1 < argc) {
+			eq = strchr(argv[++i], '=');
+			if (eq != NULL)
+				*eq++ = '\0';
+			if (l7_streamer_conf_set(&c, argv[i], eq, err,
+			    sizeof(err)) != 0) {
+				fprintf(stderr, "l7probe: %s\n", err);
+				l7_streamer_conf_fini(&c);
+				return 2;
+			}
+		} else if (strcmp(argv[i], "--run") == 0)
+			run = 1;
+		else if (strcmp(argv[i], "--no-dpi") == 0)
 			c.enable_ndpi = 0;
 		else if (strcmp(argv[i], "--no-tunnels") == 0)
 			c.tunnels = 0;
@@ -112,9 +132,19 @@ run_cli(int argc, char **argv)
 			return 2;
 		}
 	}
-	if ((s = l7_streamer_open(&c, err, sizeof(err))) == NULL) {
+	s = l7_streamer_open(&c, err, sizeof(err));
+	l7_streamer_conf_fini(&c);	/* the streamer has its copies */
+	if (s == NULL) {
 		fprintf(stderr, "l7probe: %s\n", err);
 		return 2;
+	}
+	if (run) {
+		rc = l7_streamer_run(s);
+		l7_streamer_print_stats(s, stderr);
+		if (rc != 0)
+			fprintf(stderr, "l7probe: %s\n", l7_streamer_error(s));
+		l7_streamer_free(s);
+		return rc == 0 ? 0 : 1;
 	}
 	while ((rc = l7_streamer_next(s, -1, &r)) == L7_FLOW) {
 		print_json(r);
