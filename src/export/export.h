@@ -64,6 +64,12 @@ struct exp_conf {
 	const char	*probe_id;		/* "probe_id" of JSON records,
 						 * NULL = none */
 	uint32_t	kafka_flush_timeout_ms;	/* Kafka: wait at exit */
+	/* The probe's time, us since the epoch, for everything an exporter
+	 * times (template and statistics periods, NetFlow v9 sysUptime,
+	 * transport backoff); called on the capture thread. NULL: the wall
+	 * clock. */
+	uint64_t	(*now)(void *arg);
+	void		*now_arg;
 	/* The IE registry of the probe's fields (plugin rows), complete
 	 * before the exporter opens; NULL = the built-in rows only. */
 	const struct ie_reg *reg;
