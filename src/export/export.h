@@ -65,9 +65,9 @@ struct exp_conf {
 						 * NULL = none */
 	uint32_t	kafka_flush_timeout_ms;	/* Kafka: wait at exit */
 	/* The probe's time, us since the epoch, for everything an exporter
-	 * times (template and statistics periods, NetFlow v9 sysUptime,
-	 * transport backoff); called on the capture thread. NULL: the wall
-	 * clock. */
+	 * times (template and statistics periods, NetFlow v9 sysUptime, the
+	 * time it gives its transport's polls); called on the capture
+	 * thread. NULL: the wall clock. */
 	uint64_t	(*now)(void *arg);
 	void		*now_arg;
 	/* The IE registry of the probe's fields (plugin rows), complete
