@@ -189,7 +189,9 @@ int	l7_streamer_conf_args(struct l7_streamer_conf *conf, int argc,
 const char *l7_streamer_conf_get(struct l7_streamer_conf *conf,
 	    const char *name);
 
-/* Frees what the two calls above allocated; the fields are kept. */
+/* Frees what the calls above allocated (set, args, get); the fields
+ * are kept. A streamer opened from <conf> has copies: <conf> may be
+ * finished once l7_streamer_open() returned. */
 void	l7_streamer_conf_fini(struct l7_streamer_conf *conf);
 
 /* The l7probe program's --help text, from the one option table. */

@@ -259,7 +259,7 @@ static const struct l7_plugin ctx_plugin = {
 	.fields = &ctx_field, .n_fields = 1, .metric = ctx_metric };
 
 static void
-test_descriptor_and_fieldless_set(void **unused)
+test_descriptor_and_two_sets(void **unused)
 {
 	static const char *const specs[] = { "count_pkts_gt:100" };
 	static const char *const other[] = { "count_pkts_gt:50",
@@ -407,7 +407,7 @@ main(void)
 		cmocka_unit_test(test_layout),
 		cmocka_unit_test(test_metric_and_classifier),
 		cmocka_unit_test(test_forced_export),
-		cmocka_unit_test(test_descriptor_and_fieldless_set),
+		cmocka_unit_test(test_descriptor_and_two_sets),
 		cmocka_unit_test(test_refused),
 	};
 
