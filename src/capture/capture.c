@@ -2,8 +2,12 @@
  * capture.c - packet sources: offline files and live interfaces.
  *
  * Files: a pcapng file is read by our own block reader (cap_pcapng.c), so
- * each packet keeps its interface's link type; a pcap file (or anything
- * else) goes to libpcap. Either way the filter is compiled against the
+ * each packet keeps its interface's link type; a pcap file goes to
+ * libpcap, which checks its header, then, when it is a regular file, its
+ * records are walked in the mapped file (cap_pcap.c) until one is not of
+ * the usual kind (or the mapped part ends): from that record on libpcap
+ * reads (its FILE is moved there), so odd and cut files end as libpcap
+ * ends them. Standard input and pipes are libpcap's from the start. Either way the filter is compiled against the
  * link type and applied here, so every frame read is counted as either
  * passed on or filtered.
  * Live: pcap_create/pcap_activate with a kernel ring of buffer_mb,
@@ -21,7 +25,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/types.h>
 
 #ifndef DLT_LINUX_SLL2
 #define DLT_LINUX_SLL2	276
@@ -40,6 +46,10 @@ struct capture {
 	int			has_filter;
 	struct bpf_program	prog;
 	const char		*name;		/* borrowed from conf */
+	uint8_t			*map;		/* mapped pcap file, or NULL */
+	size_t			map_len;
+	struct pf_walk		pw;
+	int			walking;	/* records come from pw */
 	struct cap_stats	st;
 	cap_pkt_cb		cb;
 	void			*cb_arg;
@@ -53,6 +63,8 @@ cap_close(struct capture *cap)
 	if (cap->has_filter)
 		pcap_freecode(&cap->prog);
 	ng_free(cap->ng);
+	if (cap->map != NULL)
+		munmap(cap->map, cap->map_len);
 	if (cap->p != NULL)
 		pcap_close(cap->p);		/* closes cap->fp too */
 	else if (cap->fp != NULL && cap->fp != stdin)
@@ -151,6 +163,29 @@ open_live(struct capture *cap, const struct cap_conf *conf, struct perr *err)
 	return 0;
 }
 
+/* A regular pcap file libpcap opened: its records are walked in a
+ * mapping when the walker takes the format; else libpcap reads on. */
+static void
+map_file(struct capture *cap)
+{
+	void *m;
+
+	m = mmap(NULL, (size_t)cap->size, PROT_READ, MAP_PRIVATE,
+	    fileno(cap->fp), 0);
+	if (m == MAP_FAILED)
+		return;
+	(void)madvise(m, (size_t)cap->size, MADV_SEQUENTIAL);
+	(void)madvise(m, (size_t)cap->size, MADV_WILLNEED);
+	if (pf_init(&cap->pw, m, (size_t)cap->size,
+	    (uint32_t)pcap_snapshot(cap->p)) != 0) {
+		munmap(m, (size_t)cap->size);
+		return;
+	}
+	cap->map = m;
+	cap->map_len = (size_t)cap->size;
+	cap->walking = 1;
+}
+
 static int
 open_file(struct capture *cap, const struct cap_conf *conf, struct perr *err)
 {
@@ -194,6 +229,8 @@ open_file(struct capture *cap, const struct cap_conf *conf, struct perr *err)
 		return perr_set(err, -EINVAL, "capture file '%s': %s",
 		    conf->file, ebuf);
 	cap->linktype = pcap_datalink(cap->p);
+	if (cap->size >= PF_HDR && cap->size <= SIZE_MAX)
+		map_file(cap);
 	return set_filter(cap, conf->filter, err);
 }
 
@@ -256,6 +293,16 @@ cap_fd(const struct capture *cap)
 	return cap->fd;
 }
 
+/* Cooked v2: protocol (2), reserved (2), ifindex (4, big endian). */
+static uint32_t
+sll2_ifindex(const uint8_t *b, uint32_t caplen, uint32_t dflt)
+{
+	if (caplen < 8)
+		return dflt;
+	return (uint32_t)b[4] << 24 | (uint32_t)b[5] << 16 |
+	    (uint32_t)b[6] << 8 | b[7];
+}
+
 static void
 on_frame(u_char *user, const struct pcap_pkthdr *h, const u_char *bytes)
 {
@@ -274,12 +321,10 @@ on_frame(u_char *user, const struct pcap_pkthdr *h, const u_char *bytes)
 	pkt.wirelen = h->len;
 	pkt.linktype = cap->linktype;
 	pkt.ifindex = cap->ifindex;
-	/* Cooked v2: protocol (2), reserved (2), ifindex (4, big endian). */
-	if (pkt.linktype == DLT_LINUX_SLL2 && h->caplen >= 8)
-		pkt.ifindex = (uint32_t)bytes[4] << 24 |
-		    (uint32_t)bytes[5] << 16 | (uint32_t)bytes[6] << 8 |
-		    bytes[7];
+	if (pkt.linktype == DLT_LINUX_SLL2)
+		pkt.ifindex = sll2_ifindex(bytes, h->caplen, pkt.ifindex);
 	pkt.data = bytes;
+	pkt.stable = 0;
 	cap->cb(&pkt, cap->cb_arg);
 }
 
@@ -316,9 +361,55 @@ dispatch_ng(struct capture *cap, int max, size_t *nread, struct perr *err)
 		pkt.linktype = np.linktype;
 		pkt.ifindex = 0;
 		pkt.data = np.data;
+		pkt.stable = 0;
 		cap->cb(&pkt, cap->cb_arg);
 	}
 	return 0;
+}
+
+/* Records from the mapping; at one the walker does not take (or at the
+ * end of the mapping) libpcap's FILE is moved there and reads on.
+ * Returns how many records it read: fewer than <max> after a hand-off. */
+static int
+dispatch_map(struct capture *cap, int max, size_t *nread)
+{
+	struct pcap_pkthdr h;
+	struct cap_pkt pkt;
+	struct pf_pkt pp;
+	int i;
+
+	pkt.linktype = cap->linktype;
+	pkt.stable = 1;
+	for (i = 0; i < max; i++) {
+		if (pf_next(&cap->pw, &pp) != 0) {
+			cap->walking = 0;
+			/* The offset fits: the file was mapped whole. */
+			if (fseeko(cap->fp, (off_t)cap->pw.off, SEEK_SET) != 0)
+				return -errno;
+			return i;
+		}
+		cap->st.read++;
+		(*nread)++;
+		if (cap->has_filter) {
+			h.ts.tv_sec = pp.ts_sec;
+			h.ts.tv_usec = pp.ts_frac_us;
+			h.caplen = pp.caplen;
+			h.len = pp.wirelen;
+			if (pcap_offline_filter(&cap->prog, &h, pp.data) == 0) {
+				cap->st.filtered++;
+				continue;
+			}
+		}
+		pkt.ts_us = pp.ts_us;
+		pkt.caplen = pp.caplen;
+		pkt.wirelen = pp.wirelen;
+		pkt.ifindex = cap->ifindex;
+		if (pkt.linktype == DLT_LINUX_SLL2)
+			pkt.ifindex = sll2_ifindex(pp.data, pp.caplen, 0);
+		pkt.data = pp.data;
+		cap->cb(&pkt, cap->cb_arg);
+	}
+	return i;
 }
 
 int
@@ -336,6 +427,18 @@ cap_dispatch(struct capture *cap, int max, cap_pkt_cb cb, void *arg,
 	cap->cb_arg = arg;
 	if (cap->ng != NULL)
 		return dispatch_ng(cap, max, nread, err);
+	/* A batch from the mapping; after a hand-off mid-batch the end or
+	 * error comes with the next call, as libpcap's does. */
+	if (cap->walking) {
+		if ((n = dispatch_map(cap, max, nread)) < 0) {
+			perr_set(err, n, "capture file '%s': %s after %llu "
+			    "packets", cap->name, strerror(-n),
+			    (unsigned long long)cap->st.read);
+			return CAP_BROKEN;
+		}
+		if (n > 0 || cap->walking)
+			return 0;
+	}
 	n = pcap_dispatch(cap->p, max, on_frame, (u_char *)cap);
 	*nread = (size_t)(cap->st.read - before);
 	if (n >= 0) {
@@ -372,8 +475,14 @@ cap_progress(struct capture *cap, uint64_t *done, uint64_t *total)
 {
 	long pos;
 
-	if (cap->live || cap->size == 0 || cap->fp == NULL ||
-	    (pos = ftell(cap->fp)) < 0)
+	if (cap->live || cap->size == 0 || cap->fp == NULL)
+		return -ENOTSUP;
+	if (cap->walking) {
+		*done = cap->pw.off;
+		*total = cap->size;
+		return 0;
+	}
+	if ((pos = ftell(cap->fp)) < 0)
 		return -ENOTSUP;
 	*done = (uint64_t)pos;
 	*total = cap->size;

@@ -7,7 +7,9 @@
  * types; "-i any" mixes interfaces). For a file the BPF filter runs in
  * user space (pcap_offline_filter) so the probe can count what it filtered
  * out; live, the kernel filters and the kernel's drop counters are
- * reported instead.
+ * reported instead. A classic pcap file that is a regular file is mapped
+ * and walked in place (cap_pcap.c): its frames stay valid until
+ * cap_close (cap_pkt.stable). The file must not shrink while it is read.
  *
  * Live captures are non-blocking: the caller waits on cap_fd() (poll) with
  * its own timeout, then calls cap_dispatch(), which never blocks. That is
@@ -47,6 +49,9 @@ struct cap_pkt {
 					 * from the cooked header; 0 when it
 					 * does not say); 0 for a file */
 	const uint8_t	*data;
+	int		stable;		/* 1: data stays valid until
+					 * cap_close (a mapped file); 0: for
+					 * the callback only */
 };
 
 typedef void (*cap_pkt_cb)(const struct cap_pkt *pkt, void *arg);
