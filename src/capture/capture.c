@@ -29,6 +29,12 @@
 #include <sys/stat.h>
 #include <sys/types.h>
 
+/* The mapping is given back behind the reader (MADV_DONTNEED: the pages
+ * stay in the page cache, and the frames stay valid: touched again, they
+ * are mapped again), so the process does not count the whole file as its
+ * own memory. Frames this far behind are given back. */
+#define MAP_KEEP	(4u << 20)
+
 #ifndef DLT_LINUX_SLL2
 #define DLT_LINUX_SLL2	276
 #endif
@@ -48,6 +54,7 @@ struct capture {
 	const char		*name;		/* borrowed from conf */
 	uint8_t			*map;		/* mapped pcap file, or NULL */
 	size_t			map_len;
+	size_t			map_dropped;	/* pages before: given back */
 	struct pf_walk		pw;
 	int			walking;	/* records come from pw */
 	struct cap_stats	st;
@@ -175,7 +182,6 @@ map_file(struct capture *cap)
 	if (m == MAP_FAILED)
 		return;
 	(void)madvise(m, (size_t)cap->size, MADV_SEQUENTIAL);
-	(void)madvise(m, (size_t)cap->size, MADV_WILLNEED);
 	if (pf_init(&cap->pw, m, (size_t)cap->size,
 	    (uint32_t)pcap_snapshot(cap->p)) != 0) {
 		munmap(m, (size_t)cap->size);
@@ -367,6 +373,116 @@ dispatch_ng(struct capture *cap, int max, size_t *nread, struct perr *err)
 	return 0;
 }
 
+/* Gives back the pages more than MAP_KEEP behind <off>. */
+void
+cap_release(struct capture *cap, uint64_t off)
+{
+	size_t upto;
+
+	if (cap->map == NULL || off > cap->map_len ||
+	    off < cap->map_dropped + 2 * (uint64_t)MAP_KEEP)
+		return;
+	upto = ((size_t)off - MAP_KEEP) & ~((size_t)MAP_KEEP - 1);
+	(void)madvise(cap->map + cap->map_dropped, upto - cap->map_dropped,
+	    MADV_DONTNEED);
+	cap->map_dropped = upto;
+}
+
+/* A cursor maps the file for itself: it gives back its own pages behind
+ * it, whatever the other cursors' pace (they share the page cache). */
+struct cap_cursor {
+	struct pf_walk		w;
+	const struct capture	*cap;
+	uint8_t			*map;
+	size_t			dropped;
+};
+
+struct cap_cursor *
+cap_cursor_new(struct capture *cap)
+{
+	struct cap_cursor *c;
+	void *m;
+
+	if (!cap->walking || (c = malloc(sizeof(*c))) == NULL)
+		return NULL;
+	m = mmap(NULL, cap->map_len, PROT_READ, MAP_PRIVATE, fileno(cap->fp),
+	    0);
+	if (m == MAP_FAILED) {
+		free(c);
+		return NULL;
+	}
+	(void)madvise(m, cap->map_len, MADV_SEQUENTIAL);
+	c->w = cap->pw;
+	c->w.buf = m;
+	c->cap = cap;
+	c->map = m;
+	c->dropped = 0;
+	return c;
+}
+
+void
+cap_cursor_free(struct cap_cursor *c)
+{
+	if (c == NULL)
+		return;
+	munmap(c->map, c->cap->map_len);
+	free(c);
+}
+
+int
+cap_cursor_next(struct cap_cursor *c, struct cap_pkt *pkt, int *filtered)
+{
+	const struct capture *cap = c->cap;
+	struct pcap_pkthdr h;
+	struct pf_pkt pp;
+
+	if (pf_next(&c->w, &pp) != 0)
+		return CAP_EOF;
+	if (c->w.off >= c->dropped + 2 * (size_t)MAP_KEEP) {
+		size_t upto = (c->w.off - MAP_KEEP) & ~((size_t)MAP_KEEP - 1);
+
+		(void)madvise(c->map + c->dropped, upto - c->dropped,
+		    MADV_DONTNEED);
+		c->dropped = upto;
+	}
+	/* The program is only read: threads may share it. */
+	if (cap->has_filter) {
+		h.ts.tv_sec = pp.ts_sec;
+		h.ts.tv_usec = pp.ts_frac_us;
+		h.caplen = pp.caplen;
+		h.len = pp.wirelen;
+		if (pcap_offline_filter(&cap->prog, &h, pp.data) == 0) {
+			*filtered = 1;
+			return 0;
+		}
+	}
+	*filtered = 0;
+	pkt->ts_us = pp.ts_us;
+	pkt->caplen = pp.caplen;
+	pkt->wirelen = pp.wirelen;
+	pkt->linktype = cap->linktype;
+	pkt->ifindex = cap->linktype == DLT_LINUX_SLL2 ?
+	    sll2_ifindex(pp.data, pp.caplen, 0) : 0;
+	pkt->data = pp.data;
+	pkt->stable = 0;		/* valid while the cursor is */
+	return 0;
+}
+
+uint64_t
+cap_cursor_offset(const struct cap_cursor *c)
+{
+	return c->w.off;
+}
+
+void
+cap_cursor_done(struct capture *cap, const struct cap_cursor *c,
+    uint64_t read, uint64_t filtered)
+{
+	cap->pw.off = c->w.off;
+	cap->st.read += read;
+	cap->st.filtered += filtered;
+}
+
 /* Records from the mapping; at one the walker does not take (or at the
  * end of the mapping) libpcap's FILE is moved there and reads on.
  * Returns how many records it read: fewer than <max> after a hand-off. */
@@ -380,6 +496,7 @@ dispatch_map(struct capture *cap, int max, size_t *nread)
 
 	pkt.linktype = cap->linktype;
 	pkt.stable = 1;
+	cap_release(cap, cap->pw.off);
 	for (i = 0; i < max; i++) {
 		if (pf_next(&cap->pw, &pp) != 0) {
 			cap->walking = 0;

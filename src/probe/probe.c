@@ -29,6 +29,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "capture/capture.h"
@@ -108,6 +109,9 @@ struct probe {
 	struct probe_opts	opts;		/* the embedding program's */
 	uint64_t		step_tick_us;	/* probe_step(): next flush */
 	uint64_t		step_expire_us;	/* and next expiry */
+	int			walk;		/* 0 not yet tried, 1 the
+						 * workers walk the file, 2 over
+						 * (or not walked) */
 };
 
 void
@@ -531,6 +535,7 @@ probe_new_opts(const struct conf *conf, const struct probe_opts *opts,
 		wc.ps = p->ps;
 		wc.pkt_hooks = conf->dpi || conf->n_plugins > 0;
 		wc.snaplen = conf->snaplen;
+		wc.fixed_shards = !p->live;
 		wc.emit = emit_record;
 		wc.emit_arg = p;
 		if ((p->wk = wk_new(&wc, err)) == NULL)
@@ -568,7 +573,8 @@ on_frame(const struct cap_pkt *cp, void *arg)
 	pkt.ifindex = p->conf->merge_interfaces ? 0 : cp->ifindex;
 	p->pkts_to_flows++;
 	if (p->wk != NULL)
-		wk_send(p->wk, &pkt, cp->data, cp->caplen, p->now_us);
+		wk_send(p->wk, &pkt, cp->data, cp->caplen, cp->stable,
+		    p->now_us);
 	else
 		flow_table_add(p->ft, &pkt);
 }
@@ -679,6 +685,8 @@ progress(struct probe *p, uint64_t now, int last)
 	if (p->conf->quiet || p->live || !isatty(STDERR_FILENO) ||
 	    cap_progress(p->caps[0].cap, &done, &total) != 0 || total == 0)
 		return;
+	if (p->walk == 1)
+		done = wk_walk_offset(p->wk);
 	if (last) {
 		if (p->progress_shown)
 			fputs("\r\033[K", stderr);
@@ -897,6 +905,44 @@ run_live(struct probe *p, struct probe_signals *sig, struct perr *err)
 	return rc;
 }
 
+/*
+ * A mapped file with workers: the workers walk it themselves (wk_walk_*
+ * in probe_int.h); this thread exports their records, ticks and watches
+ * for a stop. One call does one round (drain, tick) and returns 1 while
+ * the walk goes on; 0 when it is over (or was never possible): the
+ * capture is then read on as usual from where the walk stopped.
+ */
+#define WALK_NAP_NS	1000000L	/* nothing to export: wait this long */
+
+static int
+walk_step(struct probe *p, int stop)
+{
+	struct timespec nap = { 0, WALK_NAP_NS };
+
+	if (p->walk == 0) {
+		p->walk = 2;
+		if (p->wk == NULL || wk_walk_start(p->wk, p->caps[0].cap,
+		    &p->dconf, p->conf->merge_interfaces) != 0)
+			return 0;
+		p->walk = 1;
+	}
+	if (p->walk != 1)
+		return 0;
+	if (stop)
+		wk_walk_stop(p->wk);
+	if (wk_walk_poll(p->wk)) {
+		(void)wk_drain(p->wk);
+		wk_walk_end(p->wk, &p->pkts_to_flows, p->dec_ignored,
+		    &p->now_us);
+		p->walk = 2;
+		return 0;
+	}
+	/* The workers have the cores: wait, do not spin. */
+	if (wk_drain(p->wk) == 0)
+		nanosleep(&nap, NULL);
+	return 1;
+}
+
 static int
 run_file(struct probe *p, struct probe_signals *sig, struct perr *err)
 {
@@ -907,6 +953,14 @@ run_file(struct probe *p, struct probe_signals *sig, struct perr *err)
 	 * batch, holding the tick (and the exporters' flush) back. */
 	if (cap_progress(p->caps[0].cap, &done, &total) != 0)
 		batch = 1;
+	while (walk_step(p, sig->stop || p->n_dead >= p->n_ex)) {
+		on_signals(p, sig);
+		if ((now = clock_wall_us()) >= next_tick) {
+			tick(p, now);
+			next_tick = now + TICK_US;
+		}
+		progress(p, now, 0);
+	}
 	while (!sig->stop && p->n_dead < p->n_ex) {
 		r = cap_dispatch(p->caps[0].cap, batch, on_frame, p, NULL,
 		    err);
@@ -960,13 +1014,13 @@ probe_step(struct probe *p, int timeout_ms, struct perr *err)
 {
 	uint64_t now = clock_wall_us(), until;
 	long n;
-	int r;
+	int r, dead = p->n_ex > 0 && p->n_dead >= p->n_ex;
 
-	if (p->n_ex > 0 && p->n_dead >= p->n_ex)
+	if (dead && p->walk != 1)
 		return PROBE_EOF;
 	if (p->live) {
 		if (now >= p->step_expire_us) {
-			if (flow_table_expire(p->ft, now) > 0)
+			if (expire(p, now) > 0)
 				flush_exporters(p);
 			p->step_expire_us = now + EXPIRE_US;
 		}
@@ -980,8 +1034,22 @@ probe_step(struct probe *p, int timeout_ms, struct perr *err)
 			until = p->step_expire_us;
 		if ((n = live_read(p, until, NULL, err)) < 0)
 			return (int)n;
+		/* Live packets do not wait for a full batch. */
+		if (p->wk != NULL && n > 0) {
+			wk_push(p->wk, 0);
+			(void)wk_drain(p->wk);
+		}
 		return 0;
 	}
+	if (walk_step(p, dead)) {
+		if (now >= p->step_tick_us) {
+			flush_exporters(p);
+			p->step_tick_us = now + TICK_US;
+		}
+		return 0;
+	}
+	if (dead)
+		return PROBE_EOF;
 	r = cap_dispatch(p->caps[0].cap, DISPATCH_MAX, on_frame, p, NULL,
 	    err);
 	if (r == CAP_EOF)
@@ -992,6 +1060,14 @@ probe_step(struct probe *p, int timeout_ms, struct perr *err)
 	}
 	if (r < 0)
 		return r;
+	if (p->wk != NULL) {
+		/* A worker given no packet still learns the time. */
+		if (p->now_us >= p->next_wk_tick) {
+			wk_push(p->wk, p->now_us);
+			p->next_wk_tick = p->now_us + WK_TICK_US;
+		}
+		(void)wk_drain(p->wk);
+	}
 	if (now >= p->step_tick_us) {
 		flush_exporters(p);
 		p->step_tick_us = now + TICK_US;
@@ -1027,6 +1103,10 @@ finish(struct probe *p, int rc, struct perr *err)
 {
 	int i, r;
 
+	/* Stopped while the workers walk the file: each stops after the
+	 * same record, so the counters still add up. */
+	while (walk_step(p, 1))
+		;
 	if (p->wk != NULL) {
 		uint64_t now = p->now_us;
 

@@ -4,8 +4,10 @@
  *
  * Threads and who owns what:
  * - The capture thread (the one that calls probe_run) reads the captures,
- *   decodes each frame, picks its worker by flow_shard_hash() and copies
- *   the frame into that worker's current packet batch (the dec_pkt's
+ *   decodes each frame, picks its worker by a keyed mix of what
+ *   flow_shard_hash() covers (fixed key for files, random live) and puts
+ *   the packet in that worker's current packet batch: a mapped file's
+ *   frame as it is, any other frame copied into the batch (the dec_pkt's
  *   pointers are moved onto the copy). It also runs the exporters: it
  *   drains every worker's record batches and writes each record to every
  *   collector, so each collector sees one stream, numbered in one place.
@@ -31,6 +33,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "capture/capture.h"
 #include "decode/decode.h"
 #include "dpi/dpi.h"
 #include "flow/flow.h"
@@ -55,6 +58,10 @@ struct wk_conf {
 						 * workers */
 	int				pkt_hooks; /* dpi or plugins on */
 	uint32_t			snaplen; /* largest frame copied */
+	int				fixed_shards; /* 1: a flow's worker is
+						 * the same on every run
+						 * (files); 0: a random shard
+						 * key (live) */
 	wk_emit_cb			emit;
 	void				*emit_arg;
 };
@@ -68,10 +75,11 @@ struct wk_set *wk_new(const struct wk_conf *conf, struct perr *err);
 void	wk_free(struct wk_set *s);
 
 /* Capture thread: hands <pkt>, decoded from <frame> (<caplen> bytes; both
- * borrowed), to its worker, with table time <now_us>. May wait for the
- * worker, draining records meanwhile. */
+ * borrowed), to its worker, with table time <now_us>. The frame is copied
+ * unless <stable> (it stays valid for the run: a mapped file). May wait
+ * for the worker, draining records meanwhile. */
 void	wk_send(struct wk_set *s, const struct dec_pkt *pkt,
-	    const uint8_t *frame, size_t caplen, uint64_t now_us);
+	    const uint8_t *frame, size_t caplen, int stable, uint64_t now_us);
 /* Capture thread: sends every worker its batch so far; with <tick_us>
  * not 0, the worker then expires what is due at that time (an empty batch
  * is sent for it). */
@@ -79,6 +87,27 @@ void	wk_push(struct wk_set *s, uint64_t tick_us);
 /* Capture thread: writes the records the workers ended (conf->emit).
  * Returns how many. */
 size_t	wk_drain(struct wk_set *s);
+/*
+ * Reading a mapped pcap file (capture thread, before any wk_send): every
+ * worker walks the file itself with its own cursor, decodes every record
+ * and keeps its shard's packets, so nothing crosses threads per packet.
+ * Returns 0, or -ENOTSUP when <cap> cannot be walked (wk_send then).
+ * Then, until wk_walk_poll() returns 1 (every worker stopped where the
+ * capture hands over to libpcap, or at the end): wk_drain() the records;
+ * wk_walk_stop() to stop early (every worker stops after the same record).
+ * Then wk_walk_end() once: the capture takes the position and counts,
+ * <to_flows> and <ignored> are added to, <now_us> raised to the largest
+ * decoded packet time; the capture is read on as usual with wk_send().
+ */
+int	wk_walk_start(struct wk_set *s, struct capture *cap,
+	    const struct dec_conf *dconf, int merge_ifaces);
+int	wk_walk_poll(struct wk_set *s);
+void	wk_walk_stop(struct wk_set *s);
+/* Bytes of the file every worker passed. */
+uint64_t wk_walk_offset(const struct wk_set *s);
+void	wk_walk_end(struct wk_set *s, uint64_t *to_flows,
+	    uint64_t ignored[DEC_RESULT_MAX], uint64_t *now_us);
+
 /* Capture thread: every worker ends its flows (flow_table_flush with
  * <reason>, table time <now_us>), the records are drained, the threads
  * joined. */
