@@ -89,6 +89,7 @@ l7_streamer_conf_init(struct l7_streamer_conf *c)
 	c->template = "default";
 	c->pen = IE_PEN_DEFAULT_LOCAL;
 	c->poll_ms = 100;
+	c->threads = 1;
 }
 
 const char *
@@ -281,6 +282,10 @@ l7_streamer_open(const struct l7_streamer_conf *c, char *err, size_t err_size)
 		    CONF_MAX_COLLECTORS);
 		return NULL;
 	}
+	if (c->threads > 64) {		/* as l7probe --threads */
+		set_err(err, err_size, "threads: at most 64");
+		return NULL;
+	}
 	if (c->capacity < 1 || c->active_timeout < 1 ||
 	    c->inactive_timeout < 1 || c->snaplen < 64) {
 		set_err(err, err_size, "capacity, active_timeout and "
@@ -339,8 +344,8 @@ l7_streamer_open(const struct l7_streamer_conf *c, char *err, size_t err_size)
 	s->conf.pen = c->pen;
 	s->conf.biflow = c->biflow;
 	s->conf.quiet = 1;
-	/* One thread: the step API drives one flow table. */
-	s->conf.threads = 1;
+	/* Workers export through the thread that calls next(). */
+	s->conf.threads = c->threads;
 	/* Collector URIs and plugin specs are read by probe_new() only. */
 	for (i = 0; i < c->n_collectors; i++)
 		s->conf.collectors[i] = c->collectors[i];

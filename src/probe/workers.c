@@ -318,8 +318,8 @@ walk_pause(struct worker *w)
 
 /* Every record of the mapped file, as the capture thread would read it:
  * each is counted, filtered and decoded here (by every worker alike); the
- * worker keeps its shard's packets, and every decoded packet's time goes
- * to its table, which so sees the time one table would. */
+ * worker keeps its shard's packets, and its table runs its expiry at every
+ * decoded packet's time, as one table would. */
 static void
 walk(struct worker *w)
 {
@@ -350,7 +350,8 @@ walk(struct worker *w)
 			if (cp.ts_us > w->w_now)
 				w->w_now = cp.ts_us;
 			if (shard_of(s, &pkt) != me) {
-				(void)flow_table_set_time(w->ft, cp.ts_us);
+				/* Expiry looks when one table would have. */
+				(void)flow_table_expire(w->ft, cp.ts_us);
 				continue;
 			}
 			pkt.ifindex = s->merge_ifaces ? 0 : cp.ifindex;
