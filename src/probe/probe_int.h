@@ -1,6 +1,8 @@
 /*
- * probe_int.h - shared only inside src/probe/: the flow workers
- * (workers.c) that probe.c runs when --threads is more than 1.
+ * probe_int.h - shared only inside src/probe/: the probe's state and the
+ * steps its loops share (probe.c: building, the data path, the file loop,
+ * the end; live.c: the live loop; pstats.c: counters and reports), and
+ * the flow workers (workers.c) it runs when --threads is more than 1.
  *
  * Threads and who owns what:
  * - The capture thread (the one that calls probe_run) reads the captures,
@@ -40,6 +42,8 @@
 #include "log/log.h"
 #include "plugin/plugin.h"
 #include "record/record.h"
+#include "probe/probe.h"
+#include "export/export.h"
 
 /* Called on the capture thread for each ended record with packets; <rec>
  * is borrowed for the call. */
@@ -119,5 +123,106 @@ void	wk_finish(struct wk_set *s, uint64_t now_us,
  * ended with no packet, by reason. */
 void	wk_stats(const struct wk_set *s, struct flow_table_stats *fs,
 	    struct dpi_stats *ds, uint64_t empty[FLOW_END_MAX]);
+
+/* --- the probe ------------------------------------------------------- */
+
+#define TICK_US		1000000u	/* flush at least this often */
+#define EXPIRE_US	250000u		/* live: expire this often; what it
+					 * ends is flushed at once */
+#define DISPATCH_MAX	512		/* frames per cap_dispatch call */
+#define RING_TIMEOUT_MS	100		/* longest a packet waits in the ring */
+#define DRAIN_QUIET_US	((RING_TIMEOUT_MS * 3 / 2 + 50) * 1000u)
+#define DRAIN_MAX_US	2000000u	/* stop: read at most this long */
+#define DROP_LOG_US	60000000u	/* drops: one warning a minute */
+#define PROGRESS_US	250000u		/* file progress line period */
+#define WK_TICK_US	100000u		/* file: workers learn packet time
+					 * at least this often */
+#define MAX_THREADS	64
+
+struct probe_cap {
+	struct capture		*cap;
+	uint64_t		drops_logged;	/* kernel + if drops at the
+						 * last warning */
+	uint64_t		last_ts_us;	/* newest packet read */
+	uint64_t		last_read_us;	/* clock when it gave frames */
+	int			failed;		/* read error: no longer polled */
+};
+
+struct probe {
+	const struct conf	*conf;
+	char			host[256];	/* default probe id */
+	struct exp_conf		xconf;
+	struct probe_cap	caps[CONF_MAX_IFACES];
+	int			n_caps;
+	int			cur_cap;	/* being dispatched */
+	int			n_caps_failed;
+	int			live;
+	struct dec_conf		dconf;
+	struct flow_table	*ft;		/* one thread: the table */
+	struct wk_set		*wk;		/* or the workers' shards */
+	int			n_threads;
+	uint64_t		now_us;		/* largest packet time read */
+	uint64_t		next_wk_tick;	/* packet time of the next */
+	struct dpi		*dpi;
+	struct plug_hook	dpi_hook;	/* nDPI, the first hook */
+	struct plug_set		*ps;		/* hooks and plugins */
+	struct exporter		*ex[CONF_MAX_COLLECTORS];
+	int			ex_dead[CONF_MAX_COLLECTORS];
+	int			n_ex;
+	int			n_dead;		/* exporters that failed */
+	int			n_pipe;		/* of those: reader went away */
+
+	uint64_t		dec_ignored[DEC_RESULT_MAX];
+	uint64_t		pkts_to_flows;	/* decoded, given to the table */
+	uint64_t		pkts_exported;	/* sum over ended records */
+	uint64_t		bytes_exported;
+	uint64_t		records;	/* ended records with packets */
+	uint64_t		sent[FLOW_END_MAX];  /* records, by reason */
+	uint64_t		empty[FLOW_END_MAX]; /* empty, not sent */
+	uint64_t		write_failures;	/* records an exporter lost */
+	uint64_t		flush_failures;	/* buffered output lost */
+	int			finish_failures; /* exporters that dropped */
+	int			broken;		/* the input file was cut */
+
+	uint64_t		last_drop_log_us;
+	uint64_t		next_stats_us;	/* --stats-interval */
+	uint64_t		stats_read;	/* packets at the last line */
+	uint64_t		stats_us;
+	uint64_t		next_progress_us;
+	uint64_t		progress_start_us;
+	int			progress_shown;	/* a line to end on stderr */
+
+	struct probe_opts	opts;		/* the embedding program's */
+	uint64_t		step_tick_us;	/* probe_step(): next flush */
+	uint64_t		step_expire_us;	/* and next expiry */
+	int			walk;		/* 0 not yet tried, 1 the
+						 * workers walk the file, 2 over
+						 * (or not walked) */
+};
+
+/* probe.c: the capture callback (arg: the probe); live expiry at <now>
+ * (returns records ended); the clock tick; exporters flushed; the
+ * signal flags acted on (but stop). */
+void	pb_on_frame(const struct cap_pkt *cp, void *arg);
+size_t	pb_expire(struct probe *p, uint64_t now);
+void	pb_tick(struct probe *p, uint64_t now);
+void	pb_flush(struct probe *p);
+void	pb_on_signals(struct probe *p, struct probe_signals *sig);
+
+/* live.c: the live loop of probe_run(); one wait-and-read (frames read,
+ * or a negative errno); the drain of the rings after a stop; the drop
+ * warning. */
+int	pb_run_live(struct probe *p, struct probe_signals *sig,
+	    struct perr *err);
+long	pb_live_read(struct probe *p, uint64_t deadline_us,
+	    const sigset_t *unblocked, struct perr *err);
+int	pb_drain(struct probe *p, const sigset_t *unblocked, struct perr *err);
+void	pb_check_drops(struct probe *p, uint64_t now);
+
+/* pstats.c: exp_conf.counters (arg: the probe); the --stats-interval
+ * line; the file progress line (<last>: erase it). */
+void	pb_counters(void *arg, struct exp_counters *c);
+void	pb_log_stats(struct probe *p, uint64_t now);
+void	pb_progress(struct probe *p, uint64_t now, int last);
 
 #endif
