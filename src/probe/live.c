@@ -17,6 +17,47 @@
 #include <poll.h>
 #include <signal.h>
 #include <string.h>
+#include <time.h>
+
+void
+lc_init(struct live_clock *c, uint64_t wall, uint64_t mono)
+{
+	c->wall0 = wall;
+	c->mono0 = mono;
+	c->shift_us = 0;
+}
+
+uint64_t
+lc_now(struct live_clock *c, uint64_t wall, uint64_t mono)
+{
+	uint64_t carried = c->wall0 + (mono - c->mono0);
+	int64_t step = (int64_t)(carried - wall);
+
+	if (step > -(int64_t)LC_STEP_US && step < (int64_t)LC_STEP_US) {
+		/* Together (small drift, NTP slewing): the wall clock. */
+		lc_init(c, wall, mono);
+		return wall;
+	}
+	c->shift_us = step;
+	return carried;
+}
+
+uint64_t
+pb_mono_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+uint64_t
+pb_live_now(struct probe *p)
+{
+	uint64_t wall = clock_wall_us();
+
+	return lc_now(&p->lc, wall, pb_mono_us());
+}
 
 /* Kernel and interface drops, per interface: a warning when they grew,
  * at most once a minute. */
@@ -56,7 +97,7 @@ pb_live_read(struct probe *p, uint64_t deadline_us, const sigset_t *unblocked,
 {
 	struct pollfd pfd[CONF_MAX_IFACES];
 	struct timespec ts;
-	uint64_t now = clock_wall_us(), wait_us;
+	uint64_t now = pb_mono_us(), wait_us;
 	size_t n, total = 0;
 	int i, r;
 
@@ -78,6 +119,8 @@ pb_live_read(struct probe *p, uint64_t deadline_us, const sigset_t *unblocked,
 			return 0;
 		return perr_set(err, -e, "poll: %s", strerror(e));
 	}
+	/* The stamps of what is read now get the shift of now. */
+	(void)pb_live_now(p);
 	for (i = 0; i < p->n_caps; i++) {
 		if (pfd[i].revents == 0)
 			continue;
@@ -99,7 +142,7 @@ pb_live_read(struct probe *p, uint64_t deadline_us, const sigset_t *unblocked,
 			}
 			total += n;
 			if (n > 0)
-				p->caps[i].last_read_us = clock_wall_us();
+				p->caps[i].last_read_us = pb_mono_us();
 		} while (n == DISPATCH_MAX && total < 64 * DISPATCH_MAX);
 	}
 	return (long)total;
@@ -115,18 +158,20 @@ pb_live_read(struct probe *p, uint64_t deadline_us, const sigset_t *unblocked,
 int
 pb_drain(struct probe *p, const sigset_t *unblocked, struct perr *err)
 {
-	uint64_t start = clock_wall_us(), now, since;
+	/* Stamps are compared with the wall clock at the stop, durations
+	 * measured on the monotonic one. */
+	uint64_t stop_wall = clock_wall_us(), start = pb_mono_us(), now, since;
 	long n;
 	int i;
 
 	for (;;) {
-		now = clock_wall_us();
+		now = pb_mono_us();
 		for (i = 0; i < p->n_caps; i++) {
 			struct probe_cap *pc = &p->caps[i];
 
 			since = pc->last_read_us > start ? pc->last_read_us :
 			    start;
-			if (!pc->failed && pc->last_ts_us < start &&
+			if (!pc->failed && pc->last_ts_us < stop_wall &&
 			    now - since < DRAIN_QUIET_US)
 				break;		/* may hold more */
 		}
@@ -155,8 +200,8 @@ pb_run_live(struct probe *p, struct probe_signals *sig, struct perr *err)
 		/* Expiry runs more often than the tick: the table ends an
 		 * idle flow within a second of its deadline, and a record
 		 * must not wait for a whole tick more to leave. */
-		if ((now = clock_wall_us()) >= next_expire) {
-			if (pb_expire(p, now) > 0)
+		if ((now = pb_mono_us()) >= next_expire) {
+			if (pb_expire(p, pb_live_now(p)) > 0)
 				pb_flush(p);
 			next_expire = now + EXPIRE_US;
 		}

@@ -248,6 +248,7 @@ open_captures(struct probe *p, const struct conf *conf, struct perr *err)
 			    cap_linktype_name(cap), lt);
 	}
 	p->live = conf->read_file == NULL;
+	lc_init(&p->lc, clock_wall_us(), pb_mono_us());
 	return 0;
 }
 
@@ -430,18 +431,22 @@ pb_on_frame(const struct cap_pkt *cp, void *arg)
 	struct probe *p = arg;
 	struct dec_pkt pkt;
 	enum dec_result r;
+	uint64_t ts = cp->ts_us;
 
-	if (cp->ts_us > p->caps[p->cur_cap].last_ts_us)
-		p->caps[p->cur_cap].last_ts_us = cp->ts_us;
-	if (cp->ts_us > p->now_us)
-		p->now_us = cp->ts_us;
+	if (ts > p->caps[p->cur_cap].last_ts_us)
+		p->caps[p->cur_cap].last_ts_us = ts;
+	/* Live, a step of the wall clock is absorbed (struct live_clock). */
+	if (p->live)
+		ts += (uint64_t)p->lc.shift_us;
+	if (ts > p->now_us)
+		p->now_us = ts;
 	r = dec_frame(&p->dconf, cp->linktype, cp->data, cp->caplen,
 	    cp->wirelen, &pkt);
 	if (r != DEC_OK) {
 		p->dec_ignored[r]++;
 		return;
 	}
-	pkt.ts_us = cp->ts_us;
+	pkt.ts_us = ts;
 	pkt.ifindex = p->conf->merge_interfaces ? 0 : cp->ifindex;
 	p->pkts_to_flows++;
 	if (p->wk != NULL)
@@ -485,7 +490,7 @@ void
 pb_tick(struct probe *p, uint64_t now)
 {
 	if (p->live) {
-		pb_expire(p, now);
+		pb_expire(p, pb_live_now(p));
 		pb_check_drops(p, now);
 	}
 	pb_flush(p);
@@ -515,7 +520,7 @@ pb_on_signals(struct probe *p, struct probe_signals *sig)
 	}
 	if (sig->stats) {
 		sig->stats = 0;
-		pb_log_stats(p, clock_wall_us());
+		pb_log_stats(p, pb_mono_us());
 	}
 }
 
@@ -569,7 +574,7 @@ run_file(struct probe *p, struct probe_signals *sig, struct perr *err)
 		batch = 1;
 	while (walk_step(p, sig->stop || p->n_dead >= p->n_ex)) {
 		pb_on_signals(p, sig);
-		if ((now = clock_wall_us()) >= next_tick) {
+		if ((now = pb_mono_us()) >= next_tick) {
 			pb_tick(p, now);
 			next_tick = now + TICK_US;
 		}
@@ -599,7 +604,7 @@ run_file(struct probe *p, struct probe_signals *sig, struct perr *err)
 			(void)wk_drain(p->wk);
 		}
 		pb_on_signals(p, sig);
-		if ((now = clock_wall_us()) >= next_tick) {
+		if ((now = pb_mono_us()) >= next_tick) {
 			pb_tick(p, now);
 			next_tick = now + TICK_US;
 		}
@@ -615,7 +620,7 @@ probe_run(struct probe *p, struct probe_signals *sig, struct perr *err)
 {
 	int rc;
 
-	p->stats_us = clock_wall_us();	/* the first rate: from the start */
+	p->stats_us = pb_mono_us();	/* the first rate: from the start */
 	rc = p->live ? pb_run_live(p, sig, err) : run_file(p, sig, err);
 	pb_progress(p, 0, 1);
 	return finish(p, rc, err);
@@ -626,7 +631,7 @@ probe_run(struct probe *p, struct probe_signals *sig, struct perr *err)
 int
 probe_step(struct probe *p, int timeout_ms, struct perr *err)
 {
-	uint64_t now = clock_wall_us(), until;
+	uint64_t now = pb_mono_us(), until;
 	long n;
 	int r, dead = p->n_ex > 0 && p->n_dead >= p->n_ex;
 
@@ -634,7 +639,7 @@ probe_step(struct probe *p, int timeout_ms, struct perr *err)
 		return PROBE_EOF;
 	if (p->live) {
 		if (now >= p->step_expire_us) {
-			if (pb_expire(p, now) > 0)
+			if (pb_expire(p, pb_live_now(p)) > 0)
 				pb_flush(p);
 			p->step_expire_us = now + EXPIRE_US;
 		}
@@ -725,8 +730,8 @@ finish(struct probe *p, int rc, struct perr *err)
 		uint64_t now = p->now_us;
 
 		/* Live, the tables' time is the clock's. */
-		if (p->live && clock_wall_us() > now)
-			now = clock_wall_us();
+		if (p->live && pb_live_now(p) > now)
+			now = pb_live_now(p);
 		wk_finish(p->wk, now, FLOW_END_FORCED);
 	} else {
 		flow_table_flush(p->ft, FLOW_END_FORCED);

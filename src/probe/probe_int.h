@@ -124,6 +124,36 @@ void	wk_finish(struct wk_set *s, uint64_t now_us,
 void	wk_stats(const struct wk_set *s, struct flow_table_stats *fs,
 	    struct dpi_stats *ds, uint64_t empty[FLOW_END_MAX]);
 
+/* --- live time -------------------------------------------------------- */
+
+/*
+ * Live, packets are stamped by the kernel's wall clock, while the loop's
+ * waits and periods run on CLOCK_MONOTONIC. A step of the wall clock
+ * (settimeofday, a resumed virtual machine) must neither freeze expiry
+ * (a step back: table time would stand still until the clock caught up)
+ * nor end every flow at once (a step forward). The table's time is the
+ * wall clock as long as it keeps pace with the monotonic one; a step of
+ * LC_STEP_US or more is absorbed: time goes on from the anchor at the
+ * monotonic pace, and packet stamps are shifted by the step, so records
+ * keep one timeline. When the wall clock agrees again, the shift is 0.
+ */
+#define LC_STEP_US	1000000u
+
+struct live_clock {
+	uint64_t	wall0, mono0;	/* anchor: both clocks read at once */
+	int64_t		shift_us;	/* added to packet stamps */
+};
+
+/* Anchors <c> at the clocks' readings <wall> and <mono> (us). */
+void	lc_init(struct live_clock *c, uint64_t wall, uint64_t mono);
+/* The table time for the readings <wall> and <mono>; updates the shift
+ * (and the anchor while the clocks agree). */
+uint64_t lc_now(struct live_clock *c, uint64_t wall, uint64_t mono);
+/* CLOCK_MONOTONIC, us. */
+uint64_t pb_mono_us(void);
+/* The table time now (reads both clocks). */
+uint64_t pb_live_now(struct probe *p);
+
 /* --- the probe ------------------------------------------------------- */
 
 #define TICK_US		1000000u	/* flush at least this often */
@@ -144,7 +174,8 @@ struct probe_cap {
 	uint64_t		drops_logged;	/* kernel + if drops at the
 						 * last warning */
 	uint64_t		last_ts_us;	/* newest packet read */
-	uint64_t		last_read_us;	/* clock when it gave frames */
+	uint64_t		last_read_us;	/* monotonic clock when it
+						 * gave frames */
 	int			failed;		/* read error: no longer polled */
 };
 
@@ -195,6 +226,7 @@ struct probe {
 	struct probe_opts	opts;		/* the embedding program's */
 	uint64_t		step_tick_us;	/* probe_step(): next flush */
 	uint64_t		step_expire_us;	/* and next expiry */
+	struct live_clock	lc;		/* live: table time */
 	int			walk;		/* 0 not yet tried, 1 the
 						 * workers walk the file, 2 over
 						 * (or not walked) */
