@@ -540,7 +540,7 @@ walk_step(struct probe *p, int stop)
 
 	if (p->walk == 0) {
 		p->walk = 2;
-		if (p->wk == NULL || wk_walk_start(p->wk, p->caps[0].cap,
+		if (stop || p->wk == NULL || wk_walk_start(p->wk, p->caps[0].cap,
 		    &p->dconf, p->conf->merge_interfaces) != 0)
 			return 0;
 		p->walk = 1;
@@ -724,7 +724,7 @@ finish(struct probe *p, int rc, struct perr *err)
 
 	/* Stopped while the workers walk the file: each stops after the
 	 * same record, so the counters still add up. */
-	while (walk_step(p, 1))
+	while (p->walk == 1 && walk_step(p, 1))
 		;
 	if (p->wk != NULL) {
 		uint64_t now = p->now_us;

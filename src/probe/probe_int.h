@@ -109,6 +109,10 @@ int	wk_walk_poll(struct wk_set *s);
 void	wk_walk_stop(struct wk_set *s);
 /* Bytes of the file every worker passed. */
 uint64_t wk_walk_offset(const struct wk_set *s);
+/* While walking: records read, filtered and ignored (decoder) so far, as
+ * of worker 0's last check. */
+void	wk_walk_counts(const struct wk_set *s, uint64_t *read,
+	    uint64_t *filtered, uint64_t *ignored);
 void	wk_walk_end(struct wk_set *s, uint64_t *to_flows,
 	    uint64_t ignored[DEC_RESULT_MAX], uint64_t *now_us);
 

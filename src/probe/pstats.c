@@ -33,7 +33,8 @@ table_stats(struct probe *p, struct flow_table_stats *fs,
 		empty[i] = e[i];
 }
 
-/* Sums the counters of every capture (live ones ask the kernel). */
+/* Sums the counters of every capture (live ones ask the kernel), with
+ * what the workers walking a file read so far. */
 static void
 caps_stats(struct probe *p, struct cap_stats *sum)
 {
@@ -47,6 +48,13 @@ caps_stats(struct probe *p, struct cap_stats *sum)
 		sum->filtered += cs.filtered;
 		sum->kernel_drops += cs.kernel_drops;
 		sum->if_drops += cs.if_drops;
+	}
+	if (p->walk == 1) {
+		uint64_t r, f, g;
+
+		wk_walk_counts(p->wk, &r, &f, &g);
+		sum->read += r;
+		sum->filtered += f;
 	}
 }
 
@@ -64,6 +72,12 @@ pb_counters(void *arg, struct exp_counters *c)
 	c->pkts_ignored = cs.filtered;
 	for (i = 1; i < DEC_RESULT_MAX; i++)
 		c->pkts_ignored += p->dec_ignored[i];
+	if (p->walk == 1) {
+		uint64_t r, f, g;
+
+		wk_walk_counts(p->wk, &r, &f, &g);
+		c->pkts_ignored += g;
+	}
 	c->pkts_dropped = cs.kernel_drops + cs.if_drops;
 }
 

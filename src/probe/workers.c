@@ -104,6 +104,7 @@ struct worker {
 	atomic_int		walk_state;
 	_Alignas(64) atomic_uint_fast64_t walk_off; /* bytes passed */
 	atomic_uint_fast64_t	walk_index;	/* records, when paused */
+	atomic_uint_fast64_t	pub_read, pub_filtered, pub_ignored;
 	uint64_t		w_read, w_filtered;
 	uint64_t		w_ignored[DEC_RESULT_MAX];
 	uint64_t		w_to_flows;
@@ -292,6 +293,22 @@ on_end(struct flow *f, enum flow_end_reason reason, void *arg)
 
 static unsigned shard_of(const struct wk_set *s, const struct dec_pkt *pkt);
 
+/* The walk's counters so far, for the snapshots (stats line, progress,
+ * IPFIX statistics) while it runs. */
+static void
+publish(struct worker *w)
+{
+	uint64_t ign = 0;
+	int i;
+
+	for (i = 1; i < DEC_RESULT_MAX; i++)
+		ign += w->w_ignored[i];
+	atomic_store_explicit(&w->pub_read, w->w_read, memory_order_relaxed);
+	atomic_store_explicit(&w->pub_filtered, w->w_filtered,
+	    memory_order_relaxed);
+	atomic_store_explicit(&w->pub_ignored, ign, memory_order_relaxed);
+}
+
 /*
  * A stop while walking: every worker must stop after the same record, so
  * that the counters of one (worker 0's) account for every shard. Each one
@@ -347,6 +364,7 @@ walk(struct worker *w)
 				continue;
 			}
 			pkt.ts_us = cp.ts_us;
+			pkt.ifindex = s->merge_ifaces ? 0 : cp.ifindex;
 			if (cp.ts_us > w->w_now)
 				w->w_now = cp.ts_us;
 			if (shard_of(s, &pkt) != me) {
@@ -354,12 +372,12 @@ walk(struct worker *w)
 				(void)flow_table_expire(w->ft, cp.ts_us);
 				continue;
 			}
-			pkt.ifindex = s->merge_ifaces ? 0 : cp.ifindex;
 			w->w_to_flows++;
 			(void)flow_table_add(w->ft, &pkt);
 		}
 		atomic_store_explicit(&w->walk_off,
 		    cap_cursor_offset(w->cursor), memory_order_relaxed);
+		publish(w);
 		if (w->w_read >= limit)
 			break;
 		if (limit == UINT64_MAX && atomic_load_explicit(&s->walk_stop,
@@ -647,6 +665,19 @@ wk_walk_poll(struct wk_set *s)
 		atomic_store_explicit(&s->walk_limit, limit > 0 ? limit : 1,
 		    memory_order_release);
 	return done;
+}
+
+void
+wk_walk_counts(const struct wk_set *s, uint64_t *read, uint64_t *filtered,
+    uint64_t *ignored)
+{
+	const struct worker *w0 = &s->w[0];
+
+	*read = atomic_load_explicit(&w0->pub_read, memory_order_relaxed);
+	*filtered = atomic_load_explicit(&w0->pub_filtered,
+	    memory_order_relaxed);
+	*ignored = atomic_load_explicit(&w0->pub_ignored,
+	    memory_order_relaxed);
 }
 
 void

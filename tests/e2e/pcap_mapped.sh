@@ -4,7 +4,9 @@
 # gives (the same file on standard input): the same records in the same
 # order, the same counters and exit status; with a BPF filter too; and a
 # file cut inside a record header or inside a frame ends with libpcap's
-# message and exit status 1, every packet before the cut exported.
+# message and exit status 1, every packet before the cut exported. With
+# two workers (each walks the mapped file, libpcap reads the cut end),
+# the same counters and records, as a set.
 #
 # Exit: 0 pass, 1 fail, 99 no probe binary.
 set -u
@@ -52,6 +54,18 @@ for cut in 7 300; do
 	    { echo "FAIL: cut by $cut bytes: no libpcap message"; cat "$tmp/map.err"; fails=$((fails + 1)); }
 	grep -q "packets: read [1-9][0-9]*, in records [1-9]" "$tmp/map.err" ||
 	    { echo "FAIL: cut by $cut bytes: packets before the cut not exported"; fails=$((fails + 1)); }
+	"$L7PROBE" -r "$tmp/cut.pcap" --threads 2 -n "json:$tmp/two.json" \
+	    2>"$tmp/two.err"
+	st=$?
+	sort "$tmp/map.json" >"$tmp/a"
+	sort "$tmp/two.json" >"$tmp/b"
+	if [ "$st" != "$st1" ] || ! cmp -s "$tmp/a" "$tmp/b" ||
+	    [ "$(grep -E 'packets:|ignored:|error' "$tmp/map.err")" != \
+	    "$(grep -E 'packets:|ignored:|error' "$tmp/two.err")" ]; then
+		echo "FAIL: cut by $cut bytes: two workers differ (status $st)"
+		diff "$tmp/map.err" "$tmp/two.err" | head -6
+		fails=$((fails + 1))
+	fi
 done
 echo "$n comparisons, $fails failures"
 [ "$fails" -eq 0 ]
