@@ -33,7 +33,7 @@
  * stay in the page cache, and the frames stay valid: touched again, they
  * are mapped again), so the process does not count the whole file as its
  * own memory. Frames this far behind are given back. */
-#define MAP_KEEP	(4u << 20)
+#define MAP_KEEP	(2u << 20)
 
 #ifndef DLT_LINUX_SLL2
 #define DLT_LINUX_SLL2	276
