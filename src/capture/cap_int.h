@@ -77,8 +77,8 @@ struct pf_walk {
 
 struct pf_pkt {
 	uint64_t	ts_us;
-	int32_t		ts_sec;		/* as libpcap reads them */
-	int32_t		ts_frac_us;
+	int64_t		ts_sec;		/* as libpcap reads them */
+	int64_t		ts_frac_us;
 	uint32_t	caplen;
 	uint32_t	wirelen;
 	const uint8_t	*data;		/* into the buffer */

@@ -71,7 +71,7 @@ pf_next(struct pf_walk *w, struct pf_pkt *pkt)
 {
 	const uint8_t *h;
 	uint32_t caplen;
-	int32_t sec, frac;
+	int64_t sec, frac;
 
 	if (w->off == w->len)
 		return CAP_EOF;
@@ -82,15 +82,22 @@ pf_next(struct pf_walk *w, struct pf_pkt *pkt)
 	caplen = rd32(h + 8, w->swapped);
 	if (caplen > w->max_caplen || w->len - w->off - PF_REC < caplen)
 		return PF_HANDOFF;
-	/* Both halves are signed 32-bit fields to libpcap, and one opened
-	 * for microseconds scales nanoseconds down: the same sums here. */
-	sec = (int32_t)rd32(h, w->swapped);
-	frac = (int32_t)rd32(h + 4, w->swapped);
+	/* As libpcap (1.10) reads them: in our byte order both halves are
+	 * signed 32-bit fields, swapped they come out unsigned; opened for
+	 * microseconds, it scales nanoseconds down. The same sums here, so
+	 * odd stamps give the times the libpcap path gives. */
+	if (w->swapped) {
+		sec = (int64_t)rd32(h, 1);
+		frac = (int64_t)rd32(h + 4, 1);
+	} else {
+		sec = (int32_t)rd32(h, 0);
+		frac = (int32_t)rd32(h + 4, 0);
+	}
 	if (w->nsec)
 		frac /= 1000;
 	pkt->ts_sec = sec;
 	pkt->ts_frac_us = frac;
-	pkt->ts_us = (uint64_t)(int64_t)sec * 1000000u + (uint64_t)(int64_t)frac;
+	pkt->ts_us = (uint64_t)sec * 1000000u + (uint64_t)frac;
 	pkt->caplen = caplen;
 	pkt->wirelen = rd32(h + 12, w->swapped);
 	pkt->data = h + PF_REC;
