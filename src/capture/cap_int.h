@@ -58,7 +58,8 @@ int	ng_magic(const uint8_t *b);
  * record header and hands out frames that point into the buffer. It
  * takes only what libpcap would read the same way: format 2.4, either
  * byte order, microsecond or nanosecond magic, captured length within
- * the snapshot and libpcap's largest. Anything else (a cut record, an
+ * the snapshot and libpcap's largest, link types whose frames libpcap
+ * hands out as stored. Anything else (a cut record, an
  * impossible length) is PF_HANDOFF: the caller lets libpcap read on from
  * pf_offset(), so odd files end exactly as libpcap ends them.
  */
@@ -85,11 +86,12 @@ struct pf_pkt {
 };
 
 /* Checks the file header of <buf> (<len> bytes, borrowed) and sets <w>
- * up past it; <snapshot> is the file's snapshot length as libpcap
- * adjusted it. Returns 0, or -EINVAL when the walker does not take the
- * file (another format or version: libpcap reads it). */
+ * up past it; <snapshot> and <linktype> are the file's snapshot length
+ * and DLT as libpcap gives them. Returns 0, or -EINVAL when the walker
+ * does not take the file (another format or version, or frames libpcap
+ * rewrites as it reads them: libpcap reads it). */
 int	pf_init(struct pf_walk *w, const uint8_t *buf, size_t len,
-	    uint32_t snapshot);
+	    uint32_t snapshot, int linktype);
 /* The next record: 0 with <pkt> filled, CAP_EOF at the end of the
  * buffer, PF_HANDOFF at a record it does not take (w->off is its
  * header). */

@@ -36,8 +36,31 @@ rd16(const uint8_t *b, int swapped)
 	return swapped ? __builtin_bswap16(v) : v;
 }
 
+/*
+ * libpcap (1.10) rewrites some frames as it reads them: the pseudo-header
+ * of Linux USB, NFLOG and Linux cooked (CAN) frames when the file's byte
+ * order is not ours, and the length of every Linux USB "mmapped" frame.
+ * Those files are libpcap's to read.
+ */
+static int
+rewritten(int linktype, int swapped)
+{
+	switch (linktype) {
+	case 220:			/* DLT_USB_LINUX_MMAPPED */
+		return 1;
+	case 189:			/* DLT_USB_LINUX */
+	case 239:			/* DLT_NFLOG */
+	case 113:			/* DLT_LINUX_SLL */
+	case 276:			/* DLT_LINUX_SLL2 */
+		return swapped;
+	default:
+		return 0;
+	}
+}
+
 int
-pf_init(struct pf_walk *w, const uint8_t *buf, size_t len, uint32_t snapshot)
+pf_init(struct pf_walk *w, const uint8_t *buf, size_t len, uint32_t snapshot,
+    int linktype)
 {
 	uint32_t magic;
 
@@ -55,7 +78,8 @@ pf_init(struct pf_walk *w, const uint8_t *buf, size_t len, uint32_t snapshot)
 		return -EINVAL;
 	}
 	/* Older versions store the lengths otherwise: libpcap's job. */
-	if (rd16(buf + 4, w->swapped) != 2 || rd16(buf + 6, w->swapped) != 4)
+	if (rd16(buf + 4, w->swapped) != 2 || rd16(buf + 6, w->swapped) != 4 ||
+	    rewritten(linktype, w->swapped))
 		return -EINVAL;
 	w->nsec = magic == PF_MAGIC_NS;
 	w->buf = buf;

@@ -183,7 +183,7 @@ map_file(struct capture *cap)
 		return;
 	(void)madvise(m, (size_t)cap->size, MADV_SEQUENTIAL);
 	if (pf_init(&cap->pw, m, (size_t)cap->size,
-	    (uint32_t)pcap_snapshot(cap->p)) != 0) {
+	    (uint32_t)pcap_snapshot(cap->p), pcap_datalink(cap->p)) != 0) {
 		munmap(m, (size_t)cap->size);
 		return;
 	}

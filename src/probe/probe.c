@@ -438,14 +438,15 @@ pb_on_frame(const struct cap_pkt *cp, void *arg)
 	/* Live, a step of the wall clock is absorbed (struct live_clock). */
 	if (p->live)
 		ts += (uint64_t)p->lc.shift_us;
-	if (ts > p->now_us)
-		p->now_us = ts;
 	r = dec_frame(&p->dconf, cp->linktype, cp->data, cp->caplen,
 	    cp->wirelen, &pkt);
 	if (r != DEC_OK) {
 		p->dec_ignored[r]++;
 		return;
 	}
+	/* The table's time: one table sees decoded packets only. */
+	if (ts > p->now_us)
+		p->now_us = ts;
 	pkt.ts_us = ts;
 	pkt.ifindex = p->conf->merge_interfaces ? 0 : cp->ifindex;
 	p->pkts_to_flows++;

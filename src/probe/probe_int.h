@@ -23,8 +23,9 @@
  *   ones back; full record batches out, empty ones back). Batches are
  *   preallocated; nothing is allocated, locked or shared per packet.
  *
- * Time: every packet carries the largest packet time the capture thread
- * had seen (the time a single table would have), and a batch may carry a
+ * Time: every packet carries the largest decoded packet time the capture
+ * thread had seen (the time a single table would have), at which the
+ * worker runs its table's expiry before the packet; a batch may carry a
  * tick (file: packet time every 100 ms of it; live: the clock), on which
  * the worker expires what is due, so a worker with no packets still
  * learns that time went on.

@@ -411,7 +411,10 @@ worker_main(void *arg)
 		}
 		idle = 0;
 		for (i = 0; i < pb->n; i++) {
-			(void)flow_table_set_time(w->ft, pb->now_us[i]);
+			/* Expiry first, at the time one table would have:
+			 * what it ends does not depend on the other
+			 * shards' packets in between. */
+			(void)flow_table_expire(w->ft, pb->now_us[i]);
 			(void)flow_table_add(w->ft, &pb->pkt[i]);
 		}
 		cmd = pb->cmd;

@@ -49,7 +49,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		free(copy);
 		return 0;
 	}
-	if (pf_init(&w, data, size, (uint32_t)pcap_snapshot(pc)) != 0)
+	if (pf_init(&w, data, size, (uint32_t)pcap_snapshot(pc),
+	    pcap_datalink(pc)) != 0)
 		goto out;
 	if (w.off != PF_HDR || ftell(fp) != PF_HDR)
 		abort();
