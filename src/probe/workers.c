@@ -367,11 +367,11 @@ walk(struct worker *w)
 			pkt.ifindex = s->merge_ifaces ? 0 : cp.ifindex;
 			if (cp.ts_us > w->w_now)
 				w->w_now = cp.ts_us;
-			if (shard_of(s, &pkt) != me) {
-				/* Expiry looks when one table would have. */
-				(void)flow_table_expire(w->ft, cp.ts_us);
+			/* Expiry looks when one table would have, before
+			 * the packet, as with the rings. */
+			(void)flow_table_expire(w->ft, cp.ts_us);
+			if (shard_of(s, &pkt) != me)
 				continue;
-			}
 			w->w_to_flows++;
 			(void)flow_table_add(w->ft, &pkt);
 		}
