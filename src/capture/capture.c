@@ -7,9 +7,9 @@
  * records are walked in the mapped file (cap_pcap.c) until one is not of
  * the usual kind (or the mapped part ends): from that record on libpcap
  * reads (its FILE is moved there), so odd and cut files end as libpcap
- * ends them. Standard input and pipes are libpcap's from the start. Either way the filter is compiled against the
- * link type and applied here, so every frame read is counted as either
- * passed on or filtered.
+ * ends them. Standard input and pipes are libpcap's from the start.
+ * Either way the filter is compiled against the link type and applied
+ * here, so every frame read is counted as either passed on or filtered.
  * Live: pcap_create/pcap_activate with a kernel ring of buffer_mb,
  * immediate mode off (the ring hands over blocks of packets, at the
  * latest after timeout_ms), non-blocking. The caller polls cap_fd() with
