@@ -99,9 +99,20 @@ cat >"$ch/users.xml" <<EOF
 EOF
 clickhouse-server --config-file="$ch/config.xml" >"$ch/stdout" 2>&1 &
 ch_pid=$!
-at_exit "kill $ch_pid; wait $ch_pid"
+# stop_pids PID...: TERM, then KILL what is still there 3 s later (a
+# server whose brokers are gone takes its time).
+stop_pids() {
+	kill "$@" 2>/dev/null
+	_sp_i=0
+	while kill -0 "$@" 2>/dev/null && [ $_sp_i -lt 30 ]; do
+		sleep 0.1
+		_sp_i=$((_sp_i + 1))
+	done
+	kill -9 "$@" 2>/dev/null
+}
+at_exit "stop_pids $ch_pid"
 # Watchdog: the server and the mock cluster go when this test goes,
-# however it goes, and after 120 s at most.
+# however it goes (its directory too), and after 120 s at most.
 test_pid=$$
 (
 	i=0
@@ -109,7 +120,10 @@ test_pid=$$
 		sleep 1
 		i=$((i + 1))
 	done
-	kill $ch_pid $mock_pid 2>/dev/null
+	stop_pids $ch_pid $mock_pid
+	if ! kill -0 $test_pid 2>/dev/null && [ "${L7_KEEP:-0}" != 1 ]; then
+		rm -rf "$tmp"
+	fi
 ) >/dev/null 2>&1 &
 at_exit "kill $!"
 
@@ -232,5 +246,6 @@ if ! chq --multiquery <"$tmp/query.txt" >"$tmp/query.out"; then
 	echo "FAIL: the page's query failed"
 	fail=1
 fi
+stop_pids $ch_pid
 mock_stop
 exit $fail
