@@ -16,7 +16,8 @@
  *
  * Workers (n_meters / threads, doc/python.md): with more than one, the
  * plugin's hooks run on the library's worker threads. Every hook takes
- * the GIL itself (PyGILState_Ensure), so the thread that iterates
+ * the GIL itself (PyGILState_Ensure; a worker's thread state is made at
+ * its first hook and deleted when it ends), so the thread that iterates
  * releases it around every library call that may wait for a worker
  * (next, free); the hooks of different flows then run one at a time.
  * With one worker the hooks run inside l7_streamer_next() in the
@@ -35,6 +36,7 @@
 
 #include <arpa/inet.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -381,6 +383,7 @@ typedef struct {
 						 * library: workers, or no
 						 * callbacks */
 	unsigned int threads;			/* as asked: 0 one a core */
+	PyInterpreterState *interp;		/* of the workers' states */
 } StreamerObject;
 
 /* The per-flow state of the Python plugin. */
@@ -420,12 +423,53 @@ flow_terminate(StreamerObject *st, struct pystate *ps,
 static void
 streamer_exit(StreamerObject *st);
 
+/*
+ * A worker thread's Python thread state, made at its first hook and kept
+ * until the thread ends (PyGILState_Ensure alone would make and delete
+ * one at every packet). The key's destructor deletes it when the worker
+ * ends, as the streamer is freed; not while the interpreter finalizes
+ * (it is then left to the interpreter).
+ */
+static pthread_key_t worker_key;
+static int worker_key_ok;
+
+#if PY_VERSION_HEX >= 0x030D0000
+#define is_finalizing()	Py_IsFinalizing()
+#else
+#define is_finalizing()	_Py_IsFinalizing()
+#endif
+
+static void
+worker_ts_free(void *p)
+{
+	PyThreadState *ts = p;
+
+	if (ts == NULL || is_finalizing())
+		return;
+	PyEval_RestoreThread(ts);
+	PyThreadState_Clear(ts);
+	PyThreadState_DeleteCurrent();
+}
+
+static PyGILState_STATE
+gil_take(StreamerObject *st)
+{
+	PyThreadState *ts;
+
+	/* Without the key (it could not be made, or set): Ensure makes
+	 * one a call, or the one made here stays for the thread's life. */
+	if (worker_key_ok && PyGILState_GetThisThreadState() == NULL &&
+	    (ts = PyThreadState_New(st->interp)) != NULL)
+		(void)pthread_setspecific(worker_key, ts);
+	return PyGILState_Ensure();
+}
+
 /* The hooks, on whichever thread the library runs them: each holds the
  * GIL for its whole call. */
 static void
 py_on_flow_init(void *ctx, void *state, const struct l7_flow *v)
 {
-	PyGILState_STATE g = PyGILState_Ensure();
+	PyGILState_STATE g = gil_take(ctx);
 
 	flow_init(ctx, state, v);
 	PyGILState_Release(g);
@@ -435,7 +479,7 @@ static int
 py_on_flow_update(void *ctx, void *state, const struct l7_pkt *p,
     const struct l7_flow *v)
 {
-	PyGILState_STATE g = PyGILState_Ensure();
+	PyGILState_STATE g = gil_take(ctx);
 	int r = flow_update(ctx, state, p, v);
 
 	PyGILState_Release(g);
@@ -445,7 +489,7 @@ py_on_flow_update(void *ctx, void *state, const struct l7_pkt *p,
 static void
 py_on_flow_terminate(void *ctx, void *state, const struct l7_flow *v)
 {
-	PyGILState_STATE g = PyGILState_Ensure();
+	PyGILState_STATE g = gil_take(ctx);
 
 	flow_terminate(ctx, state, v);
 	PyGILState_Release(g);
@@ -893,6 +937,7 @@ streamer_init(StreamerObject *st, PyObject *args, PyObject *kw)
 		return -1;
 	}
 	st->threads = c.threads;
+	st->interp = PyInterpreterState_Get();
 	st->release = st->n_metrics + st->n_classifiers == 0 ||
 	    c.threads != 1;
 	if (st->n_metrics + st->n_classifiers > 0) {
@@ -1068,6 +1113,9 @@ PyInit_l7probe(void)
 	if (PyType_Ready(&FlowType) < 0 || PyType_Ready(&PacketType) < 0 ||
 	    PyType_Ready(&StreamerType) < 0)
 		return NULL;
+	if (!worker_key_ok &&
+	    pthread_key_create(&worker_key, worker_ts_free) == 0)
+		worker_key_ok = 1;
 	if ((m = PyModule_Create(&l7probe_module)) == NULL)
 		return NULL;
 	Py_INCREF(&StreamerType);
