@@ -321,31 +321,82 @@ dpi_flow_release(struct dpi *d, struct flow *f)
 	memset(df, 0, sizeof(*df));
 }
 
+/* Copies NUL-terminated <src> (NULL taken as "") into <buf> of <size> >= 1
+ * bytes, cut to fit; returns the bytes written, NUL excluded. The record
+ * path fills several names a record: no printf machinery there. */
+static size_t
+copy_str(char *buf, size_t size, const char *src)
+{
+	size_t n = src != NULL ? strnlen(src, size - 1) : 0;
+
+	if (n > 0)
+		memcpy(buf, src, n);
+	buf[n] = '\0';
+	return n;
+}
+
+/* Writes <v> in decimal at <p> (at most 5 digits); returns the end. */
+static char *
+put_u16(char *p, uint16_t v)
+{
+	char tmp[5];
+	size_t n = 0;
+
+	do
+		tmp[n++] = (char)('0' + v % 10);
+	while ((v /= 10) != 0);
+	while (n > 0)
+		*p++ = tmp[--n];
+	return p;
+}
+
 static void
 set_unknown(struct dpi_info *out)
 {
 	memset(out, 0, sizeof(*out));
-	snprintf(out->app_name, sizeof(out->app_name), "Unknown");
-	snprintf(out->category_name, sizeof(out->category_name),
-	    "Unspecified");
-	snprintf(out->app_id_str, sizeof(out->app_id_str), "0");
+	memcpy(out->app_name, "Unknown", sizeof("Unknown"));
+	memcpy(out->category_name, "Unspecified", sizeof("Unspecified"));
+	out->app_id_str[0] = '0';
 	out->confidence_name = "";
 	out->server_name = out->client_fingerprint = "";
 	out->server_fingerprint = out->user_agent = "";
 }
 
 /* "master.app" ids as ndpi_protocol2id() writes them, without needing a
- * writable protocol struct. */
+ * writable protocol struct. <buf> has room for "65535.65535". */
 static void
-format_ids(char *buf, size_t size, uint16_t master, uint16_t app)
+format_ids(char *buf, uint16_t master, uint16_t app)
 {
+	char *p = buf;
+
 	if (master != NDPI_PROTOCOL_UNKNOWN && master != app) {
-		if (app != NDPI_PROTOCOL_UNKNOWN)
-			snprintf(buf, size, "%u.%u", master, app);
-		else
-			snprintf(buf, size, "%u", master);
+		p = put_u16(p, master);
+		if (app != NDPI_PROTOCOL_UNKNOWN) {
+			*p++ = '.';
+			p = put_u16(p, app);
+		}
 	} else
-		snprintf(buf, size, "%u", app);
+		p = put_u16(p, app);
+	*p = '\0';
+}
+
+/* The name ndpi_protocol2name() gives ("master.app", "master" or "app"),
+ * cut to <size> bytes the same way, without its snprintf. */
+static void
+format_name(struct ndpi_detection_module_struct *m, char *buf, size_t size,
+    uint16_t master, uint16_t app)
+{
+	size_t n;
+
+	if (master != NDPI_PROTOCOL_UNKNOWN && master != app) {
+		n = copy_str(buf, size, ndpi_get_proto_name(m, master));
+		if (app != NDPI_PROTOCOL_UNKNOWN && n + 1 < size) {
+			buf[n++] = '.';
+			(void)copy_str(buf + n, size - n,
+			    ndpi_get_proto_name(m, app));
+		}
+	} else
+		(void)copy_str(buf, size, ndpi_get_proto_name(m, app));
 }
 
 void
@@ -390,13 +441,12 @@ dpi_flow_info(const struct dpi *d, const struct flow *f,
 	out->master_id = proto.master_protocol;
 	out->app_id = proto.app_protocol;
 	out->category_id = (uint16_t)proto.category;
-	ndpi_protocol2name(d->ndpi, proto, out->app_name,
-	    sizeof(out->app_name));
-	format_ids(out->app_id_str, sizeof(out->app_id_str),
+	format_name(d->ndpi, out->app_name, sizeof(out->app_name),
 	    proto.master_protocol, proto.app_protocol);
+	format_ids(out->app_id_str, proto.master_protocol, proto.app_protocol);
 	cat = ndpi_category_get_name(d->ndpi, proto.category);
 	if (cat != NULL)
-		snprintf(out->category_name, sizeof(out->category_name), "%s",
+		(void)copy_str(out->category_name, sizeof(out->category_name),
 		    cat);
 	if (out->confidence != NDPI_CONFIDENCE_UNKNOWN)
 		out->confidence_name = confidence_name(
