@@ -12,8 +12,9 @@
  * nDPI (dpi_none.c) or run with --no-dpi, every flow is "Unknown" in
  * category "Unspecified".
  *
- * Per flow, after detection, the ext area holds 24 bytes and at most one
- * malloc'd block with the metadata strings.
+ * Per flow, after detection, the ext area holds 16 bytes, and a block of
+ * the dpi's string arena holds its metadata strings (none when all are
+ * empty).
  */
 #ifndef L7_DPI_H
 #define L7_DPI_H
