@@ -8,6 +8,9 @@
  *
  * Each flow's ext area holds a struct dpi_flow (16 bytes). Its life:
  *   DPI_IDLE     zeroed by the flow table, no packet seen yet;
+ *   DPI_HELD     only TCP packets without payload so far: h is the handle
+ *                of an arena block with their headers (see held_add), to
+ *                be fed before the first payload or at the end;
  *   DPI_RUNNING  h is the slot of nDPI's flow state (688 bytes and what
  *                nDPI hangs on it), fed packet by packet;
  *   DPI_DONE     the result (ids, category, confidence) plus h, the handle
@@ -63,18 +66,24 @@
 
 #define DPI_MAX_PKTS_LIMIT	65535	/* dpi_flow.pkts is 16 bits */
 #define DPI_UA_MAX		512	/* longest User-Agent kept, bytes */
+#define DPI_HELD_PKTS		3	/* header-only TCP packets kept before
+					 * the first payload (a handshake) */
+#define DPI_HELD_BYTES		128	/* longer ones start nDPI at once */
 
 enum dpi_state {
 	DPI_IDLE = 0,
 	DPI_RUNNING,
 	DPI_DONE,
+	DPI_HELD,
 };
 
 /* The per-flow state in flow->ext, 16 bytes; all zero is DPI_IDLE. */
 struct dpi_flow {
 	uint32_t	h;		/* DPI_RUNNING: slot of nDPI's state
 					 * (1-based); DPI_DONE: handle of the
-					 * metadata strings, 0 = none */
+					 * metadata strings, 0 = none;
+					 * DPI_HELD: handle of the packets
+					 * held */
 	uint16_t	master_id;
 	uint16_t	app_id;
 	uint16_t	category;
@@ -232,6 +241,72 @@ run_put(struct dpi *d, uint32_t slot)
 	ndpi_free_flow(d->run[slot - 1]);
 	d->run[slot - 1] = NULL;
 	d->run_free[d->nfree++] = slot;
+}
+
+/*
+ * Header-only TCP packets before a flow's first payload are not given to
+ * nDPI at once: their bytes (IP and TCP headers, up to DPI_HELD_PKTS
+ * packets) are kept in a block of the string arena, and given to nDPI
+ * just before the first packet with payload, or when the flow ends
+ * without one. nDPI then sees the handshake as before, but a flow that
+ * never carries payload (a SYN to a closed port, a scan) costs a small
+ * block for its life instead of nDPI's flow state.
+ *
+ * Block: byte 0 its units, byte 1 the packets; from byte 8 each packet
+ * as an 8-byte time (us), a 2-byte length and its bytes.
+ */
+#define HELD_HDR	8
+#define HELD_REC	10
+
+static size_t
+held_len(const unsigned char *b)
+{
+	size_t off = HELD_HDR;
+	uint16_t len;
+	int i;
+
+	for (i = 0; i < b[1]; i++) {
+		memcpy(&len, b + off + 8, sizeof(len));
+		off += HELD_REC + len;
+	}
+	return off;
+}
+
+/* Keeps <pkt> (header-only TCP) for <df>, IDLE or HELD. 0, or -1 when it
+ * cannot be kept (too long, memory short): then nDPI starts now. */
+static int
+held_add(struct dpi *d, struct dpi_flow *df, const struct dec_pkt *pkt)
+{
+	const unsigned char *old = df->h != 0 ? str_ptr(&d->strs, df->h) :
+	    NULL;
+	size_t olen = old != NULL ? held_len(old) : HELD_HDR, nlen;
+	uint16_t len = (uint16_t)pkt->l3_caplen;
+	unsigned char *b;
+	uint32_t h, units;
+
+	if (pkt->l3_caplen > DPI_HELD_BYTES)
+		return -1;
+	if (old != NULL && old[1] >= DPI_HELD_PKTS)
+		return 0;		/* counted, not kept */
+	nlen = olen + HELD_REC + len;
+	units = (uint32_t)((nlen + STR_UNIT - 1) / STR_UNIT);
+	if ((h = str_alloc(&d->strs, units)) == 0)
+		return -1;
+	b = str_ptr(&d->strs, h);
+	if (old != NULL) {
+		old = str_ptr(&d->strs, df->h);	/* chunks never move */
+		memcpy(b, old, olen);
+		str_free(&d->strs, df->h, old[0]);
+	} else
+		b[1] = 0;
+	b[0] = (unsigned char)units;
+	b[1]++;
+	memcpy(b + olen, &pkt->ts_us, 8);
+	memcpy(b + olen + 8, &len, sizeof(len));
+	memcpy(b + olen + HELD_REC, pkt->l3, len);
+	df->h = h;
+	df->state = DPI_HELD;
+	return 0;
 }
 
 static struct ndpi_flow_struct *
@@ -410,12 +485,57 @@ finish(struct dpi *d, struct dpi_flow *df, ndpi_protocol proto, int giveup)
 	d->st.flows_active--;
 }
 
+/* 1 for a TCP segment with no payload captured. */
+static int
+header_only(const struct dec_pkt *pkt)
+{
+	return pkt->proto == 6 && pkt->l4 != NULL && pkt->l4_caplen >= 20 &&
+	    pkt->l4_caplen <= (uint32_t)(pkt->l4[12] >> 4) * 4;
+}
+
+/*
+ * Gives <df> (IDLE or HELD) an nDPI state and feeds it the packets held,
+ * in order (they are counted in df->pkts already). 0, or -ENOMEM (the
+ * flow stays as it was).
+ */
+static int
+start(struct dpi *d, struct dpi_flow *df)
+{
+	const unsigned char *b;
+	struct ndpi_flow_struct *nf;
+	size_t off = HELD_HDR;
+	uint64_t ts;
+	uint16_t len;
+	uint32_t slot;
+	int i;
+
+	if ((slot = run_get(d)) == 0)
+		return -ENOMEM;
+	d->st.flows_active++;
+	if (df->state == DPI_HELD) {
+		b = str_ptr(&d->strs, df->h);
+		nf = d->run[slot - 1];
+		for (i = 0; i < b[1]; i++) {
+			memcpy(&ts, b + off, 8);
+			memcpy(&len, b + off + 8, sizeof(len));
+			(void)ndpi_detection_process_packet(d->ndpi, nf,
+			    b + off + HELD_REC, len, ts / 1000);
+			d->st.pkts_fed++;
+			off += HELD_REC + len;
+		}
+		str_free(&d->strs, df->h, b[0]);
+	}
+	df->h = slot;
+	df->state = DPI_RUNNING;
+	return 0;
+}
+
 void
 dpi_packet(struct dpi *d, struct flow *f, enum flow_dir dir,
     const struct dec_pkt *pkt)
 {
 	struct dpi_flow *df;
-	ndpi_protocol proto;
+	ndpi_protocol proto, none = NDPI_PROTOCOL_NULL;
 	uint32_t len;
 
 	/* nDPI finds the direction itself, from the addresses. */
@@ -426,12 +546,14 @@ dpi_packet(struct dpi *d, struct flow *f, enum flow_dir dir,
 	if (df->state == DPI_DONE || pkt->frag == DEC_FRAG_LATER ||
 	    pkt->l3 == NULL || pkt->l3_caplen == 0)
 		return;
-	if (df->state == DPI_IDLE) {
-		if ((df->h = run_get(d)) == 0)
-			return;	/* try again with the next packet */
-		df->state = DPI_RUNNING;
-		d->st.flows_active++;
+	if ((df->state == DPI_IDLE || df->state == DPI_HELD) &&
+	    header_only(pkt) && held_add(d, df, pkt) == 0) {
+		if (++df->pkts >= d->max_pkts && start(d, df) == 0)
+			finish(d, df, none, 1);
+		return;
 	}
+	if (df->state != DPI_RUNNING && start(d, df) != 0)
+		return;		/* try again with the next packet */
 	len = pkt->l3_caplen > 0xffff ? 0xffff : pkt->l3_caplen;
 	proto = ndpi_detection_process_packet(d->ndpi, run_nf(d, df), pkt->l3,
 	    (unsigned short)len, pkt->ts_us / 1000);
@@ -454,6 +576,8 @@ dpi_flow_end(struct dpi *d, struct flow *f)
 	df = flow_state(d, f);
 	/* Given up even when a protocol was found and extra dissection goes
 	 * on, as ndpiReader does at the end: nDPI then keeps that protocol. */
+	if (df->state == DPI_HELD && start(d, df) != 0)
+		return;		/* no memory: Unknown */
 	if (df->state == DPI_RUNNING)
 		finish(d, df, none, 1);
 }
@@ -472,6 +596,8 @@ dpi_flow_release(struct dpi *d, struct flow *f)
 	} else if (df->state == DPI_DONE && df->h != 0)
 		str_free(&d->strs, df->h,
 		    str_units((const char *)str_ptr(&d->strs, df->h)));
+	else if (df->state == DPI_HELD)
+		str_free(&d->strs, df->h, str_ptr(&d->strs, df->h)[0]);
 	memset(df, 0, sizeof(*df));
 }
 
@@ -570,6 +696,7 @@ dpi_flow_info(const struct dpi *d, const struct flow *f,
 	df = flow_state(d, f);
 	switch (df->state) {
 	case DPI_IDLE:
+	case DPI_HELD:
 		return;
 	case DPI_RUNNING:
 		/* Result so far, metadata borrowed from nDPI's state. */

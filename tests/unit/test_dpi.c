@@ -297,10 +297,14 @@ test_http_host_ua(void **unused)
 	(void)unused;
 	http_packets(p);
 	f = flow_make(d, &p[0]);
-	for (i = 0; i < 5; i++)
+	for (i = 0; i < 5; i++) {
 		dpi_packet(d, f, (i == 1 || i == 4) ? FLOW_DIR_REV :
 		    FLOW_DIR_FWD, &p[i].pkt);
-	dpi_stats(d, &st);
+		dpi_stats(d, &st);
+		/* The handshake is held until the request, then fed. */
+		assert_int_equal(st.pkts_fed, i < 3 ? 0 : (uint64_t)i + 1);
+		assert_int_equal(st.flows_active, i < 3 || i == 4 ? 0 : 1);
+	}
 	/* The response gave nDPI all it wants: done within 5 packets. */
 	assert_int_equal(st.flows_active, 0);
 	assert_int_equal(st.flows_detected, 1);
@@ -454,12 +458,19 @@ test_end_guesses(void **unused)
 	(void)unused;
 	build(&p, 6, ip_cli, 40001, ip_doc, 443, F_SYN, 1, 0, "", 0, 4000000);
 	f = flow_make(d, &p);
+	/* Header-only: held, no nDPI state yet (and Unknown so far). */
+	dpi_packet(d, f, FLOW_DIR_FWD, &p.pkt);
 	dpi_packet(d, f, FLOW_DIR_FWD, &p.pkt);
 	dpi_stats(d, &st);
-	assert_int_equal(st.flows_active, 1);
+	assert_int_equal(st.flows_active, 0);
+	assert_int_equal(st.pkts_fed, 0);
+	dpi_flow_info(d, f, &in);
+	assert_unknown(&in);
+	/* At the end nDPI gets them and guesses as it would have. */
 	dpi_flow_end(d, f);
 	dpi_stats(d, &st);
 	assert_int_equal(st.flows_active, 0);
+	assert_int_equal(st.pkts_fed, 2);
 	assert_int_equal(st.flows_guessed, 1);
 	dpi_flow_info(d, f, &in);
 	assert_int_equal(in.guessed, 1);
@@ -470,6 +481,38 @@ test_end_guesses(void **unused)
 	dpi_flow_end(d, f);
 	dpi_stats(d, &st);
 	assert_int_equal(st.flows_guessed, 1);
+	flow_done(d, f);
+	dpi_free(d);
+}
+
+/* Header-only packets count against max_pkts: the first DPI_HELD_PKTS (3)
+ * are kept and fed when it is reached, the others only counted. */
+static void
+test_held_max_pkts(void **unused)
+{
+	struct dpi *d = dpi_make(1, 5);
+	struct dpi_stats st;
+	struct dpi_info in;
+	struct tpkt p;
+	struct flow *f;
+	int i;
+
+	(void)unused;
+	build(&p, 6, ip_cli, 40002, ip_doc, 443, F_SYN, 1, 0, "", 0, 4000000);
+	f = flow_make(d, &p);
+	for (i = 0; i < 4; i++)
+		dpi_packet(d, f, FLOW_DIR_FWD, &p.pkt);
+	dpi_stats(d, &st);
+	assert_int_equal(st.pkts_fed, 0);
+	assert_int_equal(st.flows_guessed, 0);
+	dpi_packet(d, f, FLOW_DIR_FWD, &p.pkt);
+	dpi_stats(d, &st);
+	assert_int_equal(st.pkts_fed, 3);
+	assert_int_equal(st.flows_active, 0);
+	assert_int_equal(st.flows_guessed, 1);
+	dpi_flow_info(d, f, &in);
+	assert_string_equal(in.app_name, "TLS");
+	assert_int_equal(in.guessed, 1);
 	flow_done(d, f);
 	dpi_free(d);
 }
@@ -594,6 +637,7 @@ main(void)
 		cmocka_unit_test(test_many_names),
 		cmocka_unit_test(test_max_pkts),
 		cmocka_unit_test(test_end_guesses),
+		cmocka_unit_test(test_held_max_pkts),
 		cmocka_unit_test(test_release_running),
 		cmocka_unit_test(test_later_fragment),
 		cmocka_unit_test(test_disabled),
