@@ -28,6 +28,9 @@
  * "application_name": a field name for collectors. Anything but letters
  * and digits becomes '_', so the name is a plain token in YAML, CSV and
  * pmacct's key=value lines whatever the registry holds. */
+/* The registry of the bundled plugins' set: built-in rows and theirs. */
+static const struct ie_reg *reg;
+
 static void
 snake(const char *in, char *out, size_t size)
 {
@@ -137,7 +140,7 @@ in_template(const char *tmpl_name, const struct ie_def *d)
 	struct tmpl t;
 	size_t i;
 
-	if (tmpl_load(tmpl_name, &t, NULL) != 0)
+	if (tmpl_load(reg, tmpl_name, &t, NULL) != 0)
 		return "";
 	for (i = 0; i < t.n; i++)
 		if (t.f[i].ie == d)
@@ -200,7 +203,7 @@ md(void)
 	puts("| Name | PEN | ID | Type | IPFIX length | v9 type | v9 length "
 	    "| Semantics, units | default | minimal | Meaning |");
 	puts("|---|---|---|---|---|---|---|---|---|---|---|");
-	for (i = 0; (d = ie_at(i)) != NULL; i++) {
+	for (i = 0; (d = ie_at(reg, i)) != NULL; i++) {
 		snprintf(pen, sizeof(pen), "%" PRIu32, d->pen);
 		snprintf(v9, sizeof(v9), d->v9_id != 0 ? "%u" : "-",
 		    d->v9_id);
@@ -231,7 +234,7 @@ md(void)
 	    "5103).\n");
 	puts("| Reverse name | PEN | ID | of |");
 	puts("|---|---|---|---|");
-	for (i = 0; (d = ie_at(i)) != NULL; i++) {
+	for (i = 0; (d = ie_at(reg, i)) != NULL; i++) {
 		if (!(d->flags & IE_F_DIRECTIONAL))
 			continue;
 		ie_name(d, 1, rname, sizeof(rname));
@@ -344,7 +347,7 @@ libfds(uint32_t pen)
 	printf("    <scope>\n        <pen>%" PRIu32 "</pen>\n        "
 	    "<name>%s</name>\n        <biflow mode=\"none\"></biflow>\n    "
 	    "</scope>\n", pen, pen == IE_PEN_NTOP ? "ntop" : "l7probe");
-	for (i = 0; (d = ie_at(i)) != NULL; i++) {
+	for (i = 0; (d = ie_at(reg, i)) != NULL; i++) {
 		if (d->pen != pen)
 			continue;
 		printf("\n    <element>\n        <id>%u</id>\n        "
@@ -385,7 +388,7 @@ pmacct(void)
 	puts("! the template's fixed length (32 in default.tmpl), uncomment "
 	    "them.");
 	puts("!");
-	for (i = 0; (d = ie_at(i)) != NULL; i++) {
+	for (i = 0; (d = ie_at(reg, i)) != NULL; i++) {
 		if (!for_collectors(d))
 			continue;
 		snake(d->name, name, sizeof(name));
@@ -428,13 +431,13 @@ goflow2(void)
 	    "    - time_flow_end_ns\n    - bytes\n    - packets\n"
 	    "    - src_addr\n    - dst_addr\n    - etype\n    - proto\n"
 	    "    - src_port\n    - dst_port");
-	for (i = 0; (d = ie_at(i)) != NULL; i++)
+	for (i = 0; (d = ie_at(reg, i)) != NULL; i++)
 		if (for_collectors(d)) {
 			snake(d->name, name, sizeof(name));
 			printf("    - %s\n", name);
 		}
 	puts("  protobuf:");
-	for (i = 0; (d = ie_at(i)) != NULL; i++) {
+	for (i = 0; (d = ie_at(reg, i)) != NULL; i++) {
 		if (!for_collectors(d))
 			continue;
 		snake(d->name, name, sizeof(name));
@@ -443,7 +446,7 @@ goflow2(void)
 		    is_uint(d->type) ? "varint" : "bytes");
 	}
 	puts("ipfix:\n  mapping:");
-	for (i = 0; (d = ie_at(i)) != NULL; i++) {
+	for (i = 0; (d = ie_at(reg, i)) != NULL; i++) {
 		if (!for_collectors(d))
 			continue;
 		snake(d->name, name, sizeof(name));
@@ -470,7 +473,7 @@ telegraf(void)
 	    "elements (32473)");
 	puts("# move with l7probe --pen.");
 	puts("# PEN.ID, name, data type");
-	for (i = 0; (d = ie_at(i)) != NULL; i++) {
+	for (i = 0; (d = ie_at(reg, i)) != NULL; i++) {
 		if (d->pen == 0)
 			continue;
 		snake(d->name, name, sizeof(name));
@@ -501,6 +504,7 @@ main(int argc, char **argv)
 		fprintf(stderr, "iedoc: %s\n", err.msg);
 		return 1;
 	}
+	reg = plug_set_reg(ps);
 	if (argc >= 2 && strcmp(argv[1], "md") == 0)
 		md();
 	else if (argc >= 3 && strcmp(argv[1], "libfds") == 0)

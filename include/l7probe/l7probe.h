@@ -25,10 +25,10 @@
  * iterates (collectors, in the l7probe -n syntax).
  *
  * State. Everything lives in the streamer: several streamers may run in
- * one process, each on its own thread. One limit: plugin fields (metrics,
- * classifier fields) are registered in one process-wide table, so a
- * streamer with plugins cannot be open at the same time as another
- * streamer; l7_streamer_open() refuses it, saying so, rather than mix them.
+ * one process, each on its own thread, each with its own plugins and C
+ * callbacks. The field registry is per streamer too: the built-in fields
+ * are shared read-only, plugin fields belong to the streamer that loaded
+ * them (l7_record_get() of one streamer does not see another's).
  *
  * Output. Nothing is printed: errors come back as values, with a message.
  *
@@ -43,8 +43,10 @@
 #ifndef L7PROBE_L7PROBE_H
 #define L7PROBE_L7PROBE_H
 
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "l7probe/plugin.h"
 
@@ -95,6 +97,9 @@ struct l7_streamer_conf {
 	int		n_user_plugins;
 	uint32_t	poll_ms;	/* live: longest wait inside one read,
 					 * so a close is seen within it: 100 */
+	/* The library's: options given by name (l7_streamer_conf_set,
+	 * l7_streamer_conf_args), freed by l7_streamer_conf_fini(). */
+	void		*opts_;
 };
 
 /* A finished flow (or an active-timeout part of a long one). Addresses
@@ -142,6 +147,56 @@ struct l7_streamer;
 /* Fills <conf> with the defaults above. */
 void	l7_streamer_conf_init(struct l7_streamer_conf *conf);
 
+/*
+ * Any option of the l7probe program by its long name, as doc/l7probe.8
+ * lists it ("idle-timeout", "collector", "plugin", "threads", "no-dpi",
+ * "interface", ...), with its value as on the command line (NULL for an
+ * option without one), checked as the command line checks it: 0, or -1
+ * with a message in <err> naming the option. A repeatable option adds a
+ * value each call; another replaces the value before. The value is
+ * copied. At l7_streamer_open() the options given by name are applied
+ * over the fields above: they win ("read" or "interface" replace
+ * source, "collector" the collectors...). Iterating a streamer stays
+ * one flow table a streamer and prints nothing ("threads" and "quiet"
+ * apply to l7_streamer_run() only, with l7_streamer_conf_args()).
+ */
+int	l7_streamer_conf_set(struct l7_streamer_conf *conf, const char *name,
+	    const char *value, char *err, size_t err_size);
+
+/* l7_streamer_conf_args() results. */
+enum {
+	L7_ARGS_RUN = 0,		/* a configuration to open */
+	L7_ARGS_HELP = 1,		/* -h: print l7_usage() */
+	L7_ARGS_VERSION = 2,		/* -V: l7_version(), l7_backends() */
+};
+
+/*
+ * An l7probe command line (<argv>[0] is the program's name; -C FILE is
+ * read first, the command line over it), validated as the program does:
+ * L7_ARGS_*, or -1 with the message in <err>. The result is the whole
+ * configuration of the program, fields above included, with its
+ * defaults: no collector means JSON lines on standard output, "threads"
+ * and "quiet" are as given (for l7_streamer_run()). <argv> is borrowed
+ * until l7_streamer_conf_fini().
+ */
+int	l7_streamer_conf_args(struct l7_streamer_conf *conf, int argc,
+	    char **argv, char *err, size_t err_size);
+
+/* The value of option <name> as text: set by name, from the command line
+ * or the default; strings as given ("" when unset), numbers and flags in
+ * decimal ("1" set), log levels by name, lists one value a line. NULL
+ * for an unknown name. Valid until <conf> changes. */
+const char *l7_streamer_conf_get(struct l7_streamer_conf *conf,
+	    const char *name);
+
+/* Frees what the calls above allocated (set, args, get); the fields
+ * are kept. A streamer opened from <conf> has copies: <conf> may be
+ * finished once l7_streamer_open() returned. */
+void	l7_streamer_conf_fini(struct l7_streamer_conf *conf);
+
+/* The l7probe program's --help text, from the one option table. */
+const char *l7_usage(void);
+
 /* Opens the source, the collectors, the plugins. Returns owned
  * (l7_streamer_free), or NULL with a message in <err> (<err_size> bytes,
  * may be NULL): no such file or interface, bad filter, bad option... */
@@ -157,6 +212,39 @@ struct l7_streamer *l7_streamer_open(const struct l7_streamer_conf *conf,
  */
 int	l7_streamer_next(struct l7_streamer *s, int timeout_ms,
 	    const struct l7_record **rec);
+
+/* Records ended and waiting to be returned by l7_streamer_next(), which
+ * reads no packet while there are any. 0 means every record of a flow
+ * ended so far has been returned (so a program keeping something per
+ * flow until its records are out may release it). */
+size_t	l7_streamer_queued(const struct l7_streamer *s);
+
+/*
+ * Runs to the end instead of iterating (the l7probe program): reads until
+ * the input ends or l7_streamer_close(), exports to the collectors, hands
+ * no record out. Live, it waits on every interface at once, expires and
+ * flushes on the clock and, every "stats-interval", logs the counters;
+ * on close it first drains what the kernel captured (bounded). Returns 0;
+ * 1 when the input was cut or records could not be exported; a negative
+ * errno when the capture failed; l7_streamer_error() says what. Once, on
+ * an open streamer that has not been iterated.
+ */
+int	l7_streamer_run(struct l7_streamer *s);
+
+/* Requests to a running l7_streamer_run(), async-signal-safe (they set a
+ * flag acted on between reads): reopen the output files by their names
+ * (log rotation), log the counters now. */
+void	l7_streamer_reopen(struct l7_streamer *s);
+void	l7_streamer_log_stats(struct l7_streamer *s);
+
+/* The signals whose handlers call the requests above (and close):
+ * blocked while live capture reads, delivered only while it waits, so
+ * none is missed. Before l7_streamer_run(). */
+void	l7_streamer_set_signals(struct l7_streamer *s, const sigset_t *mask);
+
+/* Writes the counters to <fp> as the program prints them at exit:
+ * packets read, in records, ignored by reason, flows, per collector. */
+void	l7_streamer_print_stats(struct l7_streamer *s, FILE *fp);
 
 /* The message of the last error, "" if none. */
 const char *l7_streamer_error(const struct l7_streamer *s);
@@ -192,6 +280,9 @@ void	l7_streamer_stats(struct l7_streamer *s, struct l7_streamer_stats *st);
 
 /* "l7probe 0.1.0". */
 const char *l7_version(void);
+/* The libraries built in, one a line: "classification: nDPI 4.6\n
+ * IPFIX: libfixbuf 2.4.1\nKafka: none\n", into <buf> of <size> bytes. */
+void	l7_backends(char *buf, size_t size);
 
 #ifdef __cplusplus
 }

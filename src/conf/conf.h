@@ -16,6 +16,7 @@
 #ifndef L7_CONF_H
 #define L7_CONF_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "log/log.h"
@@ -106,6 +107,38 @@ void	conf_fini(struct conf *c);
  */
 int	conf_parse(struct conf *c, int argc, char **argv,
 	    enum conf_action *action, struct perr *err);
+
+/*
+ * Sets the option of long name <name> to <value> (borrowed, must live as
+ * long as <c>; NULL for options without one), with the checks and
+ * messages of the command line: a single-valued option takes the new
+ * value, a repeatable one adds it, a count goes up. -C, -h and -V are no
+ * settings and are refused. Nothing is validated across options (see
+ * conf_validate). Returns the option's index (conf_opt_index), or a
+ * negative errno with <err> filled.
+ */
+int	conf_set(struct conf *c, const char *name, const char *value,
+	    struct perr *err);
+/* Index of the option of long name <name> in the table, -1 if none. */
+int	conf_opt_index(const char *name);
+/* Copies option <idx>'s value (a list with its count; strings are
+ * shared, not copied) from <src> into <dst>. */
+void	conf_copy_opt(struct conf *dst, const struct conf *src, int idx);
+/* The value of option <name> as text into <buf> of <size> bytes: strings
+ * as they are ("" when unset), numbers, flags and counts in decimal,
+ * log levels by name, lists one value a line. Returns 0, or -ENOENT for
+ * no such option. */
+int	conf_get(const struct conf *c, const char *name, char *buf,
+	    size_t size);
+/* The value of string option <name> as stored (NULL when unset, or for
+ * no such string option). */
+const char *conf_get_str(const struct conf *c, const char *name);
+/* Gives <c> its own copy of every string it points to, in one block
+ * (freed by conf_fini with the file's text). 0 or -ENOMEM. */
+int	conf_own_strings(struct conf *c, struct perr *err);
+/* Checks the whole configuration once every source is in (conf_parse
+ * does it): an input, exclusive options, --daemon's needs... */
+int	conf_validate(const struct conf *c, struct perr *err);
 
 /* Full help text, as printed by -h; built from the option table. */
 const char *conf_usage(void);

@@ -83,7 +83,5 @@ int	conf_file_parse(struct conf *c, struct conf_state *st,
 int	conf_file_load(struct conf *c, struct conf_state *st,
 	    const char *path, struct perr *err);
 
-/* Checks the whole configuration once every source is in. */
-int	conf_validate(const struct conf *c, struct perr *err);
 
 #endif

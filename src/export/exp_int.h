@@ -7,6 +7,10 @@
 #include "export/export.h"
 #include "transport/transport.h"
 
+/* The time of <conf>: its now() (the probe's), else the wall clock; us
+ * since the epoch. Exporters read no clock of their own. */
+uint64_t exp_now_us(const struct exp_conf *conf);
+
 /* An exporter's delivery op from its transport's counters. */
 void	exp_delivery_of(const struct transport *tr, struct exp_delivery *d);
 

@@ -53,10 +53,14 @@
  * goes on. Only a transport that can never deliver again (a closed pipe)
  * makes the exporter fail (export.h).
  *
+ * The options records (RFC 5610 types, RFC 6759 applications, exporter
+ * statistics) are laid out in ipfix_opts.c; what both files share is in
+ * ipfix_int.h. Times (template and statistics periods) are the probe's
+ * (exp_now_us), never a clock read here.
+ *
  * Capture thread only. RFCs 7011, 5103, 5610, 5655, 6759.
  */
-#include "export/exp_int.h"
-#include "log/clock.h"
+#include "export/ipfix_int.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -70,189 +74,11 @@
 #include "ie/ie.h"
 #include "transport/transport.h"
 
-#define TID_FLOW_V4	256
-#define TID_FLOW_V6	257
-#define TID_BIFLOW_V4	258
-#define TID_BIFLOW_V6	259
-#define TID_IE_TYPE	260
-#define TID_APP		261
-#define TID_STATS	262
-
-#define IPFIX_PORT	4739
-#define MSG_TCP		8192		/* message size on TCP, bytes */
-#define MSG_FILE	32768		/* and in a file */
-#define MSG_KAFKA	32768		/* and in a Kafka message */
-#define STR_MAX		255		/* octets of a string value */
-#define STR_MIN		16		/* when a record fits no message */
-#define APP_MAX		1024		/* applications remembered */
-#define APP_ID_LEN	9		/* RFC 6759 applicationId, see ie.h */
-#define APP_NAME_LEN	64		/* struct dpi_info app_name */
-#define APP_DESC_LEN	64		/* category_name; as long as the
-					 * name, which nfdump 1.7 assumes */
-#define FINISH_MS	3000		/* TCP: wait for the queue at exit */
-
-/* The transport under the exporter, by scheme. */
-enum xp_kind {
-	XP_UDP = 0,
-	XP_TCP,
-	XP_FILE,
-	XP_KAFKA,
-};
+/* The transport under the exporter, by scheme (enum xp_kind). */
 static const char *const xp_transport[] = { "udp", "tcp", "file", "kafka" };
-
-/* One field of a flow template; <off> in the internal record. */
-struct fld {
-	const struct ie_def	*ie;
-	uint8_t			reverse;
-	uint16_t		wire_len;	/* IE_VARLEN = variable */
-	uint16_t		mem_len;	/* FB_IE_VARLEN: an fbVarfield_t */
-	size_t			off;
-};
-
-struct dtmpl {
-	uint16_t	tid;
-	struct fld	f[IE_TMPL_MAX];
-	size_t		n;
-	size_t		rec_len;	/* internal record, bytes */
-};
-
-struct app_ent {
-	uint32_t	key;		/* master_id << 16 | app_id */
-	char		name[64];
-	char		cat[48];
-};
-
-/* Internal layouts of the options records. */
-struct app_rec {
-	uint32_t	domain;		/* observationDomainId (scope) */
-	uint8_t		id[APP_ID_LEN];	/* applicationId */
-	char		name[APP_NAME_LEN]; /* applicationName */
-	char		cat[APP_DESC_LEN]; /* applicationDescription */
-	uint8_t		pad[3];		/* internal only: 4-byte size */
-};
-
-struct stats_rec {
-	uint64_t	init_ms;	/* systemInitTimeMilliseconds */
-	uint64_t	now_ms;		/* observationTimeMilliseconds */
-	uint64_t	msgs;		/* exportedMessageTotalCount */
-	uint64_t	octets;		/* exportedOctetTotalCount */
-	uint64_t	flows;		/* exportedFlowRecordTotalCount */
-	uint64_t	pkts;		/* packetTotalCount: frames read */
-	uint64_t	ignored;	/* ignoredPacketTotalCount */
-	uint64_t	dropped;	/* droppedPacketTotalCount: capture */
-	uint64_t	not_sent;	/* notSentFlowTotalCount: transport */
-	uint32_t	domain;		/* observationDomainId (scope) */
-	uint32_t	pad;		/* paddingOctets */
-};
-
-/* RFC 6759 options: the NBAR layout (id, name, description = the nDPI
- * category) with fixed-length strings, NUL-padded, since nfdump and other
- * NBAR readers take the record size from the template. The scope is the
- * observation domain, as in the NetFlow v9 export (scope System): the
- * mapping holds for the whole domain, and nfdump 1.7 sizes NBAR records
- * as scope + id + name + description, so applicationId as the scope
- * would be counted twice. */
-static fbInfoElementSpec_t app_int_spec[] = {
-	{ "observationDomainId",	4,		0 },
-	{ "applicationId",		APP_ID_LEN,	0 },
-	{ "applicationName",		APP_NAME_LEN,	0 },
-	{ "applicationDescription",	APP_DESC_LEN,	0 },
-	{ "paddingOctets",		3,		0 },
-	FB_IESPEC_NULL
-};
-
-static fbInfoElementSpec_t app_ext_spec[] = {
-	{ "observationDomainId",	4,		0 },
-	{ "applicationId",		APP_ID_LEN,	0 },
-	{ "applicationName",		APP_NAME_LEN,	0 },
-	{ "applicationDescription",	APP_DESC_LEN,	0 },
-	FB_IESPEC_NULL
-};
-
-static fbInfoElementSpec_t stats_int_spec[] = {
-	{ "systemInitTimeMilliseconds",		8, 0 },
-	{ "observationTimeMilliseconds",	8, 0 },
-	{ "exportedMessageTotalCount",		8, 0 },
-	{ "exportedOctetTotalCount",		8, 0 },
-	{ "exportedFlowRecordTotalCount",	8, 0 },
-	{ "packetTotalCount",			8, 0 },
-	{ "ignoredPacketTotalCount",		8, 0 },
-	{ "droppedPacketTotalCount",		8, 0 },
-	{ "notSentFlowTotalCount",		8, 0 },
-	{ "observationDomainId",		4, 0 },
-	{ "paddingOctets",			4, 0 },
-	FB_IESPEC_NULL
-};
-
-static fbInfoElementSpec_t stats_ext_spec[] = {
-	{ "observationDomainId",		4, 0 },
-	{ "systemInitTimeMilliseconds",		8, 0 },
-	{ "observationTimeMilliseconds",	8, 0 },
-	{ "exportedMessageTotalCount",		8, 0 },
-	{ "exportedOctetTotalCount",		8, 0 },
-	{ "exportedFlowRecordTotalCount",	8, 0 },
-	{ "packetTotalCount",			8, 0 },
-	{ "ignoredPacketTotalCount",		8, 0 },
-	{ "droppedPacketTotalCount",		8, 0 },
-	{ "notSentFlowTotalCount",		8, 0 },
-	FB_IESPEC_NULL
-};
-
-struct ipfix_priv {
-	enum xp_kind		kind;
-	const struct exp_conf	*conf;
-	uint32_t		pen;		/* of our own elements (--pen) */
-	const char		*uri;
-	fbInfoModel_t		*model;
-	fbSession_t		*session;	/* owned until the fBuf takes it */
-	fBuf_t			*fbuf;		/* owns session and exporter */
-	fbExporter_t		*fbex;		/* borrowed from fbuf */
-	uint8_t			*msg;		/* libfixbuf copies messages here */
-	size_t			msg_size;
-	struct transport	*tr;
-	struct dtmpl		dt[2];		/* [0] IPv4, [1] IPv6 */
-	uint8_t			*rec;		/* one internal record */
-	uint8_t			scratch[IE_TMPL_MAX][16];
-	struct app_ent		*apps;
-	size_t			n_apps;
-	uint16_t		*app_idx;	/* hash: index + 1, 0 = free */
-	struct {
-		const struct ie_def	*def;
-		int			reverse;
-	}			ent[IE_TMPL_MAX * 2];	/* for RFC 5610 */
-	size_t			n_ent;
-
-	/* The message being built. */
-	int			dirty;		/* something appended */
-	uint32_t		msg_records;	/* flow records in it */
-	uint32_t		msg_data;	/* data records of any template */
-	int			first;		/* templates of a new stream */
-	uint32_t		wire_seq;	/* data records on the wire so far:
-						 * the next sequence number */
-	int			in_tmpl;	/* writing templates */
-	int			tmpl_sent;
-	uint32_t		msgs_since_tmpl;
-	uint64_t		next_tmpl_us;	/* wall clock */
-	uint64_t		next_stats_us;
-	int			finished;
-	int			fatal;		/* the transport's, kept (EPIPE) */
-	int			warned;		/* libfixbuf error logged */
-	int			queue_warned;	/* TCP queue full logged */
-
-	uint8_t			key[EXP_FLOW_KEY_MAX]; /* Kafka: the flow */
-	size_t			key_len;	/* 0 = no key */
-
-	uint64_t		flow_records;	/* handed to the transport */
-	uint64_t		too_big;	/* records that fit no message */
-	uint64_t		apps_unlisted;	/* beyond APP_MAX */
-	int			no_family[2];	/* template cannot carry IPv4
-						 * [0] / IPv6 [1] records */
-	uint64_t		skipped_family;	/* flow records skipped so */
-};
-
 /* Logs a libfixbuf error once per exporter; clears it. */
-static int
-fb_fail(struct ipfix_priv *xp, const char *what, GError **gerr)
+int
+ipfix_fb_fail(struct ipfix_priv *xp, const char *what, GError **gerr)
 {
 	if (!xp->warned) {
 		log_err("collector '%s': %s: %s", xp->uri, what, *gerr != NULL ?
@@ -311,8 +137,8 @@ trim_empty_set(uint8_t *msg, size_t len)
  * failures (a full queue, a refused datagram, a full disk) are counted
  * by the transport and the exporter goes on.
  */
-static int
-emit(struct ipfix_priv *xp)
+int
+ipfix_emit(struct ipfix_priv *xp)
 {
 	GError *gerr = NULL;
 	struct tr_msg m;
@@ -328,7 +154,7 @@ emit(struct ipfix_priv *xp)
 	xp->msg_records = 0;
 	xp->msg_data = 0;
 	if (!fBufEmit(xp->fbuf, &gerr))
-		return fb_fail(xp, "cannot build a message", &gerr);
+		return ipfix_fb_fail(xp, "cannot build a message", &gerr);
 	len = trim_empty_set(xp->msg, fbExporterGetMsgLen(xp->fbex));
 	if (len < 16)
 		return 0;
@@ -376,7 +202,7 @@ templates_due(struct ipfix_priv *xp)
 	}
 	return !xp->tmpl_sent ||
 	    xp->msgs_since_tmpl >= xp->conf->template_refresh_pkts ||
-	    clock_wall_us() >= xp->next_tmpl_us;
+	    exp_now_us(xp->conf) >= xp->next_tmpl_us;
 }
 
 /*
@@ -387,8 +213,8 @@ templates_due(struct ipfix_priv *xp)
  * when the record does not fit an empty message, -EIO on a libfixbuf
  * error, or a file write error.
  */
-static int
-append(struct ipfix_priv *xp, uint16_t tid, void *rec, size_t len, int flow)
+int
+ipfix_append(struct ipfix_priv *xp, uint16_t tid, void *rec, size_t len, int flow)
 {
 	GError *gerr = NULL;
 	int tries, rc;
@@ -400,7 +226,7 @@ append(struct ipfix_priv *xp, uint16_t tid, void *rec, size_t len, int flow)
 			return xp->fatal;
 		if (!fBufSetInternalTemplate(xp->fbuf, tid, &gerr) ||
 		    !fBufSetExportTemplate(xp->fbuf, tid, &gerr))
-			return fb_fail(xp, "cannot select a template", &gerr);
+			return ipfix_fb_fail(xp, "cannot select a template", &gerr);
 		if (fBufAppend(xp->fbuf, rec, len, &gerr)) {
 			xp->dirty = 1;
 			if (flow)
@@ -409,13 +235,13 @@ append(struct ipfix_priv *xp, uint16_t tid, void *rec, size_t len, int flow)
 			return 0;
 		}
 		if (!g_error_matches(gerr, FB_ERROR_DOMAIN, FB_ERROR_EOM))
-			return fb_fail(xp, "cannot append a record", &gerr);
+			return ipfix_fb_fail(xp, "cannot append a record", &gerr);
 		g_clear_error(&gerr);
 		/* EOM on an empty message: libfixbuf opened the set and
 		 * wants one more call (as in put_template). */
 		if (!xp->dirty && tries > 0)
 			break;
-		if ((rc = emit(xp)) != 0)
+		if ((rc = ipfix_emit(xp)) != 0)
 			return rc;
 	}
 	/* Nothing of ours in the message: drop whatever libfixbuf began. */
@@ -425,8 +251,8 @@ append(struct ipfix_priv *xp, uint16_t tid, void *rec, size_t len, int flow)
 }
 
 /* Exports one template. */
-static void
-put_template(struct ipfix_priv *xp, uint16_t tid)
+void
+ipfix_put_template(struct ipfix_priv *xp, uint16_t tid)
 {
 	GError *gerr = NULL;
 	int tries;
@@ -441,44 +267,11 @@ put_template(struct ipfix_priv *xp, uint16_t tid)
 		if (!g_error_matches(gerr, FB_ERROR_DOMAIN, FB_ERROR_EOM))
 			break;
 		g_clear_error(&gerr);
-		emit(xp);
+		ipfix_emit(xp);
 	}
 	if (xp->fatal)
 		return;
-	fb_fail(xp, "cannot write templates", &gerr);
-}
-
-static void
-app_fill(struct app_rec *r, const struct app_ent *a, uint32_t domain)
-{
-	memset(r, 0, sizeof(*r));
-	r->domain = domain;
-	memcpy(r->name, a->name, strnlen(a->name, sizeof(a->name)));
-	memcpy(r->cat, a->cat, strnlen(a->cat, sizeof(a->cat)));
-	/* The registry's applicationId (ie.h IE_V_APP_ID). */
-	ie_app_id((uint16_t)(a->key >> 16), (uint16_t)a->key, r->id);
-}
-
-/* The RFC 5610 record of an enterprise element, from the registry (its
- * description too, which libfixbuf's XML reader does not keep). */
-static void
-put_type_record(struct ipfix_priv *xp, const struct ie_def *def, int reverse)
-{
-	fbInfoElementOptRec_t r;
-	char name[128];
-
-	memset(&r, 0, sizeof(r));
-	ie_name(def, reverse, name, sizeof(name));
-	r.ie_pen = ie_pen(def, reverse, xp->pen);
-	r.ie_id = ie_id(def, reverse);
-	r.ie_type = (uint8_t)def->type;
-	r.ie_semantic = def->semantics;
-	r.ie_units = def->units;
-	r.ie_name.buf = (uint8_t *)name;
-	r.ie_name.len = strlen(name);
-	r.ie_desc.buf = (uint8_t *)(uintptr_t)def->desc;
-	r.ie_desc.len = def->desc != NULL ? strlen(def->desc) : 0;
-	append(xp, TID_IE_TYPE, &r, sizeof(r), 0);
+	ipfix_fb_fail(xp, "cannot write templates", &gerr);
 }
 
 /* Templates, RFC 5610 type records and RFC 6759 application records. The
@@ -488,27 +281,18 @@ put_type_record(struct ipfix_priv *xp, const struct ie_def *def, int reverse)
 static void
 write_templates(struct ipfix_priv *xp)
 {
-	static const uint16_t meta_tids[] = { TID_APP, TID_STATS };
-	struct app_rec ar;
 	size_t i;
 
 	xp->in_tmpl = 1;
-	put_template(xp, TID_IE_TYPE);
-	for (i = 0; i < xp->n_ent && !xp->fatal; i++)
-		put_type_record(xp, xp->ent[i].def, xp->ent[i].reverse);
+	ipfix_put_types(xp);
 	for (i = 0; i < 2; i++)
 		if (!xp->no_family[i])
-			put_template(xp, xp->dt[i].tid);
-	for (i = 0; i < sizeof(meta_tids) / sizeof(meta_tids[0]); i++)
-		put_template(xp, meta_tids[i]);
-	for (i = 0; i < xp->n_apps && !xp->fatal; i++) {
-		app_fill(&ar, &xp->apps[i], xp->conf->observation_domain);
-		append(xp, TID_APP, &ar, sizeof(ar), 0);
-	}
+			ipfix_put_template(xp, xp->dt[i].tid);
+	ipfix_put_apps(xp);
 	xp->in_tmpl = 0;
 	xp->tmpl_sent = 1;
 	xp->msgs_since_tmpl = 0;
-	xp->next_tmpl_us = clock_wall_us() +
+	xp->next_tmpl_us = exp_now_us(xp->conf) +
 	    (uint64_t)xp->conf->template_refresh_s * 1000000u;
 }
 
@@ -538,37 +322,11 @@ on_connect(struct transport *tr, void *arg)
 	xp->tr = tr;
 	/* Normally nothing is pending here; if it is, it is data and goes
 	 * behind the templates like the rest of the queue. */
-	emit(xp);
+	ipfix_emit(xp);
 	xp->first = 1;
 	write_templates(xp);
-	emit(xp);
+	ipfix_emit(xp);
 	xp->first = 0;
-}
-
-static void
-put_stats(struct ipfix_priv *xp)
-{
-	struct exp_counters c;
-	struct stats_rec s;
-	struct tr_stats ts;
-
-	memset(&c, 0, sizeof(c));
-	if (xp->conf->counters != NULL)
-		xp->conf->counters(xp->conf->counters_arg, &c);
-	tr_get_stats(xp->tr, &ts);
-	memset(&s, 0, sizeof(s));
-	s.init_ms = xp->conf->start_us / 1000;
-	s.now_ms = clock_wall_us() / 1000;
-	/* This message is not counted in itself. */
-	s.msgs = ts.msgs_sent;
-	s.octets = ts.bytes_sent;
-	s.flows = xp->flow_records + xp->msg_records - ts.records_dropped;
-	s.pkts = c.pkts_read;
-	s.ignored = c.pkts_ignored;
-	s.dropped = c.pkts_dropped;
-	s.not_sent = ts.records_dropped + xp->too_big;
-	s.domain = xp->conf->observation_domain;
-	append(xp, TID_STATS, &s, sizeof(s), 0);
 }
 
 /* Records --------------------------------------------------------------- */
@@ -660,10 +418,10 @@ put_record(struct ipfix_priv *xp, const struct dtmpl *t,
 	int rc;
 
 	fill(xp, t, r, STR_MAX);
-	if ((rc = append(xp, t->tid, xp->rec, t->rec_len, 1)) != -EMSGSIZE)
+	if ((rc = ipfix_append(xp, t->tid, xp->rec, t->rec_len, 1)) != -EMSGSIZE)
 		return rc;
 	fill(xp, t, r, STR_MIN);
-	if ((rc = append(xp, t->tid, xp->rec, t->rec_len, 1)) != -EMSGSIZE)
+	if ((rc = ipfix_append(xp, t->tid, xp->rec, t->rec_len, 1)) != -EMSGSIZE)
 		return rc;
 	if (xp->too_big++ == 0)
 		log_warn("collector '%s': a record does not fit a message of "
@@ -671,37 +429,6 @@ put_record(struct ipfix_priv *xp, const struct dtmpl *t,
 		    "dropped (raise --mtu or shorten the template)", xp->uri,
 		    xp->msg_size);
 	return 0;
-}
-
-/* The RFC 6759 record of a new application, before its first flow. */
-static int
-note_app(struct ipfix_priv *xp, const struct dpi_info *app)
-{
-	uint32_t key = (uint32_t)app->master_id << 16 | app->app_id;
-	size_t h, mask = APP_MAX * 2 - 1;
-	struct app_ent *a;
-	struct app_rec ar;
-	int rc;
-
-	for (h = (key * 2654435761u) & mask; xp->app_idx[h] != 0;
-	    h = (h + 1) & mask)
-		if (xp->apps[xp->app_idx[h] - 1].key == key)
-			return 0;
-	if (xp->n_apps == APP_MAX) {
-		xp->apps_unlisted++;
-		return 0;
-	}
-	a = &xp->apps[xp->n_apps];
-	a->key = key;
-	snprintf(a->name, sizeof(a->name), "%s", app->app_name);
-	snprintf(a->cat, sizeof(a->cat), "%s", app->category_name);
-	app_fill(&ar, a, xp->conf->observation_domain);
-	/* Listed after the append: templates written by it (a new message)
-	 * would carry the row already. */
-	rc = append(xp, TID_APP, &ar, sizeof(ar), 0);
-	xp->n_apps++;
-	xp->app_idx[h] = (uint16_t)xp->n_apps;
-	return rc;
 }
 
 static int ipfix_write_records(struct ipfix_priv *xp,
@@ -717,11 +444,11 @@ ipfix_write(struct exporter *ex, const struct exp_record *rec)
 		return xp->fatal;
 	if (xp->kind == XP_KAFKA) {
 		/* One flow's records, one message, keyed by the flow. */
-		emit(xp);
+		ipfix_emit(xp);
 		xp->key_len = exp_flow_key(rec->flow, xp->key,
 		    sizeof(xp->key));
 		rc = ipfix_write_records(xp, rec);
-		emit(xp);
+		ipfix_emit(xp);
 		xp->key_len = 0;
 		return xp->fatal ? xp->fatal : rc;
 	}
@@ -749,7 +476,7 @@ ipfix_write_records(struct ipfix_priv *xp, const struct exp_record *rec)
 		return -ENOTSUP;
 	}
 	t = &xp->dt[f->key.ip_version == 6];
-	if ((rc = note_app(xp, rec->app)) != 0 && rc != -EMSGSIZE)
+	if ((rc = ipfix_note_app(xp, rec->app)) != 0 && rc != -EMSGSIZE)
 		return xp->fatal;
 	r.rec = rec;
 	if (xp->conf->biflow) {
@@ -774,18 +501,18 @@ static int
 ipfix_flush(struct exporter *ex)
 {
 	struct ipfix_priv *xp = exp_priv(ex);
-	uint64_t now = clock_wall_us();
+	uint64_t now = exp_now_us(xp->conf);
 
 	if (xp->fatal)
 		return xp->fatal;
-	emit(xp);
+	ipfix_emit(xp);
 	if (now >= xp->next_stats_us) {
 		/* On UDP, templates go with it when due (append). Not while
 		 * a TCP collector is away: the transport would drop it, and
 		 * its sequence number would look like a lost record. */
 		if (xp->kind != XP_TCP || tr_connected(xp->tr))
-			put_stats(xp);
-		emit(xp);
+			ipfix_put_stats(xp);
+		ipfix_emit(xp);
 		xp->next_stats_us = now +
 		    (uint64_t)xp->conf->template_refresh_s * 1000000u;
 	}
@@ -805,8 +532,8 @@ add_registered(struct ipfix_priv *xp)
 	uint32_t flags;
 	size_t i;
 
-	for (i = 0; i < ie_count(); i++) {
-		def = ie_at(i);
+	for (i = 0; i < ie_count(xp->conf->reg); i++) {
+		def = ie_at(xp->conf->reg, i);
 		if (!(def->flags & IE_F_EXT))
 			continue;
 		flags = (uint32_t)def->semantics << 8 | (uint32_t)def->units << 16;
@@ -877,8 +604,8 @@ load_model(struct ipfix_priv *xp, struct perr *err)
 }
 
 /* Adds internal and external template <tid> to the session. */
-static int
-add_pair(struct ipfix_priv *xp, uint16_t tid, fbTemplate_t *in,
+int
+ipfix_add_pair(struct ipfix_priv *xp, uint16_t tid, fbTemplate_t *in,
     fbTemplate_t *ext, struct perr *err)
 {
 	GError *gerr = NULL;
@@ -898,46 +625,6 @@ fail:
 	    gerr != NULL ? gerr->message : "refused");
 	g_clear_error(&gerr);
 	return -EINVAL;
-}
-
-static int
-add_spec_pair(struct ipfix_priv *xp, uint16_t tid, fbInfoElementSpec_t *in,
-    fbInfoElementSpec_t *ext, uint16_t scope, struct perr *err)
-{
-	fbTemplate_t *ti = fbTemplateAlloc(xp->model);
-	fbTemplate_t *te = fbTemplateAlloc(xp->model);
-	GError *gerr = NULL;
-
-	if (!fbTemplateAppendSpecArray(ti, in, 0, &gerr) ||
-	    !fbTemplateAppendSpecArray(te, ext, 0, &gerr)) {
-		perr_set(err, -EINVAL, "collector '%s': options template %u: "
-		    "%s", xp->uri, tid, gerr != NULL ? gerr->message :
-		    "refused");
-		g_clear_error(&gerr);
-		fbTemplateFreeUnused(ti);
-		fbTemplateFreeUnused(te);
-		return -EINVAL;
-	}
-	fbTemplateSetOptionsScope(te, scope);
-	return add_pair(xp, tid, ti, te, err);
-}
-
-/* Notes an enterprise element for the RFC 5610 records, once. */
-static void
-note_ent(struct ipfix_priv *xp, const struct ie_def *def, int reverse)
-{
-	uint32_t pen = ie_pen(def, reverse, xp->pen);
-	size_t i;
-
-	if (pen == 0 || pen == IE_REVERSE_PEN)
-		return;
-	for (i = 0; i < xp->n_ent; i++)
-		if (xp->ent[i].def == def && xp->ent[i].reverse == reverse)
-			return;
-	if (xp->n_ent < sizeof(xp->ent) / sizeof(xp->ent[0])) {
-		xp->ent[xp->n_ent].def = def;
-		xp->ent[xp->n_ent++].reverse = reverse;
-	}
 }
 
 /* Builds the flow template of one IP family from the derived <t>. */
@@ -976,7 +663,7 @@ add_flow_template(struct ipfix_priv *xp, struct dtmpl *dt, uint16_t tid,
 			    ie_id(tf->ie, tf->reverse));
 			goto fail;
 		}
-		note_ent(xp, tf->ie, tf->reverse);
+		ipfix_note_ent(xp, tf->ie, tf->reverse);
 		f->mem_len = tf->len == IE_VARLEN ? FB_IE_VARLEN :
 		    tf->ie->type == IE_T_STRING || tf->ie->type ==
 		    IE_T_OCTET_ARRAY ? tf->len : tf->ie->len;
@@ -1006,7 +693,7 @@ add_flow_template(struct ipfix_priv *xp, struct dtmpl *dt, uint16_t tid,
 				goto gfail;
 		}
 	dt->rec_len = off;
-	return add_pair(xp, tid, ti, te, err);
+	return ipfix_add_pair(xp, tid, ti, te, err);
 gfail:
 	perr_set(err, -EINVAL, "collector '%s': template %u: %s", xp->uri, tid,
 	    gerr != NULL ? gerr->message : "refused");
@@ -1026,8 +713,7 @@ ipfix_open_kind(struct exporter *ex, const char *where,
 	struct tr_hooks hooks;
 	struct tmpl def, t;
 	struct perr e1, e2;
-	GError *gerr = NULL;
-	size_t msg_size, rec_max = sizeof(struct stats_rec);
+	size_t msg_size, rec_max = ipfix_opts_rec_max();
 	int i, rc;
 
 	xp->kind = kind;
@@ -1045,8 +731,9 @@ ipfix_open_kind(struct exporter *ex, const char *where,
 			    "expected //HOST[:PORT]", xp->uri);
 		where += 2;
 	}
-	if ((rc = tmpl_load(conf->template != NULL ? conf->template :
-	    "default", &def, err)) != 0 || (rc = load_model(xp, err)) != 0)
+	if ((rc = tmpl_load(conf->reg, conf->template != NULL ?
+	    conf->template : "default", &def, err)) != 0 ||
+	    (rc = load_model(xp, err)) != 0)
 		return rc;
 	if ((xp->session = fbSessionAlloc(xp->model)) == NULL)
 		return perr_set(err, -ENOMEM, "collector '%s': out of memory",
@@ -1077,18 +764,7 @@ ipfix_open_kind(struct exporter *ex, const char *where,
 		return perr_set(err, -ENODATA, "collector '%s': %.200s; %.200s",
 		    xp->uri, e1.msg, e2.msg);
 	}
-	/* RFC 5610: libfixbuf's type template (its internal layout is
-	 * fbInfoElementOptRec_t); records for the elements we use. */
-	if (fbSessionSetMetadataExportElements(xp->session, FALSE, TID_IE_TYPE,
-	    &gerr) == 0) {
-		perr_set(err, -EINVAL, "collector '%s': RFC 5610 template: %s",
-		    xp->uri, gerr != NULL ? gerr->message : "refused");
-		g_clear_error(&gerr);
-		return -EINVAL;
-	}
-	if ((rc = add_spec_pair(xp, TID_APP, app_int_spec, app_ext_spec, 1,
-	    err)) != 0 || (rc = add_spec_pair(xp, TID_STATS, stats_int_spec,
-	    stats_ext_spec, 1, err)) != 0)
+	if ((rc = ipfix_opts_templates(xp, err)) != 0)
 		return rc;
 
 	msg_size = kind == XP_UDP ? conf->mtu : kind == XP_TCP ? MSG_TCP :
@@ -1172,10 +848,10 @@ ipfix_finish(struct exporter *ex)
 		return xp->fatal;
 	xp->finished = 1;
 	if (!xp->fatal) {
-		emit(xp);
+		ipfix_emit(xp);
 		if (xp->kind != XP_TCP || tr_connected(xp->tr))
-			put_stats(xp);	/* the final counts */
-		emit(xp);
+			ipfix_put_stats(xp);	/* the final counts */
+		ipfix_emit(xp);
 	}
 	tr_drain(xp->tr, xp->kind == XP_KAFKA ?
 	    xp->conf->kafka_flush_timeout_ms : FINISH_MS);
@@ -1241,7 +917,7 @@ ipfix_reopen(struct exporter *ex)
 
 	if (xp->tr == NULL || xp->kind != XP_FILE || xp->fatal)
 		return 0;
-	emit(xp);
+	ipfix_emit(xp);
 	if ((rc = tr_reopen(xp->tr, &err)) != 0)
 		log_err("%s (the old file is kept)", err.msg);
 	return rc;
@@ -1253,7 +929,7 @@ ipfix_close(struct exporter *ex)
 	struct ipfix_priv *xp = exp_priv(ex);
 
 	if (xp->tr != NULL && !xp->fatal && !xp->finished)
-		emit(xp);
+		ipfix_emit(xp);
 	tr_close(xp->tr);
 	if (xp->fbuf != NULL)
 		fBufFree(xp->fbuf);	/* and its session and exporter */

@@ -291,6 +291,7 @@ static const struct jkey {
 static int
 resolve(struct json_priv *jp)
 {
+	const struct ie_reg *reg = jp->conf->reg;
 	const struct ie_def *def;
 	struct jout *o;
 	size_t i, n = JSON_KEYS;
@@ -299,8 +300,8 @@ resolve(struct json_priv *jp)
 	 * up to 6 octets each, octet arrays in hex), so a plugin field can
 	 * never make a line overflow. */
 	jp->line_size = LINE_BASE;
-	for (i = 0; i < ie_count(); i++) {
-		def = ie_at(i);
+	for (i = 0; i < ie_count(reg); i++) {
+		def = ie_at(reg, i);
 		if (!(def->flags & IE_F_EXT))
 			continue;
 		n++;
@@ -317,8 +318,8 @@ resolve(struct json_priv *jp)
 		    i == 0 ? "" : ",", jkeys[i].key);
 		if (jkeys[i].ie == NULL)
 			continue;
-		o->def[0] = ie_find(jkeys[i].ie);
-		o->def[1] = jkeys[i].ie6 != NULL ? ie_find(jkeys[i].ie6) :
+		o->def[0] = ie_find(reg, jkeys[i].ie);
+		o->def[1] = jkeys[i].ie6 != NULL ? ie_find(reg, jkeys[i].ie6) :
 		    o->def[0];
 		if (o->def[0] == NULL || o->def[1] == NULL) {
 			free(jp->out);
@@ -329,8 +330,8 @@ resolve(struct json_priv *jp)
 			return -ENOENT;
 		}
 	}
-	for (i = 0; i < ie_count(); i++) {
-		def = ie_at(i);
+	for (i = 0; i < ie_count(reg); i++) {
+		def = ie_at(reg, i);
 		if (!(def->flags & IE_F_EXT))
 			continue;
 		o = &jp->out[jp->n_out++];

@@ -4,7 +4,8 @@
  *
  * Glue between the exporter table (export.h), the encoder (nfv9.c, see
  * nfv9_int.h for what goes on the wire) and a UDP transport. The encoder
- * gets the wall clock here: sysUptime counts from exp_conf.start_us, and
+ * gets the probe's time here (exp_now_us: exp_conf.now, else the wall
+ * clock): sysUptime counts from exp_conf.start_us, and
  * templates are refreshed every --template-refresh seconds and
  * --template-refresh-packets packets, also while no record comes (from
  * flush), so a collector started late decodes within one period.
@@ -19,7 +20,6 @@
  * Capture thread only, like every exporter.
  */
 #include "export/exp_int.h"
-#include "log/clock.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -37,6 +37,7 @@
 struct nfv9_priv {
 	struct nfv9		*enc;
 	struct transport	*tr;
+	const struct exp_conf	*conf;		/* its time: exp_now_us() */
 	uint32_t		wire_seq;	/* packets on the wire so far */
 	char			name[300];	/* "nfv9://..." for messages */
 };
@@ -83,12 +84,13 @@ nfv9_open(struct exporter *ex, const char *where, const struct exp_conf *conf,
 	struct tmpl t;
 	int rc;
 
+	np->conf = conf;
 	snprintf(np->name, sizeof(np->name), "nfv9:%s", where);
 	if (strncmp(where, "//", 2) != 0 || where[2] == '\0')
 		return perr_set(err, -EINVAL, "collector '%s': expected "
 		    "nfv9://HOST[:PORT]", np->name);
-	if ((rc = tmpl_load(conf->template != NULL ? conf->template :
-	    "default", &t, err)) != 0)
+	if ((rc = tmpl_load(conf->reg, conf->template != NULL ?
+	    conf->template : "default", &t, err)) != 0)
 		return rc;
 	if (conf->biflow)
 		log_info("collector '%s': netflow v9 has no biflow records: "
@@ -121,14 +123,14 @@ nfv9_write(struct exporter *ex, const struct exp_record *rec)
 {
 	struct nfv9_priv *np = exp_priv(ex);
 
-	return nfv9_add(np->enc, rec, clock_wall_us());
+	return nfv9_add(np->enc, rec, exp_now_us(np->conf));
 }
 
 static int
 nfv9_flush_op(struct exporter *ex)
 {
 	struct nfv9_priv *np = exp_priv(ex);
-	uint64_t now = clock_wall_us();
+	uint64_t now = exp_now_us(np->conf);
 
 	nfv9_flush(np->enc, now);
 	tr_poll(np->tr, now);
@@ -142,7 +144,7 @@ nfv9_finish(struct exporter *ex)
 
 	if (np->enc == NULL || np->tr == NULL)
 		return 0;
-	nfv9_flush(np->enc, clock_wall_us());
+	nfv9_flush(np->enc, exp_now_us(np->conf));
 	/* UDP: the ICMP report about the last packets, if any. */
 	tr_drain(np->tr, 100);
 	return 0;
@@ -154,7 +156,7 @@ nfv9_close(struct exporter *ex)
 	struct nfv9_priv *np = exp_priv(ex);
 
 	if (np->enc != NULL && np->tr != NULL)
-		nfv9_flush(np->enc, clock_wall_us());
+		nfv9_flush(np->enc, exp_now_us(np->conf));
 	nfv9_free(np->enc);
 	tr_close(np->tr);
 }

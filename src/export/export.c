@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "export/exp_int.h"
+#include "log/clock.h"
 
 struct exporter {
 	const struct exp_ops	*ops;
@@ -326,4 +327,10 @@ void *
 exp_priv(struct exporter *ex)
 {
 	return ex->priv;
+}
+
+uint64_t
+exp_now_us(const struct exp_conf *conf)
+{
+	return conf->now != NULL ? conf->now(conf->now_arg) : clock_wall_us();
 }

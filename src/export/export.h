@@ -48,6 +48,8 @@ struct exp_counters {
 	uint64_t	pkts_dropped;		/* live: lost before reading */
 };
 
+struct ie_reg;
+
 /* Settings every exporter may read; borrowed, must outlive the exporter. */
 struct exp_conf {
 	const char	*template;		/* -T name or file, "default" */
@@ -62,6 +64,15 @@ struct exp_conf {
 	const char	*probe_id;		/* "probe_id" of JSON records,
 						 * NULL = none */
 	uint32_t	kafka_flush_timeout_ms;	/* Kafka: wait at exit */
+	/* The probe's time, us since the epoch, for everything an exporter
+	 * times (template and statistics periods, NetFlow v9 sysUptime, the
+	 * time it gives its transport's polls); called on the capture
+	 * thread. NULL: the wall clock. */
+	uint64_t	(*now)(void *arg);
+	void		*now_arg;
+	/* The IE registry of the probe's fields (plugin rows), complete
+	 * before the exporter opens; NULL = the built-in rows only. */
+	const struct ie_reg *reg;
 	/* Fills <c> with the probe's counters; called by an exporter on the
 	 * capture thread when it reports them. NULL = none to report. */
 	void		(*counters)(void *arg, struct exp_counters *c);

@@ -535,9 +535,10 @@ setup_apps(struct nfv9 *nf)
 	const struct ie_def *name_ie;
 	size_t i;
 
-	nf->app_id_ie = ie_find("applicationId");
-	nf->app_name_ie = ie_find("applicationName");
-	nf->app_cat_ie = ie_find("applicationCategoryName");
+	/* Built-in rows: no registry instance needed. */
+	nf->app_id_ie = ie_find(NULL, "applicationId");
+	nf->app_name_ie = ie_find(NULL, "applicationName");
+	nf->app_cat_ie = ie_find(NULL, "applicationCategoryName");
 	if (nf->app_id_ie == NULL || nf->app_name_ie == NULL ||
 	    nf->app_cat_ie == NULL)
 		return;

@@ -158,52 +158,74 @@ static const struct ie_def registry[] = {
 static void	put_be(uint8_t *out, uint64_t v, size_t len);
 
 /*
- * Rows added at start-up (ie_register). Written only before any reader
- * runs (one thread, at setup; see ie.h), so readers need no lock. A fixed
- * array: pointers to rows stay valid for the whole run.
+ * The rows of one registry instance (ie_register): a fixed array, so
+ * pointers to rows stay valid for the registry's life. Written only at
+ * setup, before any reader of this instance runs (see ie.h).
  */
-static struct ie_def ext_rows[IE_EXT_MAX];
-static char *ext_strs[IE_EXT_MAX][3];		/* owned name, desc, owner */
-static size_t n_ext;
+struct ie_reg {
+	struct ie_def	rows[IE_EXT_MAX];
+	char		*strs[IE_EXT_MAX][3];	/* owned name, desc, owner */
+	size_t		n;
+};
+
+struct ie_reg *
+ie_reg_new(void)
+{
+	return calloc(1, sizeof(struct ie_reg));
+}
+
+void
+ie_reg_free(struct ie_reg *reg)
+{
+	size_t i, k;
+
+	if (reg == NULL)
+		return;
+	for (i = 0; i < reg->n; i++)
+		for (k = 0; k < 3; k++)
+			free(reg->strs[i][k]);
+	free(reg);
+}
 
 size_t
-ie_count(void)
+ie_count(const struct ie_reg *reg)
 {
-	return NREG + n_ext;
+	return NREG + (reg != NULL ? reg->n : 0);
 }
 
 const struct ie_def *
-ie_at(size_t i)
+ie_at(const struct ie_reg *reg, size_t i)
 {
 	if (i < NREG)
 		return &registry[i];
-	return i - NREG < n_ext ? &ext_rows[i - NREG] : NULL;
+	return reg != NULL && i - NREG < reg->n ? &reg->rows[i - NREG] : NULL;
 }
 
 /* The registry is small (tens of rows) and looked up at setup only:
  * a linear scan is enough. */
 const struct ie_def *
-ie_find(const char *name)
+ie_find(const struct ie_reg *reg, const char *name)
 {
 	size_t i;
 
 	if (name == NULL)
 		return NULL;
-	for (i = 0; i < ie_count(); i++)
-		if (strcmp(ie_at(i)->name, name) == 0)
-			return ie_at(i);
+	for (i = 0; i < ie_count(reg); i++)
+		if (strcmp(ie_at(reg, i)->name, name) == 0)
+			return ie_at(reg, i);
 	return NULL;
 }
 
 const struct ie_def *
-ie_find_id(uint32_t pen, uint16_t id, uint32_t local_pen)
+ie_find_id(const struct ie_reg *reg, uint32_t pen, uint16_t id,
+    uint32_t local_pen)
 {
 	size_t i;
 
-	for (i = 0; i < ie_count(); i++)
-		if (ie_pen(ie_at(i), 0, local_pen) == pen &&
-		    ie_at(i)->id == id)
-			return ie_at(i);
+	for (i = 0; i < ie_count(reg); i++)
+		if (ie_pen(ie_at(reg, i), 0, local_pen) == pen &&
+		    ie_at(reg, i)->id == id)
+			return ie_at(reg, i);
 	return NULL;
 }
 
@@ -254,11 +276,12 @@ dup_str(const char *s)
 }
 
 int
-ie_register(const struct ie_def *def, struct perr *err)
+ie_register(struct ie_reg *reg, const struct ie_def *def, struct perr *err)
 {
 	const char *owner = def->owner != NULL ? def->owner : "?";
 	const struct ie_def *old;
 	struct ie_def *row;
+	char **strs;
 	size_t i;
 	int rev;
 
@@ -268,7 +291,10 @@ ie_register(const struct ie_def *def, struct perr *err)
 	if (strlen(def->name) > IE_EXT_NAME_MAX)
 		return perr_set(err, -EINVAL, "%s: field name '%.80s...' longer "
 		    "than %d characters", owner, def->name, IE_EXT_NAME_MAX);
-	if ((old = ie_find_any(def->name, &rev)) != NULL)
+	if (reg == NULL)
+		return perr_set(err, -EINVAL, "%s: field '%s': no registry "
+		    "to add it to", owner, def->name);
+	if ((old = ie_find_any(reg, def->name, &rev)) != NULL)
 		return perr_set(err, -EINVAL, "%s: field '%s' clashes with "
 		    "%s'%s'%s%s", owner, def->name, rev ? "the reverse of " :
 		    "", old->name, old->owner != NULL ? " of " : " (built in)",
@@ -285,8 +311,8 @@ ie_register(const struct ie_def *def, struct perr *err)
 		return perr_set(err, -EINVAL, "%s: field '%s': maximum length "
 		    "%u out of range (1 to 1024)", owner, def->name,
 		    def->max_len);
-	for (i = 0; i < ie_count(); i++) {
-		old = ie_at(i);
+	for (i = 0; i < ie_count(reg); i++) {
+		old = ie_at(reg, i);
 		/* Compared under the default PEN: --pen moves every local
 		 * row together, so a clash is one under any PEN. */
 		if (ie_pen(old, 0, 0) == ie_pen(def, 0, 0) &&
@@ -296,25 +322,26 @@ ie_register(const struct ie_def *def, struct perr *err)
 			    def->id, old->name, old->owner != NULL ? " of " :
 			    "", old->owner != NULL ? old->owner : "");
 	}
-	if (n_ext == IE_EXT_MAX)
+	if (reg->n == IE_EXT_MAX)
 		return perr_set(err, -ENOSPC, "%s: field '%s': more than %d "
 		    "plugin fields", owner, def->name, IE_EXT_MAX);
-	row = &ext_rows[n_ext];
+	row = &reg->rows[reg->n];
+	strs = reg->strs[reg->n];
 	*row = *def;
-	ext_strs[n_ext][0] = dup_str(def->name);
-	ext_strs[n_ext][1] = dup_str(def->desc);
-	ext_strs[n_ext][2] = dup_str(owner);
-	if (ext_strs[n_ext][0] == NULL || ext_strs[n_ext][1] == NULL ||
-	    ext_strs[n_ext][2] == NULL) {
+	strs[0] = dup_str(def->name);
+	strs[1] = dup_str(def->desc);
+	strs[2] = dup_str(owner);
+	if (strs[0] == NULL || strs[1] == NULL || strs[2] == NULL) {
 		for (i = 0; i < 3; i++) {
-			free(ext_strs[n_ext][i]);
-			ext_strs[n_ext][i] = NULL;
+			free(strs[i]);
+			strs[i] = NULL;
 		}
+		memset(row, 0, sizeof(*row));
 		return perr_set(err, -ENOMEM, "%s: out of memory", owner);
 	}
-	row->name = ext_strs[n_ext][0];
-	row->desc = ext_strs[n_ext][1];
-	row->owner = ext_strs[n_ext][2];
+	row->name = strs[0];
+	row->desc = strs[1];
+	row->owner = strs[2];
 	row->val = IE_V_EXT;
 	if (row->flags & IE_F_LOCAL_PEN)
 		row->pen = IE_PEN_DEFAULT_LOCAL;	/* as our own rows */
@@ -324,26 +351,12 @@ ie_register(const struct ie_def *def, struct perr *err)
 	row->flags = (uint16_t)(def->flags | IE_F_EXT);
 	if (row->type != IE_T_STRING && row->type != IE_T_OCTET_ARRAY)
 		row->max_len = 0;
-	n_ext++;
+	reg->n++;
 	return 0;
 }
 
-void
-ie_unregister_all(void)
-{
-	size_t i, k;
-
-	for (i = 0; i < n_ext; i++)
-		for (k = 0; k < 3; k++) {
-			free(ext_strs[i][k]);
-			ext_strs[i][k] = NULL;
-		}
-	memset(ext_rows, 0, sizeof(ext_rows));
-	n_ext = 0;
-}
-
 const struct ie_def *
-ie_find_any(const char *name, int *reverse)
+ie_find_any(const struct ie_reg *reg, const char *name, int *reverse)
 {
 	const struct ie_def *def;
 	char buf[128];
@@ -351,12 +364,12 @@ ie_find_any(const char *name, int *reverse)
 
 	if (reverse != NULL)
 		*reverse = 0;
-	if ((def = ie_find(name)) != NULL)
+	if ((def = ie_find(reg, name)) != NULL)
 		return def;
 	if (name == NULL || strncmp(name, "reverse", 7) != 0)
 		return NULL;
-	for (i = 0; i < ie_count(); i++) {
-		def = ie_at(i);
+	for (i = 0; i < ie_count(reg); i++) {
+		def = ie_at(reg, i);
 		if (!(def->flags & IE_F_DIRECTIONAL))
 			continue;
 		ie_name(def, 1, buf, sizeof(buf));

@@ -48,14 +48,22 @@
  * biflow record (RFC 5103) both. Values come from ie_get_uint(),
  * ie_get_bytes() (libfixbuf encoder) or ie_encode_fixed() (v9 encoder).
  *
- * Registered rows. Fields known only at run time (plugins) are added at
- * start-up with ie_register(): their values live in the flow's ext area
- * (IE_V_EXT), their wire numbers under the run-time PEN, in NetFlow v9
- * at IE_EXT_V9_BASE + id. They join the "default" template.
+ * Registry instances. The built-in rows are one static const table,
+ * shared by every instance. Fields known only at run time (plugins) are
+ * added to one struct ie_reg (ie_register), owned by whoever built it (a
+ * probe's plugin set: plug_set_reg()), and read by what that owner built:
+ * its encoders (exp_conf.reg), its templates (tmpl_load), its library
+ * record accessors. Their values live in the flow's ext area (IE_V_EXT),
+ * their wire numbers under the run-time PEN, in NetFlow v9 at
+ * IE_EXT_V9_BASE + id. They join the "default" template of that registry.
+ * Every lookup takes the instance; NULL stands for the built-in rows
+ * alone. There is no process-wide registry state: probes with different
+ * plugins live side by side.
  *
- * Thread safety: rows are added at start-up only (ie_register, one
- * thread, before any encoder is opened); afterwards the registry is
- * read-only and safe from any thread. Reading values never allocates.
+ * Thread safety: rows are added to an instance at setup only (ie_register,
+ * one thread, before any encoder reading it is opened); afterwards the
+ * instance is read-only and safe from any thread. Reading values never
+ * allocates.
  *
  * RFCs: 7011/7012 (IPFIX, information model, reduced-size encoding),
  * 5103 (biflow), 5610 (type and semantics numbers), 6759 (applicationId),
@@ -196,8 +204,17 @@ struct ie_def {
 	const char	*owner;		/* who registered it (messages) */
 };
 
+/* A registry instance: the built-in rows plus none added yet. Returns
+ * owned (ie_reg_free), or NULL when out of memory. */
+struct ie_reg;
+struct ie_reg *ie_reg_new(void);
+/* Frees it with every row added; rows found in it are gone too. NULL is
+ * fine. */
+void	ie_reg_free(struct ie_reg *reg);
+
 /*
- * Adds a row at start-up (a plugin's field), copied with its strings.
+ * Adds a row to <reg> at setup (a plugin's field), copied with its
+ * strings.
  * <def> gives name, pen (0 with IE_F_LOCAL_PEN: the run-time PEN), id,
  * type, semantics, units, desc, owner, max_len and ext_off; the rest is
  * derived: val IE_V_EXT, len (natural, IE_VARLEN for strings and octet
@@ -219,26 +236,27 @@ struct ie_def {
  * Setup only, before any template is derived or record encoded: the
  * registry is read without locks afterwards.
  */
-int	ie_register(const struct ie_def *def, struct perr *err);
-/* Forgets every registered row (tests, and the probe's teardown). */
-void	ie_unregister_all(void);
+int	ie_register(struct ie_reg *reg, const struct ie_def *def,
+	    struct perr *err);
 
-/* Registry rows, 0 <= i < ie_count(): the built-in table, then the
- * registered rows in the order they were added. */
-size_t	ie_count(void);
-const struct ie_def *ie_at(size_t i);	/* NULL when out of range */
+/* Rows of <reg> (NULL: the built-in ones), 0 <= i < ie_count(): the
+ * built-in table, then the registered rows in the order they were added. */
+size_t	ie_count(const struct ie_reg *reg);
+/* NULL when out of range. */
+const struct ie_def *ie_at(const struct ie_reg *reg, size_t i);
 
 /* Finds a row by exact registry name, or NULL. Reverse names are not
  * rows: use tmpl_derive(), or ie_find_any() below. */
-const struct ie_def *ie_find(const char *name);
+const struct ie_def *ie_find(const struct ie_reg *reg, const char *name);
 /* Finds a row by (pen, id) as seen on the wire, or NULL; our elements
  * are under <local_pen> (0 = the default). A reverse (pen, id) gives NULL:
  * see ie_find_any(). */
-const struct ie_def *ie_find_id(uint32_t pen, uint16_t id,
-	    uint32_t local_pen);
+const struct ie_def *ie_find_id(const struct ie_reg *reg, uint32_t pen,
+	    uint16_t id, uint32_t local_pen);
 /* Like ie_find() but also accepts a derived reverse name
  * ("reverseOctetDeltaCount"), setting *<reverse> (may be NULL). */
-const struct ie_def *ie_find_any(const char *name, int *reverse);
+const struct ie_def *ie_find_any(const struct ie_reg *reg,
+	    const char *name, int *reverse);
 
 /* The RFC 5103 reverse PEN, 29305 (for IANA elements). */
 uint32_t ie_reverse_pen(void);
@@ -342,25 +360,26 @@ struct tmpl {
 
 /*
  * Parses template text <text> (NUL-terminated, borrowed) named <name>
- * (used in messages only) into <out>. Refused, with -EINVAL and <err>
+ * (used in messages only) into <out>, elements looked up in <reg> (NULL:
+ * the built-in rows only; <out> points into <reg>'s rows). Refused, with -EINVAL and <err>
  * naming the template and line ("template 'x.tmpl' line 4: unknown
  * element 'octetDeltaCont'"): unknown element, reverse names (derived
  * later), the same element twice, a length that is not 1..65534 or junk
  * after it, more than IE_TMPL_MAX elements, or no element at all.
  * Returns 0 or -EINVAL.
  */
-int	tmpl_parse(const char *name, const char *text, struct tmpl *out,
-	    struct perr *err);
+int	tmpl_parse(const struct ie_reg *reg, const char *name,
+	    const char *text, struct tmpl *out, struct perr *err);
 
 /*
  * Loads a template: <name_or_path> with a '/' or ending in ".tmpl" is a
  * file read from disk (at most 64 KiB); anything else a built-in name
- * ("default", "minimal"). "default" ends with every registered row
- * (ie_register: plugin fields), in registration order. Returns 0, or a negative errno with <err> set
+ * ("default", "minimal"). "default" ends with every row registered in
+ * <reg> (ie_register: plugin fields), in registration order. Returns 0, or a negative errno with <err> set
  * (-ENOENT unknown built-in or missing file, -EINVAL parse error, ...).
  */
-int	tmpl_load(const char *name_or_path, struct tmpl *out,
-	    struct perr *err);
+int	tmpl_load(const struct ie_reg *reg, const char *name_or_path,
+	    struct tmpl *out, struct perr *err);
 
 /*
  * Derives the concrete template of one kind of record from a parsed one:

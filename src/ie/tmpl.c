@@ -86,8 +86,8 @@ bad_length(struct perr *err, const char *name, unsigned line,
 }
 
 int
-tmpl_parse(const char *name, const char *text, struct tmpl *out,
-    struct perr *err)
+tmpl_parse(const struct ie_reg *reg, const char *name, const char *text,
+    struct tmpl *out, struct perr *err)
 {
 	char word[128], lenw[32], rest[32];
 	unsigned lines[IE_TMPL_MAX];
@@ -111,7 +111,7 @@ tmpl_parse(const char *name, const char *text, struct tmpl *out,
 		p = token(p, lenw, sizeof(lenw));
 		p = skip_space(p);
 		p = token(p, rest, sizeof(rest));
-		if ((def = ie_find_any(word, &rev)) == NULL)
+		if ((def = ie_find_any(reg, word, &rev)) == NULL)
 			return perr_set(err, -EINVAL,
 			    "template '%s' line %u: unknown element '%s'",
 			    name, line, word);
@@ -163,13 +163,13 @@ next:
 
 /* The default template carries every registered row (plugin fields). */
 static int
-add_registered(struct tmpl *out, struct perr *err)
+add_registered(const struct ie_reg *reg, struct tmpl *out, struct perr *err)
 {
 	const struct ie_def *def;
 	size_t i;
 
-	for (i = 0; i < ie_count(); i++) {
-		def = ie_at(i);
+	for (i = 0; i < ie_count(reg); i++) {
+		def = ie_at(reg, i);
 		if (!(def->flags & IE_F_EXT))
 			continue;
 		if (out->n == IE_TMPL_MAX)
@@ -185,7 +185,8 @@ add_registered(struct tmpl *out, struct perr *err)
 }
 
 int
-tmpl_load(const char *name_or_path, struct tmpl *out, struct perr *err)
+tmpl_load(const struct ie_reg *reg, const char *name_or_path,
+    struct tmpl *out, struct perr *err)
 {
 	char fname[80], *buf;
 	const char *text;
@@ -201,10 +202,10 @@ tmpl_load(const char *name_or_path, struct tmpl *out, struct perr *err)
 			    "template '%s': no such built-in template "
 			    "(built in: default, minimal; a file name has a "
 			    "'/' or ends in .tmpl)", name_or_path);
-		if ((rc = tmpl_parse(fname, text, out, err)) != 0 ||
+		if ((rc = tmpl_parse(reg, fname, text, out, err)) != 0 ||
 		    strcmp(name_or_path, "default") != 0)
 			return rc;
-		return add_registered(out, err);
+		return add_registered(reg, out, err);
 	}
 	if ((fp = fopen(name_or_path, "r")) == NULL) {
 		saved = errno;
@@ -232,7 +233,7 @@ tmpl_load(const char *name_or_path, struct tmpl *out, struct perr *err)
 		    name_or_path);
 	} else {
 		buf[n] = '\0';
-		rc = tmpl_parse(name_or_path, buf, out, err);
+		rc = tmpl_parse(reg, name_or_path, buf, out, err);
 	}
 	free(buf);
 	fclose(fp);

@@ -9,13 +9,19 @@
  * record comes, the input ends (probe_end: every open flow ends) or the
  * caller's time is up.
  *
- * The only process-wide state is the guard of the IE registry's plugin
- * rows (see "State" in the header): a mutex and two counts.
+ * Options by name (l7_streamer_conf_set, l7_streamer_conf_args) are the
+ * program's option table (src/conf/): they are kept in a struct conf of
+ * their own and applied over the fields at open. A configuration from a
+ * command line is the whole program's; l7_streamer_run() runs it as the
+ * l7probe program does (src/main.c is this library's user).
+ *
+ * No process-wide state: each streamer's probe owns its IE registry (the
+ * built-in rows shared read-only, its plugins' fields its own), so
+ * streamers with different plugins live side by side.
  */
 #include "l7probe/l7probe.h"
 
 #include <errno.h>
-#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -29,10 +35,24 @@
 #endif
 
 #include "conf/conf.h"
+#include "dpi/dpi.h"
 #include "export/export.h"
 #include "ie/ie.h"
 #include "log/clock.h"
 #include "probe/probe.h"
+#include "transport/transport.h"
+
+#define OPTS_MAX	64		/* options of the table, at most */
+
+/* Options given by name, behind l7_streamer_conf.opts_. */
+struct l7_opts {
+	struct conf	conf;		/* the defaults, then what was set */
+	unsigned char	set[OPTS_MAX];	/* set by name, by table index */
+	int		whole;		/* from a command line: all of it */
+	char		**strs;		/* owned copies of the values */
+	size_t		n_strs;
+	char		get[4096];	/* l7_streamer_conf_get() text */
+};
 
 
 /* One record, copied out of the probe. */
@@ -49,15 +69,17 @@ struct item {
 };
 
 struct l7_streamer {
-	struct conf		conf;
-	char			*strs[4];	/* owned copies: source, filter,
-						 * template, dup of iface */
+	struct conf		conf;		/* its strings owned (text_) */
 	struct probe		*p;
 	int			live;
+	int			whole;		/* the program's configuration */
+	int			started;	/* next() or run() called */
+	int			running;	/* in run(): no copies */
 	int			ended;		/* probe_end() done */
 	int			failed;		/* capture error: only END */
-	int			fields;		/* has plugin fields (guard) */
+	const struct ie_reg	*reg;		/* the probe's: field names */
 	volatile sig_atomic_t	stop;
+	struct probe_signals	sigs;		/* run()'s requests */
 	struct item		*q;		/* ring of records */
 	size_t			q_cap, q_head, q_len;
 	struct item		*cur;		/* handed out last */
@@ -68,11 +90,6 @@ struct l7_streamer {
 	int			n_slots;
 	char			err[L7_ERR_SIZE];
 };
-
-/* The registry guard. */
-static pthread_mutex_t guard = PTHREAD_MUTEX_INITIALIZER;
-static int n_open;			/* streamers open */
-static int fields_open;			/* one of them has plugin fields */
 
 void
 l7_streamer_conf_init(struct l7_streamer_conf *c)
@@ -151,6 +168,9 @@ on_record(const struct exp_record *rec, size_t ext_size, void *arg)
 	size_t need = sizeof(struct flow) + ext_size;
 	uint64_t first, last;
 
+	/* Running to the end: exported only, nothing to hand out. */
+	if (s->running)
+		return;
 	if ((it = q_push(s)) == NULL)
 		goto nomem;
 	if (it->flow_cap < need) {
@@ -210,15 +230,6 @@ nomem:
 	snprintf(s->err, sizeof(s->err), "out of memory: records lost");
 }
 
-static char *
-dup_opt(struct l7_streamer *s, int i, const char *v)
-{
-	if (v == NULL)
-		return NULL;
-	s->strs[i] = strdup(v);
-	return s->strs[i];
-}
-
 void
 l7_streamer_free(struct l7_streamer *s)
 {
@@ -226,19 +237,13 @@ l7_streamer_free(struct l7_streamer *s)
 
 	if (s == NULL)
 		return;
-	if (s->p != NULL && !s->ended)
+	if (s->p != NULL && s->started && !s->ended)
 		probe_end(s->p, 0, &(struct perr){ 0, "" });
 	probe_free(s->p);
 	for (i = 0; i < s->q_cap; i++)
 		free(s->q[i].flow);
 	free(s->q);
-	for (i = 0; i < sizeof(s->strs) / sizeof(s->strs[0]); i++)
-		free(s->strs[i]);
-	pthread_mutex_lock(&guard);
-	n_open--;
-	if (s->fields)
-		fields_open = 0;
-	pthread_mutex_unlock(&guard);
+	conf_fini(&s->conf);
 	free(s);
 }
 
@@ -256,78 +261,47 @@ source_is_file(const char *src)
 	return strstr(src, ".pcap") != NULL || strstr(src, ".cap") != NULL;
 }
 
-struct l7_streamer *
-l7_streamer_open(const struct l7_streamer_conf *c, char *err, size_t err_size)
+/* The fields of <c> into <s>->conf, with the library's settings. */
+static int
+conf_from_fields(struct l7_streamer *s, const struct l7_streamer_conf *c,
+    const struct l7_opts *o, char *err, size_t err_size)
 {
-	struct perr pe = { 0, "" };
-	struct probe_opts po;
-	struct l7_streamer *s;
-	struct plug_user user[CONF_MAX_PLUGINS];
-	int i, plugins;
+	int i, by_name = o != NULL && (o->set[conf_opt_index("read")] ||
+	    o->set[conf_opt_index("interface")]);
 
-	if (c == NULL || c->source == NULL || c->source[0] == '\0') {
+	if (!by_name && (c->source == NULL || c->source[0] == '\0')) {
 		set_err(err, err_size, "no source: give a capture file, \"-\" "
 		    "or an interface name");
-		return NULL;
+		return -1;
 	}
 	if (c->n_plugins < 0 || c->n_user_plugins < 0 ||
 	    c->n_plugins + c->n_user_plugins > CONF_MAX_PLUGINS) {
 		set_err(err, err_size, "too many plugins (at most %d)",
 		    CONF_MAX_PLUGINS);
-		return NULL;
+		return -1;
 	}
 	if (c->n_collectors < 0 || c->n_collectors > CONF_MAX_COLLECTORS) {
 		set_err(err, err_size, "too many collectors (at most %d)",
 		    CONF_MAX_COLLECTORS);
-		return NULL;
+		return -1;
 	}
 	if (c->capacity < 1 || c->active_timeout < 1 ||
 	    c->inactive_timeout < 1 || c->snaplen < 64) {
 		set_err(err, err_size, "capacity, active_timeout and "
 		    "inactive_timeout must be at least 1, snaplen at least 64");
-		return NULL;
+		return -1;
 	}
-	plugins = c->n_plugins + c->n_user_plugins > 0;
-	pthread_mutex_lock(&guard);
-	if (fields_open || (plugins && n_open > 0)) {
-		pthread_mutex_unlock(&guard);
-		set_err(err, err_size, "another streamer is open in this "
-		    "process and %s has plugins: plugin fields are "
-		    "process-wide (close it first)", fields_open ? "it" :
-		    "this one");
-		return NULL;
-	}
-	n_open++;
-	if (plugins)
-		fields_open = 1;
-	pthread_mutex_unlock(&guard);
-
-	if ((s = calloc(1, sizeof(*s))) == NULL) {
-		pthread_mutex_lock(&guard);
-		n_open--;
-		if (plugins)
-			fields_open = 0;
-		pthread_mutex_unlock(&guard);
-		set_err(err, err_size, "out of memory");
-		return NULL;
-	}
-	s->fields = plugins;
 	conf_defaults(&s->conf);
-	if (source_is_file(c->source)) {
-		s->conf.read_file = dup_opt(s, 0, c->source);
+	if (by_name) {
+		/* "read" or "interface" given by name: the source. */
+	} else if (source_is_file(c->source)) {
+		s->conf.read_file = c->source;
 	} else {
-		s->conf.ifaces[0] = dup_opt(s, 0, c->source);
+		s->conf.ifaces[0] = c->source;
 		s->conf.n_ifaces = 1;
-		s->live = 1;
 	}
-	s->conf.filter = dup_opt(s, 1, c->bpf_filter);
-	s->conf.template = dup_opt(s, 2, c->template != NULL ?
-	    c->template : "default");
-	if (s->strs[0] == NULL || s->conf.template == NULL ||
-	    (c->bpf_filter != NULL && s->conf.filter == NULL)) {
-		set_err(err, err_size, "out of memory");
-		goto fail;
-	}
+	s->conf.filter = c->bpf_filter;
+	s->conf.template = c->template != NULL ? c->template : "default";
 	s->conf.snaplen = c->snaplen;
 	s->conf.promisc = c->promisc;
 	s->conf.tunnels = c->tunnels;
@@ -338,16 +312,64 @@ l7_streamer_open(const struct l7_streamer_conf *c, char *err, size_t err_size)
 	s->conf.max_flows = c->capacity;
 	s->conf.pen = c->pen;
 	s->conf.biflow = c->biflow;
-	s->conf.quiet = 1;
-	/* One thread: the step API drives one flow table. */
-	s->conf.threads = 1;
-	/* Collector URIs and plugin specs are read by probe_new() only. */
 	for (i = 0; i < c->n_collectors; i++)
 		s->conf.collectors[i] = c->collectors[i];
 	s->conf.n_collectors = c->n_collectors;
 	for (i = 0; i < c->n_plugins; i++)
 		s->conf.plugins[i] = c->plugins[i];
 	s->conf.n_plugins = c->n_plugins;
+	if (o != NULL)
+		for (i = 0; i < OPTS_MAX; i++)
+			if (o->set[i])
+				conf_copy_opt(&s->conf, &o->conf, i);
+	/* The library prints nothing, and one flow table drives the
+	 * steps of l7_streamer_next(). */
+	s->conf.quiet = 1;
+	s->conf.threads = 1;
+	return 0;
+}
+
+struct l7_streamer *
+l7_streamer_open(const struct l7_streamer_conf *c, char *err, size_t err_size)
+{
+	const struct l7_opts *o = c != NULL ? c->opts_ : NULL;
+	struct perr pe = { 0, "" };
+	struct probe_opts po;
+	struct l7_streamer *s;
+	struct plug_user user[CONF_MAX_PLUGINS];
+	int i;
+
+	if (c == NULL) {
+		set_err(err, err_size, "no configuration");
+		return NULL;
+	}
+	if ((s = calloc(1, sizeof(*s))) == NULL) {
+		set_err(err, err_size, "out of memory");
+		return NULL;
+	}
+	if (o != NULL && o->whole) {
+		/* The program's configuration, as parsed and checked. */
+		s->conf = o->conf;
+		s->conf.text_ = NULL;
+		s->whole = 1;
+	} else if (conf_from_fields(s, c, o, err, err_size) != 0) {
+		goto fail;
+	} else if (o != NULL && conf_validate(&s->conf, &pe) != 0) {
+		set_err(err, err_size, "%s", pe.msg);
+		goto fail;
+	}
+	if (c->n_user_plugins < 0 || s->conf.n_plugins + c->n_user_plugins >
+	    CONF_MAX_PLUGINS) {
+		set_err(err, err_size, "too many plugins (at most %d)",
+		    CONF_MAX_PLUGINS);
+		goto fail;
+	}
+	/* Every string the probe reads is the streamer's own from here. */
+	if (conf_own_strings(&s->conf, &pe) != 0) {
+		set_err(err, err_size, "%s", pe.msg);
+		goto fail;
+	}
+	s->live = s->conf.n_ifaces > 0;
 	for (i = 0; i < c->n_user_plugins; i++) {
 		user[i].d = c->user_plugins[i].plugin;
 		user[i].ctx = c->user_plugins[i].ctx;
@@ -358,16 +380,16 @@ l7_streamer_open(const struct l7_streamer_conf *c, char *err, size_t err_size)
 	po.sink_arg = s;
 	po.user = user;
 	po.n_user = c->n_user_plugins;
-	po.no_default_output = 1;
+	/* The program writes JSON to standard output without collectors;
+	 * a program iterating records writes nothing unless asked. */
+	po.no_default_output = !s->whole;
 	s->poll_ms = c->poll_ms > 0 ? c->poll_ms : 100;
 	if ((s->p = probe_new_opts(&s->conf, &po, &pe)) == NULL) {
 		set_err(err, err_size, "%s", pe.msg);
 		goto fail;
 	}
-	/* probe_new() is done with them: only copies are kept. */
-	memset(s->conf.collectors, 0, sizeof(s->conf.collectors));
-	memset(s->conf.plugins, 0, sizeof(s->conf.plugins));
-	s->n_slots = c->n_plugins + c->n_user_plugins;
+	s->reg = probe_registry(s->p);
+	s->n_slots = s->conf.n_plugins + c->n_user_plugins;
 	for (i = 0; i < s->n_slots; i++)
 		s->slot[i] = probe_plugin_slot(s->p, i);
 	return s;
@@ -398,6 +420,7 @@ l7_streamer_next(struct l7_streamer *s, int timeout_ms,
 	int r, wait_ms;
 
 	*rec = NULL;
+	s->started = 1;
 	if (s->live && timeout_ms >= 0)
 		deadline = clock_wall_us() + (uint64_t)timeout_ms * 1000;
 	while (s->q_len == 0 && !s->ended) {
@@ -451,6 +474,12 @@ l7_streamer_next(struct l7_streamer *s, int timeout_ms,
 	return L7_FLOW;
 }
 
+size_t
+l7_streamer_queued(const struct l7_streamer *s)
+{
+	return s->q_len;
+}
+
 const char *
 l7_streamer_error(const struct l7_streamer *s)
 {
@@ -463,6 +492,166 @@ l7_streamer_close(struct l7_streamer *s)
 	/* A flag: async-signal-safe. The iterating thread sees it within
 	 * poll_ms (a signal delivered to it ends its wait at once). */
 	s->stop = 1;
+	s->sigs.stop = 1;
+}
+
+int
+l7_streamer_run(struct l7_streamer *s)
+{
+	struct perr pe = { 0, "" };
+	int rc;
+
+	if (s->started) {
+		snprintf(s->err, sizeof(s->err), "the streamer was iterated or "
+		    "run already");
+		return -EINVAL;
+	}
+	s->started = 1;
+	s->running = 1;
+	rc = probe_run(s->p, &s->sigs, &pe);
+	s->running = 0;
+	s->ended = 1;
+	if (rc != 0)
+		snprintf(s->err, sizeof(s->err), "%s", pe.msg);
+	return rc;
+}
+
+void
+l7_streamer_reopen(struct l7_streamer *s)
+{
+	s->sigs.reopen = 1;
+}
+
+void
+l7_streamer_log_stats(struct l7_streamer *s)
+{
+	s->sigs.stats = 1;
+}
+
+void
+l7_streamer_set_signals(struct l7_streamer *s, const sigset_t *mask)
+{
+	s->sigs.mask = *mask;
+}
+
+void
+l7_streamer_print_stats(struct l7_streamer *s, FILE *fp)
+{
+	probe_print_stats(s->p, fp);
+}
+
+/* Options by name ---------------------------------------------------- */
+
+static struct l7_opts *
+opts_of(struct l7_streamer_conf *c)
+{
+	struct l7_opts *o = c->opts_;
+
+	if (o == NULL && (o = calloc(1, sizeof(*o))) != NULL) {
+		conf_defaults(&o->conf);
+		c->opts_ = o;
+	}
+	return o;
+}
+
+int
+l7_streamer_conf_set(struct l7_streamer_conf *c, const char *name,
+    const char *value, char *err, size_t err_size)
+{
+	struct perr pe = { 0, "" };
+	struct l7_opts *o;
+	char **n, *v = NULL;
+	int idx;
+
+	if ((o = opts_of(c)) == NULL ||
+	    (value != NULL && (v = strdup(value)) == NULL) ||
+	    (n = realloc(o->strs, (o->n_strs + 1) * sizeof(*n))) == NULL) {
+		free(v);
+		set_err(err, err_size, "out of memory");
+		return -1;
+	}
+	o->strs = n;
+	if (v != NULL)
+		o->strs[o->n_strs++] = v;
+	if ((idx = conf_set(&o->conf, name, v, &pe)) < 0) {
+		set_err(err, err_size, "%s", pe.msg);
+		return -1;
+	}
+	if (idx < OPTS_MAX)
+		o->set[idx] = 1;
+	return 0;
+}
+
+int
+l7_streamer_conf_args(struct l7_streamer_conf *c, int argc, char **argv,
+    char *err, size_t err_size)
+{
+	struct perr pe = { 0, "" };
+	enum conf_action action;
+	struct l7_opts *o;
+
+	if ((o = opts_of(c)) == NULL) {
+		set_err(err, err_size, "out of memory");
+		return -1;
+	}
+	/* The command line is the whole configuration. */
+	conf_fini(&o->conf);
+	conf_defaults(&o->conf);
+	memset(o->set, 0, sizeof(o->set));
+	o->whole = 1;
+	if (conf_parse(&o->conf, argc, argv, &action, &pe) != 0) {
+		set_err(err, err_size, "%s", pe.msg);
+		return -1;
+	}
+	return action == CONF_HELP ? L7_ARGS_HELP : action == CONF_VERSION ?
+	    L7_ARGS_VERSION : L7_ARGS_RUN;
+}
+
+const char *
+l7_streamer_conf_get(struct l7_streamer_conf *c, const char *name)
+{
+	struct l7_opts *o;
+	const char *v;
+
+	if ((o = opts_of(c)) == NULL)
+		return NULL;
+	/* Strings as stored: they stay valid while <c> does. */
+	if ((v = conf_get_str(&o->conf, name)) != NULL)
+		return v;
+	if (conf_get(&o->conf, name, o->get, sizeof(o->get)) != 0)
+		return NULL;
+	return o->get;
+}
+
+void
+l7_streamer_conf_fini(struct l7_streamer_conf *c)
+{
+	struct l7_opts *o = c->opts_;
+	size_t i;
+
+	if (o == NULL)
+		return;
+	conf_fini(&o->conf);
+	for (i = 0; i < o->n_strs; i++)
+		free(o->strs[i]);
+	free(o->strs);
+	free(o);
+	c->opts_ = NULL;
+}
+
+const char *
+l7_usage(void)
+{
+	return conf_usage();
+}
+
+void
+l7_backends(char *buf, size_t size)
+{
+	snprintf(buf, size, "classification: %s\nIPFIX: %s\nKafka: %s\n",
+	    dpi_backend_version(), exp_ipfix_backend() != NULL ?
+	    exp_ipfix_backend() : "none", tr_kafka_backend() != NULL ?
+	    tr_kafka_backend() : "none");
 }
 
 void
@@ -502,7 +691,7 @@ l7_record_get(const struct l7_record *rec, const char *name,
 	int reverse = 0;
 
 	if (name == NULL || out == NULL ||
-	    (def = ie_find_any(name, &reverse)) == NULL)
+	    (def = ie_find_any(it->s->reg, name, &reverse)) == NULL)
 		return -1;
 	er.flow = it->flow;
 	er.reason = it->reason;

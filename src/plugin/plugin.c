@@ -10,9 +10,9 @@
  * Every slot is 8-aligned; the table zeroes ext at flow creation, which
  * is the "zeroed at flow start" of the plugin interface.
  *
- * A plugin's fields are registry rows (ie_register) whose values the
- * encoders read at ext_off: the metric slot, or the classifier's state
- * plus the field's offset.
+ * A plugin's fields are rows of the set's own IE registry instance
+ * (ie_register) whose values the encoders read at ext_off: the metric
+ * slot, or the classifier's state plus the field's offset.
  */
 #include "plugin/plugin.h"
 
@@ -64,6 +64,7 @@ struct plug_set {
 	struct plug_hook	*hooks;
 	int			n_hooks;
 	size_t			ext_size;
+	struct ie_reg		*reg;		/* owned: built-in + fields */
 	int			n_fields;	/* rows registered */
 	plug_app_cb		app;
 	void			*app_arg;
@@ -131,7 +132,7 @@ static int
 view_get(const struct l7_flow *fl, const char *field, struct l7_value *out)
 {
 	const struct view *vw = fl->core;
-	const struct ie_def *def = ie_find(field);
+	const struct ie_def *def = ie_find(vw->ps->reg, field);
 	const unsigned char *p;
 	uint16_t n;
 
@@ -393,6 +394,12 @@ plug_set_slot(const struct plug_set *ps, int i)
 	return i >= 0 && i < ps->n ? ps->p[i].off : 0;
 }
 
+const struct ie_reg *
+plug_set_reg(const struct plug_set *ps)
+{
+	return ps != NULL ? ps->reg : NULL;
+}
+
 int
 plug_set_n_fields(const struct plug_set *ps)
 {
@@ -567,10 +574,7 @@ plug_set_free(struct plug_set *ps)
 		if (ps->p[i].dl != NULL)
 			dlclose(ps->p[i].dl);
 	}
-	/* Only rows of its own: a set without fields leaves the registry
-	 * alone (several fieldless sets may live in one process). */
-	if (ps->n_fields > 0)
-		ie_unregister_all();
+	ie_reg_free(ps->reg);
 	free(ps);
 }
 
@@ -592,6 +596,11 @@ plug_set_new(const struct plug_set_conf *conf, struct perr *err)
 		return NULL;
 	}
 	if ((ps = calloc(1, sizeof(*ps))) == NULL) {
+		perr_set(err, -ENOMEM, "plugins: out of memory");
+		return NULL;
+	}
+	if ((ps->reg = ie_reg_new()) == NULL) {
+		free(ps);
 		perr_set(err, -ENOMEM, "plugins: out of memory");
 		return NULL;
 	}
@@ -653,7 +662,7 @@ plug_set_new(const struct plug_set_conf *conf, struct perr *err)
 			row.ext_off = pl->off +
 			    (pl->d->metric != NULL ? 0 : fd->offset);
 			row.owner = pl->what;
-			if (ie_register(&row, err) != 0)
+			if (ie_register(ps->reg, &row, err) != 0)
 				goto fail;
 			ps->n_fields++;
 		}

@@ -12,8 +12,10 @@
  *
  * Plugins are the bundled ones (src/plugin/plugins/, by name) or shared
  * objects (dlopen). Loading checks everything (API version, descriptor,
- * fields, init()) and registers the fields (ie_register); on any error
- * nothing stays loaded.
+ * fields, init()) and registers the fields (ie_register) in the set's own
+ * registry instance (plug_set_reg), which the probe hands to its
+ * exporters; on any error nothing stays loaded. Sets are independent:
+ * several, with different plugins, live in one process.
  *
  * Threading: one set per thread owning flows (the plugin contexts are
  * shared: see the rules in l7probe/plugin.h); setup and free on the main
@@ -77,11 +79,10 @@ struct plug_set;
 
 /*
  * Loads every plugin, lays out the ext area, registers the plugin fields
- * in the IE registry. Returns owned (plug_set_free), or NULL with <err>
- * naming the plugin: -ENOENT unknown bundled name or no such file,
- * -EINVAL bad descriptor, API version, field or clash, init() failure.
- * Then nothing is left loaded nor registered. One set per process
- * (the registry is global).
+ * in the set's IE registry instance. Returns owned (plug_set_free), or
+ * NULL with <err> naming the plugin: -ENOENT unknown bundled name or no
+ * such file, -EINVAL bad descriptor, API version, field or clash, init()
+ * failure. Then nothing is left loaded nor registered.
  */
 struct plug_set *plug_set_new(const struct plug_set_conf *conf,
 	    struct perr *err);
@@ -96,6 +97,10 @@ int	plug_set_count(const struct plug_set *ps);
 /* Offset in flow->ext of plugin <i>'s slot (specs first, then user
  * descriptors, in order): a metric's value or a classifier's state. */
 size_t	plug_set_slot(const struct plug_set *ps, int i);
+/* The set's IE registry: the built-in rows and the plugin fields; owned
+ * by the set, read-only once plug_set_new() returned (exp_conf.reg). */
+struct ie_reg;
+const struct ie_reg *plug_set_reg(const struct plug_set *ps);
 /* Number of registry rows the set added (plugin fields). */
 int	plug_set_n_fields(const struct plug_set *ps);
 

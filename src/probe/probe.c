@@ -464,6 +464,7 @@ probe_new_opts(const struct conf *conf, const struct probe_opts *opts,
 	pconf.app_arg = p->dpi;
 	if ((p->ps = plug_set_new(&pconf, err)) == NULL)
 		goto fail;
+	xc->reg = plug_set_reg(p->ps);
 	dpi_set_ext_offset(p->dpi, p->dpi_hook.off);
 
 	/* Collectors next. */
@@ -1013,6 +1014,12 @@ void
 probe_get_counters(struct probe *p, struct exp_counters *c)
 {
 	probe_counters(p, c);
+}
+
+const struct ie_reg *
+probe_registry(const struct probe *p)
+{
+	return plug_set_reg(p->ps);
 }
 
 size_t

@@ -105,6 +105,11 @@ void	probe_get_counters(struct probe *p, struct exp_counters *c);
  * probe_opts.user (user[j] is plugin conf->n_plugins + j). */
 size_t	probe_plugin_slot(const struct probe *p, int i);
 
+/* The probe's IE registry (built-in rows and its plugins' fields), for
+ * reading its records by field name; owned by the probe. */
+struct ie_reg;
+const struct ie_reg *probe_registry(const struct probe *p);
+
 /* Prints the counters to <fp>, one group a line. */
 void	probe_print_stats(struct probe *p, FILE *fp);
 

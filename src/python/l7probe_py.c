@@ -363,6 +363,10 @@ typedef struct {
 	struct l7_plugin plugin;
 	struct l7_streamer_plugin up;
 	PyObject *pending;			/* exception to raise */
+	PyObject *orphans;			/* list: flows whose last
+						 * record had no packets, kept
+						 * while a queued record may
+						 * point at them */
 	int broken;				/* a callback raised */
 	int exited;				/* on_exit() called */
 } StreamerObject;
@@ -494,7 +498,27 @@ py_on_flow_terminate(void *ctx, void *state, const struct l7_flow *v)
 	PyObject *r;
 	int i;
 
-	if (st->broken || ps->flow == NULL)
+	if (ps->flow == NULL)
+		return;
+	/* A record without packets (cut by the active timeout, then
+	 * silent) is never handed out: nobody takes the state's reference
+	 * but here. */
+	if (v->c[0].pkts + v->c[1].pkts == 0) {
+		/* An earlier, active-timeout record of it may still be
+		 * queued, pointing at it: kept until the queue is empty. */
+		if ((st->orphans == NULL &&
+		    (st->orphans = PyList_New(0)) == NULL) ||
+		    PyList_Append(st->orphans, (PyObject *)ps->flow) != 0) {
+			/* Out of memory: kept for good rather than freed
+			 * under a queued record. */
+			keep_error(st);
+			ps->flow = NULL;
+			return;
+		}
+		Py_CLEAR(ps->flow);
+		return;
+	}
+	if (st->broken)
 		return;
 	flow_from_view(ps->flow, v);
 	for (i = 0; i < st->n_classifiers; i++) {
@@ -529,16 +553,46 @@ py_on_exit(void *ctx)
 	}
 }
 
+/*
+ * Ends the iteration early: every record not yet handed out (the queued
+ * ones, then the flows still open, ended now) gives back the reference
+ * its flow's state holds to the flow object, which nobody else will take.
+ * Hooks run as at any end (on_flow_terminate); the GIL is held.
+ */
+static void
+streamer_drain(StreamerObject *st)
+{
+	const struct l7_record *r;
+	struct pystate *ps;
+	PyObject *t, *v, *tb;
+
+	PyErr_Fetch(&t, &v, &tb);
+	l7_streamer_close(st->s);
+	while (l7_streamer_next(st->s, -1, &r) == L7_FLOW) {
+		ps = (struct pystate *)(uintptr_t)l7_record_state(r,
+		    st->n_plugins);
+		/* An active-timeout part shares the reference with the
+		 * flow, which goes on: its last record has it. */
+		if (ps != NULL && r->export_reason != 1)
+			Py_CLEAR(ps->flow);
+	}
+	PyErr_Clear();
+	PyErr_Restore(t, v, tb);
+}
+
 static void
 streamer_clear(StreamerObject *st)
 {
 	int i;
 
 	if (st->s != NULL) {
+		if (st->n_metrics + st->n_classifiers > 0)
+			streamer_drain(st);
 		/* on_exit() runs in here, with the GIL held. */
 		l7_streamer_free(st->s);
 		st->s = NULL;
 	}
+	Py_CLEAR(st->orphans);
 	for (i = 0; i < st->n_metrics; i++) {
 		Py_CLEAR(st->metric_names[i]);
 		Py_CLEAR(st->metric_fns[i]);
@@ -772,6 +826,9 @@ streamer_next(StreamerObject *st)
 		return raise_pending(st);
 	if (st->s == NULL)
 		return NULL;		/* StopIteration */
+	/* Every record handed out took its own reference. */
+	if (st->orphans != NULL && l7_streamer_queued(st->s) == 0)
+		Py_CLEAR(st->orphans);
 	for (;;) {
 		if (callbacks) {
 			rc = l7_streamer_next(st->s, WAIT_MS, &r);

@@ -7,6 +7,11 @@
 #   - its flows equal the l7probe program's JSON records, field by field
 #     (classification and export reason included);
 #   - two streamers in two threads at once give what each gives alone;
+#   - two streamers at once with different plugins and C callbacks: each
+#     record's plugin fields equal the l7probe program's with the same
+#     plugins, C metrics equal their weight times the flow's bytes;
+#   - options by the program's long names give the program's records, a
+#     bad one an error naming it; run to the end exports like the program;
 #   - a bad source, a bad filter, a missing interface: an error value with
 #     a message naming it, the program goes on;
 #   - closed after its first flow: the open flows still come, every
@@ -109,6 +114,87 @@ $got
 want
 $want"
 [ "$1" -gt 30 ] && [ "$4" -ge 2 ] || bad "too few flows: $1, $4"
+
+# Two streamers at once, each with its own plugins and C callback (the
+# same field names, other arguments): their fields equal the program's
+# with the same plugins, run alone.
+inst=$data/instagram.pcap
+"$flows" --two-plugins "$inst" "$tmp/p1.json" "$inst" "$tmp/p2.json" ||
+    bad "two streamers with plugins: exit $?"
+"$L7PROBE" -q --threads 1 -r "$inst" --plugin count_pkts_gt:100 \
+    -n json:- >"$tmp/q1.json" 2>/dev/null || bad "l7probe with plugins (1)"
+"$L7PROBE" -q --threads 1 -r "$inst" --plugin nth_pkt_size:2 \
+    --plugin count_pkts_gt:500 -n json:- >"$tmp/q2.json" 2>/dev/null ||
+    bad "l7probe with plugins (2)"
+"$PYTHON" - "$tmp" <<'PYEOF' || bad "two streamers with plugins: records"
+import json, sys
+t = sys.argv[1]
+def load(p, keys):
+    return sorted(tuple(json.loads(l)[k] for k in keys)
+                  for l in open(p) if l.strip())
+base = ("ip_src", "src_port", "ip_dst", "dst_port", "ip_protocol",
+        "start_time", "count_pkts_gt")
+ok = True
+for lib, prog, keys in (("p1", "q1", base),
+                        ("p2", "q2", base + ("nth_pkt_size",))):
+    a, b = load("%s/%s.json" % (t, lib), keys), load("%s/%s.json" % (t, prog), keys)
+    if a != b or len(a) < 30:
+        print("FAIL: %s: library %d records, l7probe %d; only library: %s, "
+              "only l7probe: %s" % (lib, len(a), len(b),
+              [r for r in a if r not in b][:2], [r for r in b if r not in a][:2]))
+        ok = False
+# The fields are each streamer's own: the thresholds differ, so must
+# some counts, and the second streamer's nth_pkt_size is not all zero.
+c1 = [r[6] for r in load(t + "/p1.json", base)]
+c2 = [r[6] for r in load(t + "/p2.json", base)]
+n2 = [r[7] for r in load(t + "/p2.json", base + ("nth_pkt_size",))]
+if c1 == c2 or sum(c1) <= sum(c2) or not any(n2):
+    print("FAIL: plugin values do not depend on their streamer: %d %d %d"
+          % (sum(c1), sum(c2), sum(n2)))
+    ok = False
+sys.exit(0 if ok else 1)
+PYEOF
+
+# Options by the program's long names: the records are the program's
+# with the same options; a refused one says why; run to the end exports
+# as the program does.
+inst=$data/instagram.pcap
+"$flows" --set no-dpi --set idle-timeout=5 --set active-timeout=10 \
+    -r "$inst" >"$tmp/o1.json" 2>/dev/null || bad "options by name: exit $?"
+"$L7PROBE" -q --threads 1 --no-dpi --idle-timeout 5 --active-timeout 10 \
+    -r "$inst" -n json:- >"$tmp/o2.json" 2>/dev/null || bad "l7probe options"
+"$PYTHON" - "$tmp/o1.json" "$tmp/o2.json" <<'PYEOF' || bad "options by name: records"
+import json, sys
+keys = ("ip_src", "src_port", "ip_dst", "dst_port", "start_time",
+        "src_to_dst_pkts", "dst_to_src_pkts", "export_reason",
+        "application_name")
+a, b = ([tuple(json.loads(l)[k] for k in keys) for l in open(p)]
+        for p in sys.argv[1:3])
+# A 10 s active timeout and a 5 s idle one cut flows the defaults keep.
+if sorted(a) != sorted(b) or not any(r[7] in (0, 1) for r in a) or \
+        any(r[8] != "Unknown" for r in a):
+    print("FAIL: by name %d records, l7probe %d" % (len(a), len(b)))
+    sys.exit(1)
+PYEOF
+out=$("$flows" --set idle-timeout=x -r "$inst" 2>&1) && bad "bad value accepted"
+case $out in *"--idle-timeout 'x': not a whole number"*) ;; *) bad "bad value: $out" ;; esac
+out=$("$flows" --set no-such-option -r "$inst" 2>&1) && bad "unknown option accepted"
+case $out in *"unknown option 'no-such-option'"*) ;; *) bad "unknown option: $out" ;; esac
+"$flows" --run --set "collector=json:$tmp/run.json" --set plugin=count_pkts_gt:100 \
+    -r "$inst" 2>"$tmp/run.err" >"$tmp/run.out" || bad "run: exit $?"
+[ -s "$tmp/run.out" ] && bad "run: printed records on stdout"
+grep -q "collector json:$tmp/run.json: records given" "$tmp/run.err" ||
+    bad "run: no counters: $(cat "$tmp/run.err")"
+"$L7PROBE" -q --threads 1 --plugin count_pkts_gt:100 -r "$inst" \
+    -n json:"$tmp/run2.json" 2>/dev/null
+"$PYTHON" - "$tmp/run.json" "$tmp/run2.json" <<'PYEOF' || bad "run: records differ"
+import json, sys
+keys = ("ip_src", "src_port", "ip_dst", "dst_port", "start_time",
+        "src_to_dst_bytes", "dst_to_src_bytes", "count_pkts_gt")
+a, b = (sorted(tuple(json.loads(l)[k] for k in keys) for l in open(p))
+        for p in sys.argv[1:3])
+sys.exit(0 if a == b and len(a) > 30 else 1)
+PYEOF
 
 # Errors are values.
 check_err() {

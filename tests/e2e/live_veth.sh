@@ -1,50 +1,29 @@
 #!/bin/bash
 # live_veth.sh - l7probe live on a veth, checked against tcpdump.
 #
-# Two network namespaces of their own (unique names, so tests can run side
-# by side) joined by a veth pair; addresses exist only inside them (10.77.0.x
-# and fd00:77::x), nothing on the host is touched and no traffic can leave.
-# In namespace A the probe and a tcpdump capture the same veth end at the
-# same time; namespace B sends real traffic to A: HTTP (curl to
-# python3 -m http.server, IPv4 and IPv6), ping and ping -6, a UDP echo
-# exchange with datagrams large enough to be fragmented, and a few non-IP
-# frames (ARP comes by itself). Then both get SIGTERM and live_check.py
-# compares, per flow and direction, the probe's packets and bytes (records
-# summed per flow) with the flows tshark finds in tcpdump's file, and the
-# probe's counters (read == in records + ignored == frames captured).
+# Two network namespaces of its own (live_lib.sh: unique names, so tests
+# can run side by side) joined by a veth pair; addresses exist only inside
+# them (10.77.0.x and fd00:77::x), nothing on the host is touched and no
+# traffic can leave. In namespace A the probe and a tcpdump capture the
+# same veth end at the same time; namespace B sends real traffic to A:
+# HTTP (curl to python3 -m http.server, IPv4 and IPv6), ping and ping -6, a
+# UDP echo exchange with datagrams large enough to be fragmented, and a few
+# non-IP frames (ARP comes by itself). Then both get SIGTERM and
+# live_check.py compares, per flow and direction, the probe's packets and
+# bytes (records summed per flow) with the flows tshark finds in tcpdump's
+# file, and the probe's counters (read == in records + ignored == frames
+# captured).
 #
 # Exit: 0 pass, 1 fail, 77 skip (not root, no netns, a tool missing),
 # 99 hard error (no l7probe binary). The whole test stays under 60 s.
 # Needs (Debian): iproute2 tcpdump tshark curl iputils-ping python3.
 # Set L7_KEEP=1 to keep the work directory (captures, JSON, logs).
 
-set -u
+NAME=live_veth
+WATCHDOG_S=55
+. "$(dirname "$0")/live_lib.sh"
+command -v curl >/dev/null 2>&1 || skip "curl not found"
 
-here=$(cd "$(dirname "$0")" && pwd)
-top=$(cd "$here/../.." && pwd)
-: "${srcdir:=$top}"
-: "${L7PROBE:=$top/l7probe}"
-: "${PYTHON:=/usr/bin/python3}"
-check_py=$srcdir/tests/e2e/live_check.py
-[ -f "$check_py" ] || check_py=$here/live_check.py
-
-skip() { echo "live_veth: SKIP: $*"; exit 77; }
-fail() { echo "live_veth: FAIL: $*"; exit 1; }
-say() { echo "live_veth: $*"; }
-
-[ "$EUID" = 0 ] || skip "needs root"
-for c in ip tcpdump tshark curl ping timeout "$PYTHON"; do
-	command -v "$c" >/dev/null 2>&1 || skip "$c not found"
-done
-ip netns list >/dev/null 2>&1 || skip "'ip netns' does not work"
-if [ ! -x "$L7PROBE" ]; then
-	echo "live_veth: ERROR: no l7probe binary at $L7PROBE"
-	exit 99
-fi
-
-suffix=$$-$(printf '%04x' $((RANDOM)))
-NSA=l7p-a-$suffix
-NSB=l7p-b-$suffix
 IFA=l7a0
 IFB=l7b0
 A4=10.77.0.1 B4=10.77.0.2
@@ -52,112 +31,20 @@ A6=fd00:77::1 B6=fd00:77::2
 HTTP4=8080 HTTP6=8086 UDPP=7007
 N_HTTP=3 N_PING=3
 
-T=$(mktemp -d "${TMPDIR:-/tmp}/l7p-live.XXXXXX") || fail "mktemp"
-pids=""
-ns_made=""
-wd=""
-
-cleanup() {
-	local rc=$? p
-	trap - EXIT INT TERM HUP
-	for p in $pids; do
-		kill -KILL "$p" 2>/dev/null
-	done
-	for p in $pids; do
-		wait "$p" 2>/dev/null
-	done
-	for n in $ns_made; do
-		ip netns del "$n" 2>/dev/null
-	done
-	if [ -n "$wd" ]; then
-		kill -TERM "$wd" 2>/dev/null
-		wait "$wd" 2>/dev/null
-	fi
-	if [ "${L7_KEEP:-0}" = 1 ]; then
-		say "kept $T" >&3
-	else
-		rm -rf "$T"
-	fi
-	exit "$rc"
-}
-exec 3>&1	# a trap may run inside a command's redirection: say it on fd 3
-trap cleanup EXIT
-trap 'echo "live_veth: FAIL: interrupted (a signal, or the 55 s watchdog)" >&3; exit 1' \
-	INT TERM HUP
-
-# Watchdog: the whole test never takes more than 55 s.
-( sleep 55 & s=$!; trap 'kill $s 2>/dev/null; exit 0' TERM; wait $s
-  kill -TERM $$ 2>/dev/null ) >/dev/null 2>&1 </dev/null &
-wd=$!
-
 inA() { ip netns exec "$NSA" "$@"; }
 inB() { ip netns exec "$NSB" "$@"; }
-# Background process in a namespace; its pid (ip netns exec execs it).
-bgA() { ip netns exec "$NSA" "$@" & pids="$pids $!"; }
+# Background process in namespace A; its pid in $last_pid.
+bgA() { bg "$NSA" "$@"; }
 
 # --- the two namespaces --------------------------------------------------
-ip netns add "$NSA" 2>"$T/netns.err" || skip "ip netns add: $(cat "$T/netns.err")"
-ns_made=$NSA
-# In a chroot whose / is no mount point, namespaces can be made but not
-# entered: this machine cannot run the test.
-ip netns exec "$NSA" true 2>"$T/netns.err" ||
-	skip "ip netns exec: $(cat "$T/netns.err")"
-ip netns add "$NSB" || fail "ip netns add $NSB"
-ns_made="$NSA $NSB"
-
-# Quiet links: no DAD, no router solicitations, MLD reports sent at once
-# (so they are over before the captures start), neighbours reachable for
-# longer than the test (no ARP/ND re-probe at a random moment). With that,
-# the only frames on the wire are the ones this test sends (and the
-# ARP/ND they trigger), so the probe and tcpdump, started one after the
-# other, see exactly the same frames.
-for n in "$NSA" "$NSB"; do
-	ip netns exec "$n" sh -c '
-		sysctl -qw net.ipv6.conf.all.accept_dad=0 \
-			net.ipv6.conf.default.accept_dad=0 \
-			net.ipv6.conf.default.dad_transmits=0 \
-			net.ipv6.conf.default.router_solicitations=0 \
-			net.ipv6.conf.default.accept_ra=0 \
-			net.ipv6.conf.default.mldv1_unsolicited_report_interval=1 \
-			net.ipv6.conf.default.mldv2_unsolicited_report_interval=1
-		ip link set lo up' || fail "namespace setup ($n)"
-done
-ip -n "$NSA" link add "$IFA" type veth peer name "$IFB" netns "$NSB" ||
-	fail "veth pair"
-for x in "$NSA:$IFA:$A4:$A6" "$NSB:$IFB:$B4:$B6"; do
-	IFS=: read -r n i a4 a6 <<EOF
-$x
-EOF
-	a6=${x#*:*:*:}
-	ip netns exec "$n" sh -c "
-		sysctl -qw net.ipv4.neigh.$i.base_reachable_time_ms=300000 \
-			net.ipv6.neigh.$i.base_reachable_time_ms=300000 \
-			net.ipv6.conf.$i.accept_dad=0 \
-			net.ipv6.conf.$i.router_solicitations=0
-		ip addr add $a4/24 dev $i &&
-		ip addr add $a6/64 dev $i nodad &&
-		ip link set $i up" || fail "address setup ($n $i)"
-done
-
-# Wait for both ends to be up with their link-local address: the kernel
-# handles carrier changes in a global, rate-limited work (up to 1 s late,
-# more under load), and IPv6 start-up on a link (link-local, MLD reports)
-# only follows it. Captures must start after that chatter, not during it.
-ok=0
-for _ in $(seq 100); do
-	if [ "$(inA cat /sys/class/net/$IFA/operstate)" = up ] &&
-	   [ "$(inB cat /sys/class/net/$IFB/operstate)" = up ] &&
-	   inA ip -6 addr show dev "$IFA" scope link | grep -q fe80 &&
-	   inB ip -6 addr show dev "$IFB" scope link | grep -q fe80 &&
-	   ! { inA ip -6 addr show dev "$IFA"; inB ip -6 addr show dev "$IFB"; } |
-		grep -q tentative; then
-		ok=1
-		break
-	fi
-	sleep 0.05
-done
-[ "$ok" = 1 ] || fail "the veth did not come up with IPv6 link-local addresses"
-
+# Quiet links (live_lib.sh): no DAD, no router solicitations, MLD reports
+# at once, neighbours reachable for longer than the test. With that, the
+# only frames on the wire are the ones this test sends (and the ARP/ND they
+# trigger), so the probe and tcpdump, started one after the other, see
+# exactly the same frames.
+ns_new NSA a
+ns_new NSB b
+veth_new "$NSA" "$IFA" "$NSB" "$IFB" "$A4" "$A6" "$B4" "$B6"
 # --- servers in A (reached over lo from A itself to see they are up) -----
 mkdir -p "$T/www" || fail "mkdir"
 "$PYTHON" -c 'import sys; sys.stdout.write("l7probe live test\n" * 2000)' \
@@ -185,30 +72,13 @@ sleep 0.5	# let the link's start-up chatter (MLD reports, ~25 ms) end
 
 # --- the captures: tcpdump first, then the probe --------------------------
 # Both use packet sockets of namespace A; /proc/net/packet there lists them.
-npacket() { inA cat /proc/net/packet | tail -n +2 | wc -l; }
-base=$(npacket)
-bgA tcpdump -i "$IFA" -nn -U --immediate-mode -s 0 -w "$T/ref.pcap" >"$T/tcpdump.out" \
-	2>"$T/tcpdump.err"
-tcpdump_pid=${pids##* }
-ok=0
-for _ in $(seq 100); do
-	grep -q "listening on" "$T/tcpdump.err" && { ok=1; break; }
-	sleep 0.05
-done
-[ "$ok" = 1 ] || fail "tcpdump did not start: $(cat "$T/tcpdump.err")"
-base=$(npacket)
-
+start_tcpdump "$NSA" "$IFA" "$T/ref.pcap"
+tcpdump_pid=$last_pid
+base=$(packet_sockets "$NSA")
 bgA "$L7PROBE" -i "$IFA" -n "json:$T/probe.json" >"$T/probe.out" \
 	2>"$T/probe.err"
-probe_pid=${pids##* }
-ok=0
-for _ in $(seq 100); do
-	kill -0 "$probe_pid" 2>/dev/null ||
-		fail "l7probe exited at start: $(cat "$T/probe.err")"
-	[ "$(npacket)" -gt "$base" ] && { ok=1; break; }
-	sleep 0.05
-done
-[ "$ok" = 1 ] || fail "l7probe opened no packet socket in 5 s"
+probe_pid=$last_pid
+wait_capture "$NSA" "$probe_pid" "$base" "$T/probe.err"
 sleep 1		# the probe is capturing (socket bound, ring set up)
 kill -0 "$probe_pid" 2>/dev/null ||
 	fail "l7probe exited at start: $(cat "$T/probe.err")"
@@ -267,14 +137,14 @@ wait "$tcpdump_pid"
 echo "--- l7probe stderr"
 cat "$T/probe.err"
 echo "--- tcpdump stderr"
-grep -v "^$" "$T/tcpdump.err"
+grep -v "^$" "$T/ref.pcap.err"
 echo "---"
 [ -n "$probe_rc" ] || fail "l7probe still running 5 s after SIGTERM"
 say "l7probe exited $probe_rc ${t_ms} ms after SIGTERM"
 
 rc=0
 [ "$probe_rc" = 0 ] || { echo "  [FAIL] l7probe exit status $probe_rc, expected 0"; rc=1; }
-grep -q "^0 packets dropped by kernel" "$T/tcpdump.err" ||
+grep -q "^0 packets dropped by kernel" "$T/ref.pcap.err" ||
 	{ echo "  [FAIL] tcpdump reports drops"; rc=1; }
 [ -s "$T/probe.json" ] || fail "the probe wrote no record"
 

@@ -17,12 +17,19 @@ plugin split flows):
     export_reason 3, no packet is lost; on_flow_init / on_flow_terminate
     are paired, on_exit runs once;
   - print(flow) is one JSON object with the documented keys.
-And: a bad source or filter raises ValueError naming it.
+  - two Streamers with different user_metrics, iterated interleaved:
+    each one's metrics equal scapy's count (packets > 999 for one,
+    > 100 and the 4th packet's size for the other), neither has the
+    other's;
+And: a bad source or filter raises ValueError naming it; a Streamer
+left early (200 times), or whose flows' last records are empty (active
+timeout, then silence), keeps no flow alive once its flows are dropped.
 Exit 0 pass, 1 fail.
 """
 import collections
 import io
 import contextlib
+import gc
 import json
 import sys
 
@@ -51,7 +58,8 @@ def scapy_view(path):
     IP lengths in order, count of lengths > 999."""
     first = {}
     flows = collections.defaultdict(lambda: {"c": [[0, 0], [0, 0]],
-                                             "lens": [], "gt": 0})
+                                             "lens": [], "gt": 0,
+                                             "gt100": 0})
     total = 0
     with PcapReader(path) as rd:
         for p in rd:
@@ -78,6 +86,7 @@ def scapy_view(path):
             f["c"][d][1] += n
             f["lens"].append(n)
             f["gt"] += n > 999
+            f["gt100"] += n > 100
             total += 1
     return flows, total
 
@@ -92,6 +101,11 @@ def count_pkts_gt_666(packet_information, flow, direction):
     if packet_information.length > 999:
         return flow.metrics["count_pkts_gt_666"] + 1
     return flow.metrics["count_pkts_gt_666"]
+
+
+def count_pkts_gt_100(packet_information, flow, direction):
+    return flow.metrics["count_pkts_gt_100"] + (packet_information.length
+                                                > 100)
 
 
 def pkt_4_size(packet_information, flow, direction):
@@ -193,6 +207,93 @@ def run(path):
     print("%s: %d packets, %d flows, %d forced at 3 packets, %d packets "
           "> 999" % (path, total, n, forced,
                      sum(f["gt"] for f in want.values())))
+    interleaved(path, want, opts)
+
+
+def interleaved(path, want, opts):
+    """Two Streamers at once, each with its own user_metrics, advanced
+    one flow each in turn."""
+    a = iter(l7probe.Streamer(user_metrics={
+        "count_pkts_gt_666": count_pkts_gt_666}, **opts))
+    b = iter(l7probe.Streamer(user_metrics={
+        "count_pkts_gt_100": count_pkts_gt_100,
+        "pkt_4_size": pkt_4_size}, **opts))
+    gt, gt100 = collections.Counter(), collections.Counter()
+    fourth = collections.defaultdict(list)
+    na = nb = 0
+    while a is not None or b is not None:
+        fa = next(a, None) if a is not None else None
+        fb = next(b, None) if b is not None else None
+        if fa is None:
+            a = None
+        else:
+            na += 1
+            gt[key_of(fa)[0]] += fa.metrics["count_pkts_gt_666"]
+            check(set(fa.metrics) == {"count_pkts_gt_666"},
+                  "%s: first streamer's metrics %s" % (path, fa.metrics))
+        if fb is None:
+            b = None
+        else:
+            nb += 1
+            k = key_of(fb)[0]
+            gt100[k] += fb.metrics["count_pkts_gt_100"]
+            fourth[k].append(fb.metrics["pkt_4_size"])
+            check(set(fb.metrics) == {"count_pkts_gt_100", "pkt_4_size"},
+                  "%s: second streamer's metrics %s" % (path, fb.metrics))
+    check(na > 0 and na == nb, "%s: interleaved: %d and %d flows" %
+          (path, na, nb))
+    for k, f in want.items():
+        check(gt[k] == f["gt"] and gt100[k] == f["gt100"],
+              "%s: interleaved: flow %s: > 999: %d (scapy %d), > 100: %d "
+              "(scapy %d)" % (path, k, gt[k], f["gt"], gt100[k],
+                              f["gt100"]))
+        if len(fourth[k]) == 1:
+            exp = f["lens"][3] if len(f["lens"]) >= 4 else 0
+            check(fourth[k][0] == exp, "%s: interleaved: flow %s: 4th "
+                  "packet size %d, scapy %d" % (path, k, fourth[k][0], exp))
+
+
+class Tag:
+    """Counts the live instances: one a flow, in the flow's storage."""
+    live = 0
+
+    def __init__(self):
+        Tag.live += 1
+
+    def __del__(self):
+        Tag.live -= 1
+
+
+class Tagger(l7probe.Classifier):
+    def on_flow_init(self, flow):
+        flow.classifiers[self.name]["tag"] = Tag()
+
+
+def leaks(path):
+    """Flows the iteration did not hand out are freed with the Streamer
+    (before: every open flow's object stayed alive for good)."""
+    for i in range(200):
+        for flow in l7probe.Streamer(source=path,
+                                     user_classifiers=[Tagger("t")]):
+            break
+        for flow in l7probe.Streamer(source=path, user_metrics={
+                "tag": lambda pi, f, d: Tag()}):
+            break
+    del flow
+    gc.collect()
+    check(Tag.live == 0, "%s: left early 400 times: %d flows still alive"
+          % (path, Tag.live))
+    # A 1 s active timeout: flows are cut, many then stay silent, and
+    # their last record (no packets) is never handed out.
+    Tag.live = 0
+    flows = list(l7probe.Streamer(source=path, active_timeout=1,
+                                  user_classifiers=[Tagger("t")]))
+    cut = sum(f.export_reason == 1 for f in flows)
+    check(cut > 0, "%s: no active timeout with 1 s" % path)
+    del flows
+    gc.collect()
+    check(Tag.live == 0, "%s: active timeouts: %d flows still alive"
+          % (path, Tag.live))
 
 
 def errors(path):
@@ -225,6 +326,7 @@ def main():
     for p in sys.argv[1:]:
         run(p)
     errors(sys.argv[1])
+    leaks(sys.argv[1])
     if fails:
         print("%d failure(s)" % len(fails))
         return 1

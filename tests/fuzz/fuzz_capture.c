@@ -253,7 +253,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	snprintf(uri, sizeof(uri), "ipfix-file:/proc/self/fd/%d", ipfix_fd);
 	/* NULL without libfixbuf: that build has no IPFIX to check. */
 	r.ipfix = exp_open(uri, &xc, NULL);
-	if (tmpl_load(xc.template, &tm, NULL) != 0)
+	if (tmpl_load(NULL, xc.template, &tm, NULL) != 0)
 		abort();
 	memset(&nc, 0, sizeof(nc));
 	nc.tmpl = &tm;

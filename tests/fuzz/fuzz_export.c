@@ -94,7 +94,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	text[n] = '\0';
 	c.p += n < c.left ? n + 1 : n;
 	c.left -= n < c.left ? n + 1 : n;
-	if (tmpl_parse("fuzz", text, &t, NULL) != 0)
+	if (tmpl_parse(NULL, "fuzz", text, &t, NULL) != 0)
 		return 0;
 
 	memset(&nc, 0, sizeof(nc));

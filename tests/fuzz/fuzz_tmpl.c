@@ -29,7 +29,7 @@ check_derived(const struct tmpl *t, int ipv, int v9)
 	for (i = 0; i < t->n; i++) {
 		const struct ie_def *d = t->f[i].ie;
 
-		if (d == NULL || ie_find(d->name) != d)
+		if (d == NULL || ie_find(NULL, d->name) != d)
 			abort();
 		if ((ipv == 4 && (d->flags & IE_F_V6)) ||
 		    (ipv == 6 && (d->flags & IE_F_V4)))
@@ -55,7 +55,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memcpy(text, data, size);
 	text[size] = '\0';
 	memset(&err, 0, sizeof(err));
-	rc = tmpl_parse("fuzz", text, &t, &err);
+	rc = tmpl_parse(NULL, "fuzz", text, &t, &err);
 	free(text);
 	if (rc != 0) {
 		if (rc != -EINVAL || err.msg[0] == '\0')

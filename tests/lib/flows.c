@@ -2,14 +2,30 @@
  * flows.c - a program using libl7probe, built by tests/e2e/lib_c.sh with
  * `pkg-config --cflags --libs l7probe` (the build tree's).
  *
- *   flows [--no-dpi] [--no-tunnels] -r FILE [-n json:-]
+ *   flows [--no-dpi] [--no-tunnels] [--set NAME[=VALUE]]... -r FILE
+ *	    [-n json:-]
  *	the l7probe command line flowcmp.py drives: one JSON line a flow
  *	(l7probe's keys) on stdout, "l7probe: packets: read N, in records
  *	M, ignored K" on stderr. Each record's registry fields read by name
- *	must equal its struct fields (else exit 3).
+ *	must equal its struct fields (else exit 3). --set gives an l7probe
+ *	option by its long name (l7_streamer_conf_set); a refused one:
+ *	its message on stderr, exit 2.
+ *   flows --run [--set NAME[=VALUE]]... -r FILE
+ *	runs to the end (l7_streamer_run) as the program does, with its
+ *	options by name, and prints the counters (l7_streamer_print_stats)
+ *	on stderr; its exit status is the run's.
  *   flows --two FILE1 FILE2
  *	two streamers at once, one a thread: "FILE flows F pkts P bytes B"
  *	for each.
+ *   flows --two-plugins FILE1 OUT1 FILE2 OUT2
+ *	two streamers at once, one a thread, each with its own plugins:
+ *	the first "count_pkts_gt:100" and a C metric "cb_bytes" (IP bytes
+ *	times 2, its context), the second "nth_pkt_size:2",
+ *	"count_pkts_gt:500" and the same C metric with a context of 5.
+ *	Writes one JSON line a flow into OUTn (key, start_time and the
+ *	plugin fields read by name). Checks in process: cb_bytes is the
+ *	weight times the flow's bytes, the first streamer has no
+ *	nth_pkt_size field. Exit 1 on a mismatch.
  *   flows --bad SOURCE [FILTER]
  *	the open must fail with a message: prints it, exit 0; exit 1 if it
  *	opened.
@@ -86,11 +102,24 @@ run_cli(int argc, char **argv)
 	const struct l7_record *r;
 	char err[L7_ERR_SIZE];
 	uint64_t in_records = 0;
-	int i, rc, bad = 0;
+	int i, rc, bad = 0, run = 0;
+	char *eq;
 
 	l7_streamer_conf_init(&c);
 	for (i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--no-dpi") == 0)
+		if (strcmp(argv[i], "--set") == 0 && i + 1 < argc) {
+			eq = strchr(argv[++i], '=');
+			if (eq != NULL)
+				*eq++ = '\0';
+			if (l7_streamer_conf_set(&c, argv[i], eq, err,
+			    sizeof(err)) != 0) {
+				fprintf(stderr, "l7probe: %s\n", err);
+				l7_streamer_conf_fini(&c);
+				return 2;
+			}
+		} else if (strcmp(argv[i], "--run") == 0)
+			run = 1;
+		else if (strcmp(argv[i], "--no-dpi") == 0)
 			c.enable_ndpi = 0;
 		else if (strcmp(argv[i], "--no-tunnels") == 0)
 			c.tunnels = 0;
@@ -103,9 +132,19 @@ run_cli(int argc, char **argv)
 			return 2;
 		}
 	}
-	if ((s = l7_streamer_open(&c, err, sizeof(err))) == NULL) {
+	s = l7_streamer_open(&c, err, sizeof(err));
+	l7_streamer_conf_fini(&c);	/* the streamer has its copies */
+	if (s == NULL) {
 		fprintf(stderr, "l7probe: %s\n", err);
 		return 2;
+	}
+	if (run) {
+		rc = l7_streamer_run(s);
+		l7_streamer_print_stats(s, stderr);
+		if (rc != 0)
+			fprintf(stderr, "l7probe: %s\n", l7_streamer_error(s));
+		l7_streamer_free(s);
+		return rc == 0 ? 0 : 1;
 	}
 	while ((rc = l7_streamer_next(s, -1, &r)) == L7_FLOW) {
 		print_json(r);
@@ -177,6 +216,139 @@ run_two(const char *f1, const char *f2)
 		    "\n", j[i].file, j[i].flows, j[i].pkts, j[i].bytes);
 	}
 	return 0;
+}
+
+/* A metric given as a C callback: the flow's IP bytes times its context. */
+static uint64_t
+cb_bytes(void *ctx, const struct l7_pkt *pkt, const struct l7_flow *fl,
+    uint64_t value)
+{
+	(void)fl;
+	return value + pkt->ip_len * *(const uint64_t *)ctx;
+}
+
+static const struct l7_field cb_field = { .name = "cb_bytes",
+	.type = L7_U64, .id = 700, .desc = "IP bytes times the context" };
+static const struct l7_plugin cb_plugin = {
+	.api_version = L7_PLUGIN_API_VERSION, .name = "cb_bytes",
+	.fields = &cb_field, .n_fields = 1, .metric = cb_bytes };
+
+struct pjob {
+	const char	*file, *out;
+	const char	*specs[2];
+	int		n_specs;
+	uint64_t	weight;
+	int		nth;		/* has nth_pkt_size */
+	uint64_t	flows;
+	char		err[L7_ERR_SIZE];
+	int		rc;
+};
+
+static uint64_t
+field_u(const struct l7_record *r, const char *name, int *ok)
+{
+	struct l7_value v;
+
+	if (l7_record_get(r, name, &v) != 0) {
+		*ok = 0;
+		return 0;
+	}
+	return v.u;
+}
+
+static void *
+run_pjob(void *arg)
+{
+	struct pjob *j = arg;
+	struct l7_streamer_plugin up = { &cb_plugin, &j->weight };
+	struct l7_streamer_conf c;
+	struct l7_streamer *s;
+	const struct l7_record *r;
+	struct l7_value v;
+	uint64_t cb, cnt, nth = 0;
+	FILE *fp;
+	int ok;
+
+	l7_streamer_conf_init(&c);
+	c.source = j->file;
+	c.plugins = j->specs;
+	c.n_plugins = j->n_specs;
+	c.user_plugins = &up;
+	c.n_user_plugins = 1;
+	if ((fp = fopen(j->out, "w")) == NULL) {
+		snprintf(j->err, sizeof(j->err), "cannot write %s", j->out);
+		j->rc = -1;
+		return NULL;
+	}
+	if ((s = l7_streamer_open(&c, j->err, sizeof(j->err))) == NULL) {
+		fclose(fp);
+		j->rc = -1;
+		return NULL;
+	}
+	while (l7_streamer_next(s, -1, &r) == L7_FLOW) {
+		j->flows++;
+		ok = 1;
+		cb = field_u(r, "cb_bytes", &ok);
+		cnt = field_u(r, "count_pkts_gt", &ok);
+		if (j->nth)
+			nth = field_u(r, "nth_pkt_size", &ok);
+		else if (l7_record_get(r, "nth_pkt_size", &v) != -1)
+			ok = 0;		/* the other streamer's field */
+		if (!ok || cb != j->weight * r->total_bytes) {
+			snprintf(j->err, sizeof(j->err), "record %" PRIu64
+			    ": cb_bytes %" PRIu64 " for %" PRIu64 " bytes "
+			    "(weight %" PRIu64 "), fields %s", r->id, cb,
+			    r->total_bytes, j->weight, ok ? "ok" : "wrong");
+			j->rc = 1;
+			break;
+		}
+		fprintf(fp, "{\"ip_src\":\"%s\",\"src_port\":%u,"
+		    "\"ip_dst\":\"%s\",\"dst_port\":%u,\"ip_protocol\":%u,"
+		    "\"start_time\":%" PRIu64 ",\"count_pkts_gt\":%" PRIu64,
+		    r->ip_src, r->src_port, r->ip_dst, r->dst_port,
+		    r->ip_protocol, r->start_time, cnt);
+		if (j->nth)
+			fprintf(fp, ",\"nth_pkt_size\":%" PRIu64, nth);
+		fprintf(fp, "}\n");
+	}
+	if (l7_streamer_error(s)[0] != '\0' && j->rc == 0) {
+		snprintf(j->err, sizeof(j->err), "%s", l7_streamer_error(s));
+		j->rc = 1;
+	}
+	l7_streamer_free(s);
+	fclose(fp);
+	return NULL;
+}
+
+static int
+run_two_plugins(char **argv)
+{
+	struct pjob j[2] = {
+		{ .file = argv[0], .out = argv[1],
+		  .specs = { "count_pkts_gt:100" }, .n_specs = 1,
+		  .weight = 2 },
+		{ .file = argv[2], .out = argv[3],
+		  .specs = { "nth_pkt_size:2", "count_pkts_gt:500" },
+		  .n_specs = 2, .weight = 5, .nth = 1 },
+	};
+	pthread_t t[2];
+	int i, rc = 0;
+
+	for (i = 0; i < 2; i++)
+		if (pthread_create(&t[i], NULL, run_pjob, &j[i]) != 0)
+			return 2;
+	for (i = 0; i < 2; i++)
+		pthread_join(t[i], NULL);
+	for (i = 0; i < 2; i++) {
+		if (j[i].rc != 0) {
+			fprintf(stderr, "flows: streamer %d, %s: %s\n", i + 1,
+			    j[i].file, j[i].err);
+			rc = 1;
+		} else
+			printf("streamer %d: %" PRIu64 " flows\n", i + 1,
+			    j[i].flows);
+	}
+	return rc;
 }
 
 static int
@@ -290,6 +462,8 @@ main(int argc, char **argv)
 {
 	if (argc >= 4 && strcmp(argv[1], "--live") == 0)
 		return run_live(argv[2], argv[3]);
+	if (argc >= 6 && strcmp(argv[1], "--two-plugins") == 0)
+		return run_two_plugins(argv + 2);
 	if (argc >= 4 && strcmp(argv[1], "--two") == 0)
 		return run_two(argv[2], argv[3]);
 	if (argc >= 3 && strcmp(argv[1], "--bad") == 0)

@@ -4,6 +4,7 @@
  * kind of bad input.
  */
 #define _GNU_SOURCE		/* memmem */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -448,6 +449,91 @@ test_man_defaults(void **unused)
 	free(text);
 }
 
+/* Options one at a time by name (the library): the command line's checks
+ * and messages, values as text, one option copied, strings owned. */
+static void
+test_set_by_name(void **unused)
+{
+	char *argv[] = { "l7probe", "-r", "x.pcap", "--idle-timeout", "30",
+	    "--no-dpi", "-n", "json:a", "-n", "json:b", "-vv", NULL };
+	char buf[256], fbuf[] = "-";
+	enum conf_action act;
+	struct perr err;
+	struct conf c, cli, d;
+	int idx;
+
+	(void)unused;
+	assert_int_equal(parse(argv, ARGC(argv), &cli, &act, &err), 0);
+	conf_defaults(&c);
+	assert_true(conf_set(&c, "read", "x.pcap", &err) >= 0);
+	assert_true(conf_set(&c, "idle-timeout", "60", &err) >= 0);
+	/* A single value replaces the one before; a list adds. */
+	assert_true(conf_set(&c, "idle-timeout", "30", &err) >= 0);
+	assert_true(conf_set(&c, "no-dpi", NULL, &err) >= 0);
+	assert_true(conf_set(&c, "collector", "json:a", &err) >= 0);
+	idx = conf_set(&c, "collector", "json:b", &err);
+	assert_int_equal(idx, conf_opt_index("collector"));
+	assert_true(conf_set(&c, "verbose", NULL, &err) >= 0);
+	assert_true(conf_set(&c, "verbose", NULL, &err) >= 0);
+	assert_int_equal(conf_validate(&c, &err), 0);
+	assert_int_equal(c.idle_timeout_s, cli.idle_timeout_s);
+	assert_int_equal(c.dpi, 0);
+	assert_int_equal(c.n_collectors, 2);
+	assert_string_equal(c.collectors[1], "json:b");
+	assert_int_equal(c.verbose, cli.verbose);
+
+	/* The command line's messages. */
+	assert_true(conf_set(&c, "idle-timeout", "x", &err) < 0);
+	assert_string_equal(err.msg, "--idle-timeout 'x': not a whole number");
+	assert_true(conf_set(&c, "idle-timeout", "0", &err) < 0);
+	assert_non_null(strstr(err.msg, "out of range (1 to 604800)"));
+	assert_true(conf_set(&c, "nosuch", "1", &err) < 0);
+	assert_string_equal(err.msg, "unknown option 'nosuch'");
+	assert_true(conf_set(&c, "no-dpi", "1", &err) < 0);
+	assert_non_null(strstr(err.msg, "takes no value"));
+	assert_true(conf_set(&c, "snaplen", NULL, &err) < 0);
+	assert_non_null(strstr(err.msg, "needs a value"));
+	assert_true(conf_set(&c, "collector", "bogus:x", &err) < 0);
+	assert_non_null(strstr(err.msg, "collector 'bogus:x'"));
+	assert_true(conf_set(&c, "config", "f.conf", &err) < 0);
+	assert_true(conf_set(&c, "help", NULL, &err) < 0);
+	assert_int_equal(c.idle_timeout_s, 30);	/* unchanged by refusals */
+
+	/* As text. */
+	assert_int_equal(conf_get(&c, "idle-timeout", buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "30");
+	assert_int_equal(conf_get(&c, "no-dpi", buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "0");		/* the dpi field: off */
+	assert_int_equal(conf_get(&c, "collector", buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "json:a\njson:b");
+	assert_int_equal(conf_get(&c, "log-level", buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "warn");
+	assert_int_equal(conf_get(&c, "pidfile", buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "");
+	assert_null(conf_get_str(&c, "pidfile"));
+	assert_string_equal(conf_get_str(&c, "read"), "x.pcap");
+	assert_null(conf_get_str(&c, "idle-timeout"));
+	assert_int_equal(conf_get(&c, "nosuch", buf, sizeof(buf)), -ENOENT);
+
+	/* One option copied; then every string owned. */
+	conf_defaults(&d);
+	conf_copy_opt(&d, &c, conf_opt_index("collector"));
+	conf_copy_opt(&d, &c, conf_opt_index("idle-timeout"));
+	assert_int_equal(d.n_collectors, 2);
+	assert_int_equal(d.idle_timeout_s, 30);
+	assert_int_equal(d.active_timeout_s, 120);
+	d.read_file = fbuf;
+	assert_int_equal(conf_own_strings(&d, &err), 0);
+	fbuf[0] = 'x';
+	assert_string_equal(d.read_file, "-");
+	assert_ptr_not_equal(d.collectors[0], c.collectors[0]);
+	assert_string_equal(d.collectors[0], "json:a");
+	assert_string_equal(d.template, "default");
+	conf_fini(&d);
+	conf_fini(&c);
+	conf_fini(&cli);
+}
+
 int
 main(void)
 {
@@ -461,6 +547,7 @@ main(void)
 		cmocka_unit_test(test_bad_files),
 		cmocka_unit_test(test_defaults_agree),
 		cmocka_unit_test(test_man_defaults),
+		cmocka_unit_test(test_set_by_name),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -33,6 +33,10 @@
 
 /* Registry ----------------------------------------------------------- */
 
+/* The registry under test: NULL (the built-in rows) but in the test
+ * of registered rows, which makes its own instance. */
+static struct ie_reg *reg;
+
 static void
 test_registry_unique(void **unused)
 {
@@ -40,14 +44,14 @@ test_registry_unique(void **unused)
 	size_t i, j;
 
 	(void)unused;
-	assert_true(ie_count() > 20);
-	assert_null(ie_at(ie_count()));
-	for (i = 0; i < ie_count(); i++) {
-		a = ie_at(i);
+	assert_true(ie_count(reg) > 20);
+	assert_null(ie_at(reg, ie_count(reg)));
+	for (i = 0; i < ie_count(reg); i++) {
+		a = ie_at(reg, i);
 		assert_non_null(a->name);
 		assert_non_null(a->desc);
-		assert_ptr_equal(ie_find(a->name), a);
-		assert_ptr_equal(ie_find_id(ie_pen(a, 0, 0), a->id, 0), a);
+		assert_ptr_equal(ie_find(reg, a->name), a);
+		assert_ptr_equal(ie_find_id(reg, ie_pen(a, 0, 0), a->id, 0), a);
 		assert_true(a->id < 0x8000);
 		assert_true(a->val != IE_V_NONE);
 		assert_true(a->v9_len != 0);
@@ -57,16 +61,16 @@ test_registry_unique(void **unused)
 		/* RFC 5103: an enterprise reverse id sets bit 0x4000. */
 		if ((a->flags & IE_F_DIRECTIONAL) && a->pen != 0)
 			assert_true(a->id < IE_REVERSE_BIT);
-		for (j = i + 1; j < ie_count(); j++) {
-			b = ie_at(j);
+		for (j = i + 1; j < ie_count(reg); j++) {
+			b = ie_at(reg, j);
 			assert_string_not_equal(a->name, b->name);
 			assert_false(a->pen == b->pen && a->id == b->id);
 			if (a->v9_id != 0)
 				assert_int_not_equal(a->v9_id, b->v9_id);
 		}
 	}
-	assert_null(ie_find("octetDeltaCont"));
-	assert_null(ie_find_id(0, 0, 0));
+	assert_null(ie_find(reg, "octetDeltaCont"));
+	assert_null(ie_find_id(reg, 0, 0, 0));
 }
 
 static void
@@ -96,15 +100,15 @@ test_registry_v9_ids(void **unused)
 
 	(void)unused;
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		d = ie_find(cases[i].name);
+		d = ie_find(reg, cases[i].name);
 		assert_non_null(d);
 		assert_int_equal(d->pen, cases[i].pen);
 		assert_int_equal(d->id, cases[i].id);
 		assert_int_equal(d->v9_id, cases[i].v9_id);
 	}
 	/* The rules behind the table, for every row. */
-	for (i = 0; i < ie_count(); i++) {
-		d = ie_at(i);
+	for (i = 0; i < ie_count(reg); i++) {
+		d = ie_at(reg, i);
 		if (d->pen == 0)
 			assert_int_equal(d->v9_id, d->id);
 		else if (d->pen == IE_PEN_NTOP)
@@ -123,29 +127,29 @@ test_registry_reverse_and_pen(void **unused)
 
 	(void)unused;
 	assert_int_equal(ie_reverse_pen(), 29305);
-	d = ie_find("octetDeltaCount");
+	d = ie_find(reg, "octetDeltaCount");
 	assert_int_equal(ie_pen(d, 1, 0), 29305);
 	assert_int_equal(ie_id(d, 1), 1);
 	assert_int_equal(ie_name(d, 1, buf, sizeof(buf)),
 	    strlen("reverseOctetDeltaCount"));
 	assert_string_equal(buf, "reverseOctetDeltaCount");
-	assert_ptr_equal(ie_find_any("reverseOctetDeltaCount", &rev), d);
+	assert_ptr_equal(ie_find_any(reg, "reverseOctetDeltaCount", &rev), d);
 	assert_int_equal(rev, 1);
-	assert_ptr_equal(ie_find_any("octetDeltaCount", &rev), d);
+	assert_ptr_equal(ie_find_any(reg, "octetDeltaCount", &rev), d);
 	assert_int_equal(rev, 0);
-	assert_null(ie_find_any("reverseSourceTransportPort", &rev));
-	assert_null(ie_find_any("reverse", NULL));
+	assert_null(ie_find_any(reg, "reverseSourceTransportPort", &rev));
+	assert_null(ie_find_any(reg, "reverse", NULL));
 	/* Cut like snprintf. */
 	assert_int_equal(ie_name(d, 1, buf, 8), 22);
 	assert_string_equal(buf, "reverse");
 
-	d = ie_find("ndpiCategoryId");
+	d = ie_find(reg, "ndpiCategoryId");
 	assert_non_null(d);
 	assert_true(d->flags & IE_F_LOCAL_PEN);
 	assert_int_equal(ie_pen(d, 0, 0), 32473);
 	assert_int_equal(ie_pen(d, 0, 6871), 6871);
-	assert_ptr_equal(ie_find_id(6871, 2, 6871), d);
-	assert_null(ie_find_id(32473, 2, 6871));
+	assert_ptr_equal(ie_find_id(reg, 6871, 2, 6871), d);
+	assert_null(ie_find_id(reg, 32473, 2, 6871));
 	assert_int_equal(ie_pen(d, 0, 32473), 32473);
 	assert_string_equal(ie_type_name(IE_T_DATETIME_MS),
 	    "dateTimeMilliseconds");
@@ -175,8 +179,8 @@ test_registry_libfixbuf(void **unused)
 		print_error("l7probe-ie.xml: %s\n", gerr->message);
 		fail();
 	}
-	for (i = 0; i < ie_count(); i++) {
-		d = ie_at(i);
+	for (i = 0; i < ie_count(reg); i++) {
+		d = ie_at(reg, i);
 		fe = fbInfoModelGetElementByName(model, d->name);
 		if (fe == NULL)
 			print_error("'%s' not in the model\n", d->name);
@@ -238,7 +242,7 @@ test_builtin_templates(void **unused)
 	size_t i;
 
 	(void)unused;
-	assert_int_equal(tmpl_load("default", &t, &err), 0);
+	assert_int_equal(tmpl_load(reg, "default", &t, &err), 0);
 	assert_int_equal(t.n, sizeof(want) / sizeof(want[0]));
 	for (i = 0; i < t.n; i++) {
 		assert_string_equal(t.f[i].ie->name, want[i]);
@@ -247,11 +251,11 @@ test_builtin_templates(void **unused)
 	assert_int_equal(t.f[20].len, 32);	/* applicationName 32 */
 	assert_int_equal(t.f[0].len, 0);
 
-	assert_int_equal(tmpl_load("minimal", &t, &err), 0);
+	assert_int_equal(tmpl_load(reg, "minimal", &t, &err), 0);
 	assert_int_equal(t.n, 12);
-	assert_int_equal(tmpl_load("nosuch", &t, &err), -ENOENT);
+	assert_int_equal(tmpl_load(reg, "nosuch", &t, &err), -ENOENT);
 	assert_non_null(strstr(err.msg, "'nosuch'"));
-	assert_int_equal(tmpl_load("/nonexistent/x.tmpl", &t, &err),
+	assert_int_equal(tmpl_load(reg, "/nonexistent/x.tmpl", &t, &err),
 	    -ENOENT);
 	assert_non_null(strstr(err.msg, "'/nonexistent/x.tmpl': cannot open"));
 	assert_null(ie_builtin("nosuch.tmpl"));
@@ -274,7 +278,7 @@ test_tmpl_load_file(void **unused)
 	fputs("# mine\r\nsourceIPv4Address\r\n\tapplicationName   48  # c\n",
 	    fp);
 	fclose(fp);
-	assert_int_equal(tmpl_load(path, &t, &err), 0);
+	assert_int_equal(tmpl_load(reg, path, &t, &err), 0);
 	assert_int_equal(t.n, 2);
 	assert_string_equal(t.f[1].ie->name, "applicationName");
 	assert_int_equal(t.f[1].len, 48);
@@ -332,7 +336,7 @@ test_tmpl_parse_errors(void **unused)
 	(void)unused;
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		memset(&err, 0, sizeof(err));
-		assert_int_equal(tmpl_parse("x.tmpl", cases[i].text, &t, &err),
+		assert_int_equal(tmpl_parse(reg, "x.tmpl", cases[i].text, &t, &err),
 		    -EINVAL);
 		assert_int_equal(err.code, -EINVAL);
 		assert_string_equal(err.msg, cases[i].msg);
@@ -350,12 +354,12 @@ test_tmpl_all_elements(void **unused)
 	(void)unused;
 	/* Elements may not repeat, so the registry bounds a template: the
 	 * whole registry, with biflow reverse elements, must fit. */
-	for (i = 0; i < ie_count(); i++)
+	for (i = 0; i < ie_count(reg); i++)
 		n += (size_t)snprintf(text + n, sizeof(text) - n, "%s\n",
-		    ie_at(i)->name);
+		    ie_at(reg, i)->name);
 	assert_true(n < sizeof(text));
-	assert_int_equal(tmpl_parse("all", text, &t, &err), 0);
-	assert_int_equal(t.n, ie_count());
+	assert_int_equal(tmpl_parse(reg, "all", text, &t, &err), 0);
+	assert_int_equal(t.n, ie_count(reg));
 	assert_int_equal(tmpl_derive(&t, 4, 1, 0, &out, &err), 0);
 	assert_int_equal(tmpl_derive(&t, 6, 1, 0, &out, &err), 0);
 	assert_int_equal(tmpl_derive(&t, 4, 0, 1, &out, &err), 0);
@@ -431,7 +435,7 @@ test_tmpl_derive(void **unused)
 	struct perr err;
 
 	(void)unused;
-	assert_int_equal(tmpl_parse("d.tmpl", text, &def, &err), 0);
+	assert_int_equal(tmpl_parse(reg, "d.tmpl", text, &def, &err), 0);
 	assert_int_equal(tmpl_derive(&def, 4, 0, 0, &out, &err), 0);
 	check_fields(&out, v4_uni_ipfix, v4_uni_ipfix_len, N(v4_uni_ipfix));
 	assert_string_equal(out.name, "d.tmpl ipv4 uniflow ipfix");
@@ -444,14 +448,14 @@ test_tmpl_derive(void **unused)
 	assert_int_equal(tmpl_derive(&def, 4, 1, 1, &out, &err), -ENOTSUP);
 	assert_non_null(strstr(err.msg, "netflow v9 cannot carry biflow"));
 	assert_int_equal(tmpl_derive(&def, 5, 0, 0, &out, &err), -EINVAL);
-	assert_int_equal(tmpl_parse("o.tmpl", "ndpiCategoryId\n", &def, &err),
+	assert_int_equal(tmpl_parse(reg, "o.tmpl", "ndpiCategoryId\n", &def, &err),
 	    0);
 	assert_int_equal(tmpl_derive(&def, 4, 0, 1, &out, &err), -ENODATA);
 	assert_string_equal(err.msg,
 	    "template 'o.tmpl': no element left for IPv4 netflow v9");
 	/* Addresses of the other family only: that family is not carried
 	 * (its records would go out without addresses). */
-	assert_int_equal(tmpl_parse("v4.tmpl", "sourceIPv4Address\n"
+	assert_int_equal(tmpl_parse(reg, "v4.tmpl", "sourceIPv4Address\n"
 	    "protocolIdentifier\npacketDeltaCount\n", &def, &err), 0);
 	assert_int_equal(tmpl_derive(&def, 4, 0, 1, &out, &err), 0);
 	assert_int_equal(tmpl_derive(&def, 6, 0, 1, &out, &err), -ENODATA);
@@ -459,7 +463,7 @@ test_tmpl_derive(void **unused)
 	    "element: IPv6 records are not exported with it");
 	assert_int_equal(tmpl_derive(&def, 6, 0, 0, &out, &err), -ENODATA);
 	/* No address at all: both families, as before. */
-	assert_int_equal(tmpl_parse("n.tmpl", "packetDeltaCount\n", &def,
+	assert_int_equal(tmpl_parse(reg, "n.tmpl", "packetDeltaCount\n", &def,
 	    &err), 0);
 	assert_int_equal(tmpl_derive(&def, 6, 0, 1, &out, &err), 0);
 }
@@ -472,7 +476,7 @@ test_tmpl_derive_default(void **unused)
 	size_t i, nrev = 0;
 
 	(void)unused;
-	assert_int_equal(tmpl_load("default", &def, &err), 0);
+	assert_int_equal(tmpl_load(reg, "default", &def, &err), 0);
 	assert_int_equal(tmpl_derive(&def, 4, 0, 1, &out, &err), 0);
 	/* 29 minus the two IPv6 addresses and icmpTypeCodeIPv6. */
 	assert_int_equal(out.n, 26);
@@ -547,7 +551,7 @@ fixture_init(struct fixture *x, int ip_version)
 static uint64_t
 u(const char *name, const struct ie_rec *r, int reverse)
 {
-	const struct ie_def *d = ie_find(name);
+	const struct ie_def *d = ie_find(reg, name);
 
 	assert_non_null(d);
 	return ie_get_uint(d, r, reverse);
@@ -557,7 +561,7 @@ static size_t
 b(const char *name, const struct ie_rec *r, int reverse, const uint8_t **p)
 {
 	static uint8_t scratch[16];
-	const struct ie_def *d = ie_find(name);
+	const struct ie_def *d = ie_find(reg, name);
 
 	assert_non_null(d);
 	return ie_get_bytes(d, r, reverse, p, scratch);
@@ -704,11 +708,13 @@ test_register(void **unused)
 	struct perr err;
 	const uint8_t *p;
 	uint8_t out[8], scratch[16];
-	size_t before = ie_count(), i;
+	size_t before = ie_count(NULL), i;
+	struct ie_reg *other;
 	double dv = -2.5;
 	uint64_t bits;
 
 	(void)unused;
+	assert_non_null(reg = ie_reg_new());
 	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
 		memset(&d, 0, sizeof(d));
 		d.name = rows[i].name;
@@ -718,38 +724,38 @@ test_register(void **unused)
 		d.ext_off = rows[i].off;
 		d.max_len = rows[i].max_len;
 		d.owner = "plugin 't'";
-		assert_int_equal(ie_register(&d, &err), 0);
+		assert_int_equal(ie_register(reg, &d, &err), 0);
 	}
-	assert_int_equal(ie_count(), before + 10);
+	assert_int_equal(ie_count(reg), before + 10);
 
 	/* Refusals, each naming the row and its owner. */
 	d.name = "x_u64";
 	d.id = 950;
-	assert_int_equal(ie_register(&d, &err), -EINVAL);
+	assert_int_equal(ie_register(reg, &d, &err), -EINVAL);
 	assert_string_equal(err.msg, "plugin 't': field 'x_u64' clashes with "
 	    "'x_u64' of plugin 't'");
 	d.name = "octetDeltaCount";
-	assert_int_equal(ie_register(&d, &err), -EINVAL);
+	assert_int_equal(ie_register(reg, &d, &err), -EINVAL);
 	assert_non_null(strstr(err.msg, "(built in)"));
 	d.name = "reverseOctetDeltaCount";
-	assert_int_equal(ie_register(&d, &err), -EINVAL);
+	assert_int_equal(ie_register(reg, &d, &err), -EINVAL);
 	assert_non_null(strstr(err.msg, "the reverse of 'octetDeltaCount'"));
 	d.name = "y";
 	d.id = 1;		/* ndpiProtocolIds under our PEN */
-	assert_int_equal(ie_register(&d, &err), -EINVAL);
+	assert_int_equal(ie_register(reg, &d, &err), -EINVAL);
 	assert_non_null(strstr(err.msg, "element id 1 already used by "
 	    "'ndpiProtocolIds'"));
 	d.id = 0x4000;
-	assert_int_equal(ie_register(&d, &err), -EINVAL);
+	assert_int_equal(ie_register(reg, &d, &err), -EINVAL);
 	assert_non_null(strstr(err.msg, "out of range"));
 	d.id = 951;
 	d.type = IE_T_STRING;
 	d.max_len = 0;
-	assert_int_equal(ie_register(&d, &err), -EINVAL);
+	assert_int_equal(ie_register(reg, &d, &err), -EINVAL);
 	assert_non_null(strstr(err.msg, "maximum length"));
 	d.type = IE_T_DATETIME_MS;
-	assert_int_equal(ie_register(&d, &err), -EINVAL);
-	assert_int_equal(ie_count(), before + 10);
+	assert_int_equal(ie_register(reg, &d, &err), -EINVAL);
+	assert_int_equal(ie_count(reg), before + 10);
 
 	f = calloc(1, sizeof(*f) + sizeof(*e));
 	assert_non_null(f);
@@ -789,23 +795,35 @@ test_register(void **unused)
 	assert_memory_equal(p, e->v6, 16);
 	/* Wire encodings: signed64 two's complement, float64 IEEE 754, both
 	 * big-endian. */
-	assert_int_equal(ie_encode_fixed(ie_find("x_s64"), &r, 0, out, 8), 8);
+	assert_int_equal(ie_encode_fixed(ie_find(reg, "x_s64"), &r, 0, out, 8), 8);
 	assert_memory_equal(out, "\xff\xff\xff\xff\xff\xff\xff\xfd", 8);
-	assert_int_equal(ie_encode_fixed(ie_find("x_f64"), &r, 0, out, 8), 8);
+	assert_int_equal(ie_encode_fixed(ie_find(reg, "x_f64"), &r, 0, out, 8), 8);
 	assert_memory_equal(out, "\xc0\x04\x00\x00\x00\x00\x00\x00", 8);
-	assert_int_equal(ie_get_bytes(ie_find("x_u16"), &r, 0, &p, scratch),
+	assert_int_equal(ie_get_bytes(ie_find(reg, "x_u16"), &r, 0, &p, scratch),
 	    2);
 	assert_memory_equal(p, "\x02\x01", 2);
-	assert_int_equal(ie_find("x_str")->v9_len, 7);
-	assert_int_equal(ie_find("x_str")->len, IE_VARLEN);
-	assert_int_equal(ie_find("x_u8")->v9_id, IE_EXT_V9_BASE + 905);
+	assert_int_equal(ie_find(reg, "x_str")->v9_len, 7);
+	assert_int_equal(ie_find(reg, "x_str")->len, IE_VARLEN);
+	assert_int_equal(ie_find(reg, "x_u8")->v9_id, IE_EXT_V9_BASE + 905);
 	assert_string_equal(ie_type_name(IE_T_FLOAT64), "float64");
 	assert_string_equal(ie_type_name(IE_T_SIGNED64), "signed64");
 
+	/* The rows are the instance's: the built-in view and another
+	 * instance do not see them, and the other may register the same
+	 * name and id. */
+	assert_int_equal(ie_count(NULL), before);
+	assert_null(ie_find(NULL, "x_u64"));
+	assert_non_null(other = ie_reg_new());
+	assert_null(ie_find(other, "x_u64"));
+	d.name = "x_u64";
+	d.id = 900;
+	d.type = IE_T_UNSIGNED64;
+	assert_int_equal(ie_register(other, &d, &err), 0);
+	assert_ptr_not_equal(ie_find(other, "x_u64"), ie_find(reg, "x_u64"));
+	ie_reg_free(other);
 	free(f);
-	ie_unregister_all();
-	assert_int_equal(ie_count(), before);
-	assert_null(ie_find("x_u64"));
+	ie_reg_free(reg);
+	reg = NULL;
 }
 
 static void
@@ -865,44 +883,44 @@ test_encode_fixed(void **unused)
 	rev = (struct ie_rec){ &x.rec, FLOW_DIR_REV, 0 };
 
 	/* Reduced size: 1000 fits in 4 octets. */
-	assert_int_equal(ie_encode_fixed(ie_find("octetDeltaCount"), &fwd, 0,
+	assert_int_equal(ie_encode_fixed(ie_find(reg, "octetDeltaCount"), &fwd, 0,
 	    out, 4), 4);
 	assert_memory_equal(out, "\x00\x00\x03\xe8", 4);
 	/* 0x123456789 does not: a counter saturates. */
-	assert_int_equal(ie_encode_fixed(ie_find("octetDeltaCount"), &rev, 0,
+	assert_int_equal(ie_encode_fixed(ie_find(reg, "octetDeltaCount"), &rev, 0,
 	    out, 4), 4);
 	assert_memory_equal(out, "\xff\xff\xff\xff", 4);
 	/* Flags keep their low bits: v9 TCP_FLAGS is one octet. */
-	assert_int_equal(ie_encode_fixed(ie_find("tcpControlBits"), &fwd, 0,
+	assert_int_equal(ie_encode_fixed(ie_find(reg, "tcpControlBits"), &fwd, 0,
 	    out, 1), 1);
 	assert_int_equal(out[0], 0x1b);
 	/* Longer than natural: left-padded. */
-	assert_int_equal(ie_encode_fixed(ie_find("sourceTransportPort"),
+	assert_int_equal(ie_encode_fixed(ie_find(reg, "sourceTransportPort"),
 	    &fwd, 0, out, 4), 4);
 	assert_memory_equal(out, "\x00\x00\x9c\x40", 4);	/* 40000 */
 	/* Strings: NUL-padded, or cut. */
 	memset(out, 0xee, sizeof(out));
-	assert_int_equal(ie_encode_fixed(ie_find("applicationName"), &fwd, 0,
+	assert_int_equal(ie_encode_fixed(ie_find(reg, "applicationName"), &fwd, 0,
 	    out, 16), 16);
 	assert_memory_equal(out, "TLS.Instagram\0\0\0", 16);
 	assert_int_equal(out[16], 0xee);
-	assert_int_equal(ie_encode_fixed(ie_find("applicationName"), &fwd, 0,
+	assert_int_equal(ie_encode_fixed(ie_find(reg, "applicationName"), &fwd, 0,
 	    out, 3), 3);
 	assert_memory_equal(out, "TLS", 3);
 	/* Addresses: natural length, else zeros. */
-	assert_int_equal(ie_encode_fixed(ie_find("sourceIPv4Address"), &rev,
+	assert_int_equal(ie_encode_fixed(ie_find(reg, "sourceIPv4Address"), &rev,
 	    0, out, 4), 4);
 	assert_memory_equal(out, "\xc0\x00\x02\x07", 4);
-	assert_int_equal(ie_encode_fixed(ie_find("sourceIPv4Address"), &rev,
+	assert_int_equal(ie_encode_fixed(ie_find(reg, "sourceIPv4Address"), &rev,
 	    0, out, 2), 2);
 	assert_memory_equal(out, "\x00\x00", 2);
 	/* Times: 8 octets of ms. */
-	assert_int_equal(ie_encode_fixed(ie_find("flowEndMilliseconds"), &fwd,
+	assert_int_equal(ie_encode_fixed(ie_find(reg, "flowEndMilliseconds"), &fwd,
 	    0, out, 8), 8);
 	assert_memory_equal(out, "\x00\x00\x01\x8b\xcf\xe5\x73\xb8", 8);
-	assert_int_equal(ie_encode_fixed(ie_find("applicationName"), &fwd, 0,
+	assert_int_equal(ie_encode_fixed(ie_find(reg, "applicationName"), &fwd, 0,
 	    out, 0), 0);
-	assert_int_equal(ie_encode_fixed(ie_find("applicationName"), &fwd, 0,
+	assert_int_equal(ie_encode_fixed(ie_find(reg, "applicationName"), &fwd, 0,
 	    out, IE_VARLEN), 0);
 	free(x.f);
 }

@@ -550,6 +550,86 @@ test_udp_mtu(void **unused)
 		assert_int_equal(rb.flows[i].sport, 1000 + i);
 }
 
+/* The probe's time, as exp_conf.now gives it. */
+static uint64_t fake_now_us;
+
+static uint64_t
+fake_now(void *arg)
+{
+	(void)arg;
+	return fake_now_us;
+}
+
+/* Whether the datagrams waiting on <fd> carry a template set (id 2). */
+static int
+recv_has_templates(int fd)
+{
+	uint8_t dgram[65536];
+	size_t off, setlen;
+	ssize_t n;
+	int found = 0;
+
+	while ((n = recv(fd, dgram, sizeof(dgram), MSG_DONTWAIT)) > 0)
+		for (off = 16; off + 4 <= (size_t)n; off += setlen) {
+			setlen = (size_t)dgram[off + 2] << 8 | dgram[off + 3];
+			if ((dgram[off] << 8 | dgram[off + 1]) == 2)
+				found = 1;
+			if (setlen < 4)
+				break;
+		}
+	return found;
+}
+
+/* UDP templates are resent every template_refresh_s seconds of the
+ * probe's time (exp_conf.now), not of a clock the exporter reads. */
+static void
+test_probe_time(void **unused)
+{
+	struct sockaddr_in sin;
+	socklen_t slen = sizeof(sin);
+	struct exp_conf conf;
+	struct exp_record rec;
+	struct exporter *ex;
+	struct perr err;
+	struct flow f;
+	char uri[64];
+	int fd;
+
+	(void)unused;
+	fd = socket(AF_INET, SOCK_DGRAM, 0);
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(bind(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	getsockname(fd, (struct sockaddr *)&sin, &slen);
+	snprintf(uri, sizeof(uri), "ipfix://127.0.0.1:%u", ntohs(sin.sin_port));
+	fill_app();
+	conf_init(&conf);
+	conf.template_refresh_pkts = 1000000;
+	conf.now = fake_now;
+	fake_now_us = 1800000000000000ull;
+	assert_non_null(ex = exp_open(uri, &conf, &err));
+	rec.app = &app;
+	rec.reason = FLOW_END_IDLE;
+	rec.flow = &f;
+	fill_flow4(&f, 0x0a000001, 0x0a000002, 1000, 80, 1, 0);
+	assert_int_equal(exp_write(ex, &rec), 0);
+	assert_int_equal(exp_flush(ex), 0);
+	assert_true(recv_has_templates(fd));
+	/* 30 s later: not due. */
+	fake_now_us += 30000000;
+	assert_int_equal(exp_write(ex, &rec), 0);
+	assert_int_equal(exp_flush(ex), 0);
+	assert_false(recv_has_templates(fd));
+	/* 61 s after the first: due again, whatever the wall clock says. */
+	fake_now_us += 31000000;
+	assert_int_equal(exp_write(ex, &rec), 0);
+	assert_int_equal(exp_flush(ex), 0);
+	assert_true(recv_has_templates(fd));
+	exp_close(ex);
+	close(fd);
+}
+
 static void
 test_errors(void **unused)
 {
@@ -624,6 +704,7 @@ main(void)
 		cmocka_unit_test(test_biflow_and_ipv6),
 		cmocka_unit_test(test_local_pen),
 		cmocka_unit_test(test_udp_mtu),
+		cmocka_unit_test(test_probe_time),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_reopen_after_move),
 	};

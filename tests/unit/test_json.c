@@ -17,10 +17,10 @@
 #include "ie/ie.h"
 
 static char *
-write_one(const struct exp_record *rec)
+write_one_reg(const struct exp_record *rec, const struct ie_reg *reg)
 {
 	char path[] = "/tmp/l7probe-test-json-XXXXXX";
-	struct exp_conf conf = { .template = "default" };
+	struct exp_conf conf = { .template = "default", .reg = reg };
 	struct perr err;
 	struct exporter *ex;
 	char uri[64];
@@ -44,6 +44,12 @@ write_one(const struct exp_record *rec)
 	fclose(fp);
 	unlink(path);
 	return out;
+}
+
+static char *
+write_one(const struct exp_record *rec)
+{
+	return write_one_reg(rec, NULL);
 }
 
 static void
@@ -213,6 +219,7 @@ test_registered_fields(void **unused)
 	struct flow *f = calloc(1, sizeof(*f) + sizeof(ext));
 	struct exp_record rec;
 	struct dpi_info app;
+	struct ie_reg *reg;
 	struct ie_def d;
 	struct perr err;
 	uint32_t u32 = 4000000000u;
@@ -222,6 +229,7 @@ test_registered_fields(void **unused)
 	size_t i;
 
 	(void)unused;
+	assert_non_null(reg = ie_reg_new());
 	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
 		memset(&d, 0, sizeof(d));
 		d.name = rows[i].name;
@@ -231,7 +239,7 @@ test_registered_fields(void **unused)
 		d.ext_off = rows[i].off;
 		d.max_len = rows[i].max_len;
 		d.owner = "plugin 't'";
-		assert_int_equal(ie_register(&d, &err), 0);
+		assert_int_equal(ie_register(reg, &d, &err), 0);
 	}
 	memcpy(ext, &u32, 4);
 	memcpy(ext + 8, &s64, 8);
@@ -250,12 +258,14 @@ test_registered_fields(void **unused)
 	rec.flow = f;
 	rec.reason = FLOW_END_IDLE;
 	rec.app = &app;
-	assert_non_null(strstr(write_one(&rec), "\"user_agent\":"
+	assert_non_null(strstr(write_one_reg(&rec, reg), "\"user_agent\":"
 	    "\"a\\\"b\\\\c\\u0001\\u00ff\",\"p_u32\":4000000000,"
 	    "\"p_s64\":-42,\"p_f64\":0.10000000000000001,"
 	    "\"p_str\":\"a\\\"b\",\"p_bytes\":\"00abff\","
 	    "\"p_v6\":\"2001::1\"}\n"));
-	ie_unregister_all();
+	/* The same record through the built-in registry: no plugin key. */
+	assert_null(strstr(write_one(&rec), "p_u32"));
+	ie_reg_free(reg);
 	free(f);
 }
 

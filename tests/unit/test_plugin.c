@@ -109,11 +109,11 @@ feed(struct plug_set *ps, struct flow *f, enum flow_dir dir, uint32_t ip_len,
 }
 
 static uint64_t
-val(const struct flow *f, const char *name)
+val(const struct plug_set *ps, const struct flow *f, const char *name)
 {
 	struct exp_record rec = { f, FLOW_END_IDLE, NULL };
 	struct ie_rec r = { &rec, FLOW_DIR_FWD, 0 };
-	const struct ie_def *def = ie_find(name);
+	const struct ie_def *def = ie_find(plug_set_reg(ps), name);
 
 	assert_non_null(def);
 	assert_true(def->flags & IE_F_EXT);
@@ -121,9 +121,9 @@ val(const struct flow *f, const char *name)
 }
 
 static double
-fval(const struct flow *f, const char *name)
+fval(const struct plug_set *ps, const struct flow *f, const char *name)
 {
-	uint64_t v = val(f, name);
+	uint64_t v = val(ps, f, name);
 	double d;
 
 	memcpy(&d, &v, sizeof(d));
@@ -131,7 +131,7 @@ fval(const struct flow *f, const char *name)
 }
 
 static const char *
-sval(const struct flow *f, const char *name)
+sval(const struct plug_set *ps, const struct flow *f, const char *name)
 {
 	static char buf[128];
 	struct exp_record rec = { f, FLOW_END_IDLE, NULL };
@@ -140,7 +140,8 @@ sval(const struct flow *f, const char *name)
 	const uint8_t *p;
 	size_t n;
 
-	n = ie_get_bytes(ie_find(name), &r, 0, &p, scratch);
+	n = ie_get_bytes(ie_find(plug_set_reg(ps), name), &r, 0, &p,
+	    scratch);
 	assert_true(n < sizeof(buf));
 	memcpy(buf, p, n);
 	buf[n] = '\0';
@@ -152,7 +153,8 @@ test_layout(void **unused)
 {
 	static const char *const specs[] = { "count_pkts_gt:100",
 	    "nth_pkt_size:2" };
-	size_t before = ie_count();
+	size_t before = ie_count(NULL);
+	const struct ie_reg *reg;
 	const struct ie_def *a, *b;
 	struct plug_set *ps;
 	struct perr err;
@@ -163,9 +165,13 @@ test_layout(void **unused)
 	assert_int_equal(plug_set_count(ps), 2);
 	/* Offset 0 is the set's header; the core hook comes next. */
 	assert_int_equal(hook.off, 8);
-	assert_int_equal(ie_count(), before + 2);
-	a = ie_find("count_pkts_gt");
-	b = ie_find("nth_pkt_size");
+	reg = plug_set_reg(ps);
+	assert_int_equal(ie_count(reg), before + 2);
+	a = ie_find(reg, "count_pkts_gt");
+	b = ie_find(reg, "nth_pkt_size");
+	/* The set's rows are its own: the built-in view has none. */
+	assert_null(ie_find(NULL, "count_pkts_gt"));
+	assert_int_equal(ie_count(NULL), before);
 	assert_non_null(a);
 	assert_non_null(b);
 	assert_int_equal(a->ext_off, 8 + sizeof(struct hook_slot));
@@ -177,14 +183,15 @@ test_layout(void **unused)
 	assert_int_equal(ie_pen(a, 0, 0), IE_PEN_DEFAULT_LOCAL);
 	assert_int_equal(ie_pen(a, 0, 12345), 12345);
 	/* The default template ends with them; minimal does not have them. */
-	assert_int_equal(tmpl_load("default", &t, &err), 0);
+	assert_int_equal(tmpl_load(reg, "default", &t, &err), 0);
 	assert_ptr_equal(t.f[t.n - 2].ie, a);
 	assert_ptr_equal(t.f[t.n - 1].ie, b);
-	assert_int_equal(tmpl_load("minimal", &t, &err), 0);
+	assert_int_equal(tmpl_load(reg, "minimal", &t, &err), 0);
 	assert_ptr_not_equal(t.f[t.n - 1].ie, b);
+	/* Without the registry, "default" is the built-in fields only. */
+	assert_int_equal(tmpl_load(NULL, "default", &t, &err), 0);
+	assert_true(t.f[t.n - 1].ie != a && t.f[t.n - 1].ie != b);
 	plug_set_free(ps);
-	assert_int_equal(ie_count(), before);
-	assert_null(ie_find("count_pkts_gt"));
 }
 
 static void
@@ -206,25 +213,25 @@ test_metric_and_classifier(void **unused)
 	assert_int_equal(feed(ps, f, FLOW_DIR_FWD, 101, 1000300, 0x10), 0);
 	assert_int_equal(feed(ps, f, FLOW_DIR_FWD, 100, 1000400, 0x18), 0);
 	/* > 100: 1500 and 101, not 100. */
-	assert_int_equal(val(f, "count_pkts_gt"), 2);
+	assert_int_equal(val(ps, f, "count_pkts_gt"), 2);
 	/* 2nd packet from the source: 101 (the 1500 one came back). */
-	assert_int_equal(val(f, "nth_pkt_size"), 101);
+	assert_int_equal(val(ps, f, "nth_pkt_size"), 101);
 	/* Source sizes 60, 101, 100 at 0, 300, 400 us. */
-	assert_int_equal(val(f, "src2dst_min_ps"), 60);
-	assert_int_equal(val(f, "src2dst_max_ps"), 101);
-	assert_true(fval(f, "src2dst_mean_ps") > 86.99999 &&
-	    fval(f, "src2dst_mean_ps") < 87.00001);
+	assert_int_equal(val(ps, f, "src2dst_min_ps"), 60);
+	assert_int_equal(val(ps, f, "src2dst_max_ps"), 101);
+	assert_true(fval(ps, f, "src2dst_mean_ps") > 86.99999 &&
+	    fval(ps, f, "src2dst_mean_ps") < 87.00001);
 	/* population stddev of 60, 101, 100: sqrt(1094/3) */
-	assert_true(fval(f, "src2dst_stddev_ps") > 19.09624 &&
-	    fval(f, "src2dst_stddev_ps") < 19.09625);
-	assert_int_equal(val(f, "src2dst_min_piat_us"), 100);
-	assert_int_equal(val(f, "src2dst_max_piat_us"), 300);
-	assert_true(fval(f, "src2dst_mean_piat_us") == 200.0);
-	assert_int_equal(val(f, "dst2src_min_piat_us"), 0);
-	assert_int_equal(val(f, "bidirectional_syn_packets"), 2);
-	assert_int_equal(val(f, "bidirectional_ack_packets"), 3);
-	assert_int_equal(val(f, "bidirectional_psh_packets"), 1);
-	assert_int_equal(val(f, "bidirectional_fin_packets"), 0);
+	assert_true(fval(ps, f, "src2dst_stddev_ps") > 19.09624 &&
+	    fval(ps, f, "src2dst_stddev_ps") < 19.09625);
+	assert_int_equal(val(ps, f, "src2dst_min_piat_us"), 100);
+	assert_int_equal(val(ps, f, "src2dst_max_piat_us"), 300);
+	assert_true(fval(ps, f, "src2dst_mean_piat_us") == 200.0);
+	assert_int_equal(val(ps, f, "dst2src_min_piat_us"), 0);
+	assert_int_equal(val(ps, f, "bidirectional_syn_packets"), 2);
+	assert_int_equal(val(ps, f, "bidirectional_ack_packets"), 3);
+	assert_int_equal(val(ps, f, "bidirectional_psh_packets"), 1);
+	assert_int_equal(val(ps, f, "bidirectional_fin_packets"), 0);
 	/* The core hook saw every packet, in its own slot. */
 	hs = (struct hook_slot *)(void *)(f->ext + hook.off);
 	assert_int_equal(hs->pkts, 4);
@@ -252,9 +259,11 @@ static const struct l7_plugin ctx_plugin = {
 	.fields = &ctx_field, .n_fields = 1, .metric = ctx_metric };
 
 static void
-test_descriptor_and_fieldless_set(void **unused)
+test_descriptor_and_two_sets(void **unused)
 {
 	static const char *const specs[] = { "count_pkts_gt:100" };
+	static const char *const other[] = { "count_pkts_gt:50",
+	    "nth_pkt_size:2" };
 	uint64_t weight = 3;
 	struct plug_user user = { &ctx_plugin, &weight };
 	struct plug_set_conf conf;
@@ -274,25 +283,33 @@ test_descriptor_and_fieldless_set(void **unused)
 	assert_non_null(ps = plug_set_new(&conf, &err));
 	assert_int_equal(plug_set_count(ps), 2);
 	assert_int_equal(plug_set_n_fields(ps), 2);
-	assert_int_equal(ie_find("weighted_bytes")->ext_off,
+	assert_int_equal(ie_find(plug_set_reg(ps), "weighted_bytes")->ext_off,
 	    plug_set_slot(ps, 1));
 	f = new_flow(ps);
 	assert_int_equal(feed(ps, f, FLOW_DIR_FWD, 60, 1000000, 0x02), 0);
 	assert_int_equal(feed(ps, f, FLOW_DIR_REV, 200, 1000100, 0x12), 0);
-	assert_int_equal(val(f, "weighted_bytes"), 3 * 260);
-	assert_int_equal(val(f, "count_pkts_gt"), 1);
-	/* A set without plugin fields, freed, leaves the other's rows. */
+	assert_int_equal(val(ps, f, "weighted_bytes"), 3 * 260);
+	assert_int_equal(val(ps, f, "count_pkts_gt"), 1);
+	/* A second set with other plugins, alive at the same time: its
+	 * registry has its fields only, the first keeps its own. */
 	memset(&conf, 0, sizeof(conf));
+	conf.specs = other;
+	conf.n_specs = 2;
 	assert_non_null(bare = plug_set_new(&conf, &err));
-	assert_int_equal(plug_set_n_fields(bare), 0);
+	assert_int_equal(plug_set_n_fields(bare), 2);
+	assert_non_null(ie_find(plug_set_reg(bare), "nth_pkt_size"));
+	/* The same field name in both sets: two rows, no clash. */
+	assert_ptr_not_equal(ie_find(plug_set_reg(bare), "count_pkts_gt"),
+	    ie_find(plug_set_reg(ps), "count_pkts_gt"));
+	assert_null(ie_find(plug_set_reg(bare), "weighted_bytes"));
+	assert_null(ie_find(plug_set_reg(ps), "nth_pkt_size"));
 	plug_set_free(bare);
-	assert_non_null(ie_find("weighted_bytes"));
-	assert_non_null(ie_find("count_pkts_gt"));
+	assert_non_null(ie_find(plug_set_reg(ps), "weighted_bytes"));
+	assert_non_null(ie_find(plug_set_reg(ps), "count_pkts_gt"));
 	plug_flow_end(ps, f, FLOW_END_IDLE);
 	plug_flow_release(ps, f);
 	free(f);
 	plug_set_free(ps);
-	assert_null(ie_find("weighted_bytes"));
 	/* No descriptor: refused, nothing registered. */
 	user.d = NULL;
 	memset(&conf, 0, sizeof(conf));
@@ -316,13 +333,13 @@ test_forced_export(void **unused)
 	f = new_flow(ps);
 	assert_int_equal(feed(ps, f, FLOW_DIR_FWD, 60, 1000, 0x02),
 	    FLOW_PKT_CONTINUE);
-	assert_string_equal(sval(f, "first_pkts_sizes"), "60");
-	assert_string_equal(sval(f, "first_pkts_label"), "");
+	assert_string_equal(sval(ps, f, "first_pkts_sizes"), "60");
+	assert_string_equal(sval(ps, f, "first_pkts_label"), "");
 	assert_int_equal(feed(ps, f, FLOW_DIR_REV, 52, 2000, 0x12),
 	    FLOW_PKT_EXPORT);
-	assert_string_equal(sval(f, "first_pkts_sizes"), "60,52");
-	assert_string_equal(sval(f, "first_pkts_dirs"), "0,1");
-	assert_string_equal(sval(f, "first_pkts_label"), "unknown");
+	assert_string_equal(sval(ps, f, "first_pkts_sizes"), "60,52");
+	assert_string_equal(sval(ps, f, "first_pkts_dirs"), "0,1");
+	assert_string_equal(sval(ps, f, "first_pkts_label"), "unknown");
 	free(f);
 
 	/* A core hook may ask too; the plugins still see the packet. */
@@ -330,12 +347,12 @@ test_forced_export(void **unused)
 	f = new_flow(ps);
 	assert_int_equal(feed(ps, f, FLOW_DIR_FWD, 60, 1000, 0x02),
 	    FLOW_PKT_EXPORT);
-	assert_string_equal(sval(f, "first_pkts_sizes"), "60");
+	assert_string_equal(sval(ps, f, "first_pkts_sizes"), "60");
 	/* A flow that ends early is labelled at its end. */
 	plug_flow_end(ps, f, FLOW_END_ACTIVE);
-	assert_string_equal(sval(f, "first_pkts_label"), "");
+	assert_string_equal(sval(ps, f, "first_pkts_label"), "");
 	plug_flow_end(ps, f, FLOW_END_IDLE);
-	assert_string_equal(sval(f, "first_pkts_label"), "unknown");
+	assert_string_equal(sval(ps, f, "first_pkts_label"), "unknown");
 	free(f);
 	hook_export_at = 0;
 	plug_set_free(ps);
@@ -369,7 +386,7 @@ test_refused(void **unused)
 		{ { "count_pkts_gt", "p.so" }, 2, -EINVAL,
 		  "plugin 'p.so': give a path" },
 	};
-	size_t before = ie_count(), i;
+	size_t i;
 	struct perr err;
 
 	(void)unused;
@@ -380,8 +397,6 @@ test_refused(void **unused)
 			fail_msg("case %zu: '%s' lacks '%s'", i, err.msg,
 			    cases[i].msg);
 		assert_int_equal(err.code, cases[i].code);
-		/* Nothing half-started: no field left registered. */
-		assert_int_equal(ie_count(), before);
 	}
 }
 
@@ -392,7 +407,7 @@ main(void)
 		cmocka_unit_test(test_layout),
 		cmocka_unit_test(test_metric_and_classifier),
 		cmocka_unit_test(test_forced_export),
-		cmocka_unit_test(test_descriptor_and_fieldless_set),
+		cmocka_unit_test(test_descriptor_and_two_sets),
 		cmocka_unit_test(test_refused),
 	};
 
