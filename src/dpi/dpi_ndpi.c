@@ -8,15 +8,15 @@
  *
  * Each flow's ext area holds a struct dpi_flow (16 bytes). Its life:
  *   DPI_IDLE     zeroed by the flow table, no packet seen yet;
- *   DPI_HELD     only TCP packets without payload so far: h is the handle
- *                of an arena block with their headers (see held_add), to
+ *   DPI_HELD     only TCP packets without payload so far: p is a block of
+ *                the string arena with their headers (see held_add), to
  *                be fed before the first payload or at the end;
- *   DPI_RUNNING  h is the slot of nDPI's flow state (688 bytes and what
- *                nDPI hangs on it), fed packet by packet;
- *   DPI_DONE     the result (ids, category, confidence) plus h, the handle
- *                of one block of the string arena with the four metadata
- *                strings back to back ("sni\0ja3c\0ja3s\0ua\0"), 0 when
- *                all are empty.
+ *   DPI_RUNNING  p is nDPI's flow state (688 bytes and what nDPI hangs on
+ *                it), fed packet by packet;
+ *   DPI_DONE     the result (ids, category, confidence) plus p, one block
+ *                of the string arena with the four metadata strings back
+ *                to back ("sni\0ja3c\0ja3s\0ua\0"), NULL when all are
+ *                empty.
  * nDPI's state is freed the moment detection ends, so a flow that lives on
  * costs 16 bytes and its strings (rounded up to 8 bytes, no malloc
  * header).
@@ -77,40 +77,47 @@ enum dpi_state {
 	DPI_HELD,
 };
 
-/* The per-flow state in flow->ext, 16 bytes; all zero is DPI_IDLE. */
+/*
+ * The per-flow state in flow->ext, 16 bytes; all zero is DPI_IDLE. It is
+ * complete in itself (pointers, no index into the dpi's tables), so any
+ * struct dpi can describe the flow (dpi_flow_info), as the plugins' view
+ * does with the probe's.
+ */
 struct dpi_flow {
-	uint32_t	h;		/* DPI_RUNNING: slot of nDPI's state
-					 * (1-based); DPI_DONE: handle of the
-					 * metadata strings, 0 = none;
-					 * DPI_HELD: handle of the packets
-					 * held */
-	uint16_t	master_id;
-	uint16_t	app_id;
-	uint16_t	category;
-	uint16_t	pkts;		/* fed to nDPI */
+	void		*p;		/* DPI_RUNNING: nDPI's flow state;
+					 * DPI_DONE: the arena block of the
+					 * metadata strings, NULL = none;
+					 * DPI_HELD: the arena block of the
+					 * packets held */
+	union {
+		uint16_t	pkts;	/* RUNNING, HELD: counted so far */
+		uint16_t	master_id; /* DONE */
+	} u;
+	uint16_t	app_id;		/* DONE */
+	uint16_t	category;	/* DONE */
 	uint8_t		state;		/* enum dpi_state */
-	uint8_t		guessed;
-	uint8_t		confidence;	/* ndpi_confidence_t */
+	uint8_t		guessed:1;	/* DONE */
+	uint8_t		confidence:7;	/* DONE: ndpi_confidence_t */
 };
 
+
 /*
- * The metadata strings of finished flows, without malloc's per-block
- * header and 16-byte rounding: blocks of whole 8-byte units carved from
- * 64 KiB chunks, named by a 32-bit handle (chunk << STR_CHUNK_SHIFT |
- * unit; 0 is none), a free list per block size. Chunks never move or go
- * back before dpi_free(), so a pointer to a block stays valid until the
- * block is freed.
+ * The metadata strings of finished flows (and the packets held, see
+ * held_add), without malloc's per-block header and 16-byte rounding:
+ * blocks of whole 8-byte units carved from 64 KiB chunks, a free list per
+ * block size (a free block holds the next one's address). Chunks never
+ * move or go back before dpi_free(), so a block stays where it is until
+ * it is freed.
  */
 #define STR_UNIT		8
-#define STR_CHUNK_SHIFT		13			/* units a chunk */
-#define STR_CHUNK_UNITS		(1U << STR_CHUNK_SHIFT)
+#define STR_CHUNK		65536
 #define STR_MAX_UNITS		128			/* 1 KiB: more than
 							 * the longest block */
 struct str_arena {
 	unsigned char	**chunk;
 	uint32_t	nchunks, cap;
-	uint32_t	next;		/* next free unit of the last chunk */
-	uint32_t	free[STR_MAX_UNITS + 1]; /* by units: handles */
+	size_t		next;		/* next free byte of the last chunk */
+	unsigned char	*free[STR_MAX_UNITS + 1]; /* by units */
 };
 
 struct dpi {
@@ -119,12 +126,6 @@ struct dpi {
 	uint16_t	max_pkts;
 	size_t		ext_off;
 	struct dpi_stats st;
-	/* nDPI flow states of running flows: slot i (1-based) is
-	 * run[i - 1], NULL when free; a flow's ext holds its slot */
-	struct ndpi_flow_struct **run;
-	uint32_t	*run_free;	/* stack of free slots */
-	uint32_t	nrun, nfree;	/* slots made, free */
-	uint32_t	runcap;		/* of both arrays */
 	struct str_arena strs;
 };
 
@@ -137,51 +138,41 @@ enum {
 	META_N
 };
 
+/* A block of <units> (1 to STR_MAX_UNITS), or NULL when memory is short. */
 static unsigned char *
-str_ptr(const struct str_arena *a, uint32_t h)
-{
-	return a->chunk[h >> STR_CHUNK_SHIFT] +
-	    (size_t)(h & (STR_CHUNK_UNITS - 1)) * STR_UNIT;
-}
-
-/* A block of <units> (1 to STR_MAX_UNITS), or 0 when memory is short. */
-static uint32_t
 str_alloc(struct str_arena *a, uint32_t units)
 {
-	unsigned char **nc;
-	uint32_t h;
+	unsigned char **nc, *b;
 
-	if ((h = a->free[units]) != 0) {
-		memcpy(&a->free[units], str_ptr(a, h), sizeof(uint32_t));
-		return h;
+	if ((b = a->free[units]) != NULL) {
+		memcpy(&a->free[units], b, sizeof(b));
+		return b;
 	}
-	if (a->nchunks == 0 || a->next + units > STR_CHUNK_UNITS) {
+	if (a->nchunks == 0 || a->next + units * STR_UNIT > STR_CHUNK) {
 		if (a->nchunks == a->cap) {
 			uint32_t cap = a->cap ? a->cap * 2 : 16;
 
 			if ((nc = realloc(a->chunk, cap * sizeof(*nc))) ==
 			    NULL)
-				return 0;
+				return NULL;
 			a->chunk = nc;
 			a->cap = cap;
 		}
-		if ((a->chunk[a->nchunks] = malloc((size_t)STR_CHUNK_UNITS *
-		    STR_UNIT)) == NULL)
-			return 0;
+		if ((a->chunk[a->nchunks] = malloc(STR_CHUNK)) == NULL)
+			return NULL;
 		a->nchunks++;
-		/* Unit 0 of chunk 0 is never handed out: handle 0 is none. */
-		a->next = a->nchunks == 1 ? 1 : 0;
+		a->next = 0;
 	}
-	h = (a->nchunks - 1) << STR_CHUNK_SHIFT | a->next;
-	a->next += units;
-	return h;
+	b = a->chunk[a->nchunks - 1] + a->next;
+	a->next += units * STR_UNIT;
+	return b;
 }
 
 static void
-str_free(struct str_arena *a, uint32_t h, uint32_t units)
+str_free(struct str_arena *a, void *block, uint32_t units)
 {
-	memcpy(str_ptr(a, h), &a->free[units], sizeof(uint32_t));
-	a->free[units] = h;
+	memcpy(block, &a->free[units], sizeof(a->free[units]));
+	a->free[units] = block;
 }
 
 static void
@@ -204,43 +195,6 @@ str_units(const char *strs)
 	for (i = 0; i < META_N; i++)
 		len += strlen(strs + len) + 1;
 	return (uint32_t)((len + STR_UNIT - 1) / STR_UNIT);
-}
-
-/* A free slot holding a new, zeroed nDPI flow state, or 0 when memory is
- * short. */
-static uint32_t
-run_get(struct dpi *d)
-{
-	struct ndpi_flow_struct **nr, *nf;
-	uint32_t *nfr, slot, cap;
-
-	if (d->nfree == 0 && d->nrun == d->runcap) {
-		cap = d->runcap ? d->runcap * 2 : 64;
-		if ((nr = realloc(d->run, cap * sizeof(*nr))) == NULL)
-			return 0;
-		d->run = nr;
-		if ((nfr = realloc(d->run_free, cap * sizeof(*nfr))) == NULL)
-			return 0;
-		d->run_free = nfr;
-		d->runcap = cap;
-	}
-	if ((nf = ndpi_flow_malloc(SIZEOF_FLOW_STRUCT)) == NULL)
-		return 0;
-	memset(nf, 0, SIZEOF_FLOW_STRUCT);
-	slot = d->nfree > 0 ? d->run_free[--d->nfree] : ++d->nrun;
-	d->run[slot - 1] = nf;
-	return slot;
-}
-
-/* Frees slot <slot>'s nDPI state and the slot. (Keeping the states for
- * reuse was measured: no CPU gained, peak RSS up by the most states ever
- * running at once.) */
-static void
-run_put(struct dpi *d, uint32_t slot)
-{
-	ndpi_free_flow(d->run[slot - 1]);
-	d->run[slot - 1] = NULL;
-	d->run_free[d->nfree++] = slot;
 }
 
 /*
@@ -277,12 +231,11 @@ held_len(const unsigned char *b)
 static int
 held_add(struct dpi *d, struct dpi_flow *df, const struct dec_pkt *pkt)
 {
-	const unsigned char *old = df->h != 0 ? str_ptr(&d->strs, df->h) :
-	    NULL;
+	unsigned char *old = df->p;
 	size_t olen = old != NULL ? held_len(old) : HELD_HDR, nlen;
 	uint16_t len = (uint16_t)pkt->l3_caplen;
 	unsigned char *b;
-	uint32_t h, units;
+	uint32_t units;
 
 	if (pkt->l3_caplen > DPI_HELD_BYTES)
 		return -1;
@@ -290,13 +243,11 @@ held_add(struct dpi *d, struct dpi_flow *df, const struct dec_pkt *pkt)
 		return 0;		/* counted, not kept */
 	nlen = olen + HELD_REC + len;
 	units = (uint32_t)((nlen + STR_UNIT - 1) / STR_UNIT);
-	if ((h = str_alloc(&d->strs, units)) == 0)
+	if ((b = str_alloc(&d->strs, units)) == NULL)
 		return -1;
-	b = str_ptr(&d->strs, h);
 	if (old != NULL) {
-		old = str_ptr(&d->strs, df->h);	/* chunks never move */
 		memcpy(b, old, olen);
-		str_free(&d->strs, df->h, old[0]);
+		str_free(&d->strs, old, old[0]);
 	} else
 		b[1] = 0;
 	b[0] = (unsigned char)units;
@@ -304,15 +255,9 @@ held_add(struct dpi *d, struct dpi_flow *df, const struct dec_pkt *pkt)
 	memcpy(b + olen, &pkt->ts_us, 8);
 	memcpy(b + olen + 8, &len, sizeof(len));
 	memcpy(b + olen + HELD_REC, pkt->l3, len);
-	df->h = h;
+	df->p = b;
 	df->state = DPI_HELD;
 	return 0;
-}
-
-static struct ndpi_flow_struct *
-run_nf(const struct dpi *d, const struct dpi_flow *df)
-{
-	return d->run[df->h - 1];
 }
 
 struct dpi *
@@ -354,16 +299,8 @@ dpi_free(struct dpi *d)
 {
 	if (d == NULL)
 		return;
-	uint32_t i;
-
 	if (d->ndpi != NULL)
 		ndpi_exit_detection_module(d->ndpi);
-	/* States of flows never released. */
-	for (i = 0; i < d->nrun; i++)
-		if (d->run[i] != NULL)
-			ndpi_free_flow(d->run[i]);
-	free(d->run);
-	free(d->run_free);
 	str_fini(&d->strs);
 	free(d);
 }
@@ -425,31 +362,30 @@ meta_from_ndpi(const struct ndpi_flow_struct *nf, uint16_t master,
 	len[META_UA] = ua != NULL ? strnlen(ua, DPI_UA_MAX) : 0;
 }
 
-/* Copies <nf>'s metadata into one block of the string arena; returns its
- * handle, 0 when all strings are empty or memory is short (the flow then
- * just lacks metadata). */
-static uint32_t
+/* Copies <nf>'s metadata into one block of the string arena; returns it,
+ * NULL when all strings are empty or memory is short (the flow then just
+ * lacks metadata). */
+static char *
 meta_copy(struct dpi *d, const struct ndpi_flow_struct *nf, uint16_t master,
     uint16_t app)
 {
 	const char *s[META_N];
 	size_t len[META_N], total = 0, i;
-	uint32_t h;
-	char *p;
+	char *block, *p;
 
 	meta_from_ndpi(nf, master, app, s, len);
 	for (i = 0; i < META_N; i++)
 		total += len[i];
 	/* At most 80 + 33 + 33 + DPI_UA_MAX + META_N bytes. */
-	if (total == 0 || (h = str_alloc(&d->strs, (uint32_t)((total +
-	    META_N + STR_UNIT - 1) / STR_UNIT))) == 0)
-		return 0;
-	for (p = (char *)str_ptr(&d->strs, h), i = 0; i < META_N; i++) {
+	if (total == 0 || (block = (char *)str_alloc(&d->strs,
+	    (uint32_t)((total + META_N + STR_UNIT - 1) / STR_UNIT))) == NULL)
+		return NULL;
+	for (p = block, i = 0; i < META_N; i++) {
 		memcpy(p, s[i], len[i]);
 		p += len[i];
 		*p++ = '\0';
 	}
-	return h;
+	return block;
 }
 
 /*
@@ -460,8 +396,7 @@ meta_copy(struct dpi *d, const struct ndpi_flow_struct *nf, uint16_t master,
 static void
 finish(struct dpi *d, struct dpi_flow *df, ndpi_protocol proto, int giveup)
 {
-	struct ndpi_flow_struct *nf = run_nf(d, df);
-	uint32_t slot = df->h;
+	struct ndpi_flow_struct *nf = df->p;
 	int found = nf->detected_protocol_stack[0] != NDPI_PROTOCOL_UNKNOWN;
 	uint8_t was_guessed = 0;
 
@@ -475,13 +410,13 @@ finish(struct dpi *d, struct dpi_flow *df, ndpi_protocol proto, int giveup)
 		d->st.flows_guessed++;
 	} else
 		d->st.flows_unknown++;
-	df->master_id = proto.master_protocol;
+	df->u.master_id = proto.master_protocol;
 	df->app_id = proto.app_protocol;
 	df->category = (uint16_t)proto.category;
 	df->confidence = (uint8_t)nf->confidence;
-	df->h = meta_copy(d, nf, df->master_id, df->app_id);
+	df->p = meta_copy(d, nf, df->u.master_id, df->app_id);
 	df->state = DPI_DONE;
-	run_put(d, slot);
+	ndpi_free_flow(nf);
 	d->st.flows_active--;
 }
 
@@ -501,20 +436,19 @@ header_only(const struct dec_pkt *pkt)
 static int
 start(struct dpi *d, struct dpi_flow *df)
 {
-	const unsigned char *b;
+	unsigned char *b;
 	struct ndpi_flow_struct *nf;
 	size_t off = HELD_HDR;
 	uint64_t ts;
 	uint16_t len;
-	uint32_t slot;
 	int i;
 
-	if ((slot = run_get(d)) == 0)
+	if ((nf = ndpi_flow_malloc(SIZEOF_FLOW_STRUCT)) == NULL)
 		return -ENOMEM;
+	memset(nf, 0, SIZEOF_FLOW_STRUCT);
 	d->st.flows_active++;
 	if (df->state == DPI_HELD) {
-		b = str_ptr(&d->strs, df->h);
-		nf = d->run[slot - 1];
+		b = df->p;
 		for (i = 0; i < b[1]; i++) {
 			memcpy(&ts, b + off, 8);
 			memcpy(&len, b + off + 8, sizeof(len));
@@ -523,9 +457,9 @@ start(struct dpi *d, struct dpi_flow *df)
 			d->st.pkts_fed++;
 			off += HELD_REC + len;
 		}
-		str_free(&d->strs, df->h, b[0]);
+		str_free(&d->strs, b, b[0]);
 	}
-	df->h = slot;
+	df->p = nf;
 	df->state = DPI_RUNNING;
 	return 0;
 }
@@ -548,20 +482,20 @@ dpi_packet(struct dpi *d, struct flow *f, enum flow_dir dir,
 		return;
 	if ((df->state == DPI_IDLE || df->state == DPI_HELD) &&
 	    header_only(pkt) && held_add(d, df, pkt) == 0) {
-		if (++df->pkts >= d->max_pkts && start(d, df) == 0)
+		if (++df->u.pkts >= d->max_pkts && start(d, df) == 0)
 			finish(d, df, none, 1);
 		return;
 	}
 	if (df->state != DPI_RUNNING && start(d, df) != 0)
 		return;		/* try again with the next packet */
 	len = pkt->l3_caplen > 0xffff ? 0xffff : pkt->l3_caplen;
-	proto = ndpi_detection_process_packet(d->ndpi, run_nf(d, df), pkt->l3,
+	proto = ndpi_detection_process_packet(d->ndpi, df->p, pkt->l3,
 	    (unsigned short)len, pkt->ts_us / 1000);
-	df->pkts++;
+	df->u.pkts++;
 	d->st.pkts_fed++;
-	if (df->pkts >= d->max_pkts ||
+	if (df->u.pkts >= d->max_pkts ||
 	    (proto.app_protocol != NDPI_PROTOCOL_UNKNOWN &&
-	    !more_wanted(d->ndpi, run_nf(d, df))))
+	    !more_wanted(d->ndpi, df->p)))
 		finish(d, df, proto, 0);
 }
 
@@ -591,13 +525,12 @@ dpi_flow_release(struct dpi *d, struct flow *f)
 		return;
 	df = flow_state(d, f);
 	if (df->state == DPI_RUNNING) {
-		run_put(d, df->h);
+		ndpi_free_flow(df->p);
 		d->st.flows_active--;
-	} else if (df->state == DPI_DONE && df->h != 0)
-		str_free(&d->strs, df->h,
-		    str_units((const char *)str_ptr(&d->strs, df->h)));
+	} else if (df->state == DPI_DONE && df->p != NULL)
+		str_free(&d->strs, df->p, str_units(df->p));
 	else if (df->state == DPI_HELD)
-		str_free(&d->strs, df->h, str_ptr(&d->strs, df->h)[0]);
+		str_free(&d->strs, df->p, ((unsigned char *)df->p)[0]);
 	memset(df, 0, sizeof(*df));
 }
 
@@ -700,7 +633,7 @@ dpi_flow_info(const struct dpi *d, const struct flow *f,
 		return;
 	case DPI_RUNNING:
 		/* Result so far, metadata borrowed from nDPI's state. */
-		nf = run_nf(d, df);
+		nf = df->p;
 		proto.master_protocol = nf->detected_protocol_stack[1];
 		proto.app_protocol = nf->detected_protocol_stack[0];
 		proto.category = nf->category;
@@ -709,13 +642,13 @@ dpi_flow_info(const struct dpi *d, const struct flow *f,
 		    proto.app_protocol, s, len);
 		break;
 	default:
-		proto.master_protocol = df->master_id;
+		proto.master_protocol = df->u.master_id;
 		proto.app_protocol = df->app_id;
 		proto.category = (ndpi_protocol_category_t)df->category;
 		out->confidence = df->confidence;
 		out->guessed = df->guessed;
-		if (df->h != 0) {
-			s[0] = (const char *)str_ptr(&d->strs, df->h);
+		if (df->p != NULL) {
+			s[0] = df->p;
 			for (i = 1; i < META_N; i++)
 				s[i] = s[i - 1] + strlen(s[i - 1]) + 1;
 		}
