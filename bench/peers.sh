@@ -134,7 +134,7 @@ line() {
 probe_report() {
 	local out=$tmp/$1.out r i g n
 	r=$(sed -n 's/^l7probe: packets: read \([0-9]*\), in records \([0-9]*\), ignored \([0-9]*\)$/\1 \2 \3/p' "$out")
-	n=$(sed -n 's/^l7probe: records: \([0-9]*\) .*/\1/p' "$out")
+	n=$(sed -n 's/^l7probe: records: \([0-9]*\) exported.*/\1/p' "$out")
 	read -r r i g <<<"$r"
 	if [ -z "${r:-}" ]; then
 		echo "n/a unreadable"

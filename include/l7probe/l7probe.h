@@ -97,6 +97,10 @@ struct l7_streamer_conf {
 	int		n_user_plugins;
 	uint32_t	poll_ms;	/* live: longest wait inside one read,
 					 * so a close is seen within it: 100 */
+	uint32_t	threads;	/* flow workers (l7probe --threads):
+					 * 1 = all in the thread that calls
+					 * next(); 0 = one a core; records are
+					 * the same, in another order: 1 */
 	/* The library's: options given by name (l7_streamer_conf_set,
 	 * l7_streamer_conf_args), freed by l7_streamer_conf_fini(). */
 	void		*opts_;

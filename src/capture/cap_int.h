@@ -1,6 +1,6 @@
 /*
- * cap_int.h - inside the capture module: the pcapng block reader, shared
- * with its white-box unit test.
+ * cap_int.h - inside the capture module: the pcapng block reader and the
+ * classic pcap record walker, shared with their white-box tests.
  *
  * libpcap refuses a pcapng file whose interfaces have different link
  * types (it stops at the second interface block). This reader takes each
@@ -52,5 +52,49 @@ int	ng_next(struct ng_reader *r, struct ng_pkt *pkt, struct perr *err);
 
 /* 1 when the first bytes <b> (4 of them) open a pcapng file. */
 int	ng_magic(const uint8_t *b);
+
+/*
+ * Classic pcap records in memory (a mapped file): the walker checks each
+ * record header and hands out frames that point into the buffer. It
+ * takes only what libpcap would read the same way: format 2.4, either
+ * byte order, microsecond or nanosecond magic, captured length within
+ * the snapshot and libpcap's largest, link types whose frames libpcap
+ * hands out as stored. Anything else (a cut record, an
+ * impossible length) is PF_HANDOFF: the caller lets libpcap read on from
+ * pf_offset(), so odd files end exactly as libpcap ends them.
+ */
+#define PF_HDR		24		/* file header */
+#define PF_REC		16		/* record header */
+#define PF_HANDOFF	3
+
+struct pf_walk {
+	const uint8_t	*buf;
+	size_t		len;
+	size_t		off;		/* next record header */
+	uint32_t	max_caplen;	/* larger: handed off */
+	int		swapped;	/* other byte order than ours */
+	int		nsec;		/* fractions are nanoseconds */
+};
+
+struct pf_pkt {
+	uint64_t	ts_us;
+	int64_t		ts_sec;		/* as libpcap reads them */
+	int64_t		ts_frac_us;
+	uint32_t	caplen;
+	uint32_t	wirelen;
+	const uint8_t	*data;		/* into the buffer */
+};
+
+/* Checks the file header of <buf> (<len> bytes, borrowed) and sets <w>
+ * up past it; <snapshot> and <linktype> are the file's snapshot length
+ * and DLT as libpcap gives them. Returns 0, or -EINVAL when the walker
+ * does not take the file (another format or version, or frames libpcap
+ * rewrites as it reads them: libpcap reads it). */
+int	pf_init(struct pf_walk *w, const uint8_t *buf, size_t len,
+	    uint32_t snapshot, int linktype);
+/* The next record: 0 with <pkt> filled, CAP_EOF at the end of the
+ * buffer, PF_HANDOFF at a record it does not take (w->off is its
+ * header). */
+int	pf_next(struct pf_walk *w, struct pf_pkt *pkt);
 
 #endif

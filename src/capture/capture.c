@@ -2,10 +2,14 @@
  * capture.c - packet sources: offline files and live interfaces.
  *
  * Files: a pcapng file is read by our own block reader (cap_pcapng.c), so
- * each packet keeps its interface's link type; a pcap file (or anything
- * else) goes to libpcap. Either way the filter is compiled against the
- * link type and applied here, so every frame read is counted as either
- * passed on or filtered.
+ * each packet keeps its interface's link type; a pcap file goes to
+ * libpcap, which checks its header, then, when it is a regular file, its
+ * records are walked in the mapped file (cap_pcap.c) until one is not of
+ * the usual kind (or the mapped part ends): from that record on libpcap
+ * reads (its FILE is moved there), so odd and cut files end as libpcap
+ * ends them. Standard input and pipes are libpcap's from the start.
+ * Either way the filter is compiled against the link type and applied
+ * here, so every frame read is counted as either passed on or filtered.
  * Live: pcap_create/pcap_activate with a kernel ring of buffer_mb,
  * immediate mode off (the ring hands over blocks of packets, at the
  * latest after timeout_ms), non-blocking. The caller polls cap_fd() with
@@ -21,7 +25,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/types.h>
+
+/* The mapping is given back behind the reader (MADV_DONTNEED: the pages
+ * stay in the page cache, and the frames stay valid: touched again, they
+ * are mapped again), so the process does not count the whole file as its
+ * own memory. Frames this far behind are given back. */
+#define MAP_KEEP	(2u << 20)
 
 #ifndef DLT_LINUX_SLL2
 #define DLT_LINUX_SLL2	276
@@ -40,6 +52,11 @@ struct capture {
 	int			has_filter;
 	struct bpf_program	prog;
 	const char		*name;		/* borrowed from conf */
+	uint8_t			*map;		/* mapped pcap file, or NULL */
+	size_t			map_len;
+	size_t			map_dropped;	/* pages before: given back */
+	struct pf_walk		pw;
+	int			walking;	/* records come from pw */
 	struct cap_stats	st;
 	cap_pkt_cb		cb;
 	void			*cb_arg;
@@ -53,6 +70,8 @@ cap_close(struct capture *cap)
 	if (cap->has_filter)
 		pcap_freecode(&cap->prog);
 	ng_free(cap->ng);
+	if (cap->map != NULL)
+		munmap(cap->map, cap->map_len);
 	if (cap->p != NULL)
 		pcap_close(cap->p);		/* closes cap->fp too */
 	else if (cap->fp != NULL && cap->fp != stdin)
@@ -151,6 +170,28 @@ open_live(struct capture *cap, const struct cap_conf *conf, struct perr *err)
 	return 0;
 }
 
+/* A regular pcap file libpcap opened: its records are walked in a
+ * mapping when the walker takes the format; else libpcap reads on. */
+static void
+map_file(struct capture *cap)
+{
+	void *m;
+
+	m = mmap(NULL, (size_t)cap->size, PROT_READ, MAP_PRIVATE,
+	    fileno(cap->fp), 0);
+	if (m == MAP_FAILED)
+		return;
+	(void)madvise(m, (size_t)cap->size, MADV_SEQUENTIAL);
+	if (pf_init(&cap->pw, m, (size_t)cap->size,
+	    (uint32_t)pcap_snapshot(cap->p), pcap_datalink(cap->p)) != 0) {
+		munmap(m, (size_t)cap->size);
+		return;
+	}
+	cap->map = m;
+	cap->map_len = (size_t)cap->size;
+	cap->walking = 1;
+}
+
 static int
 open_file(struct capture *cap, const struct cap_conf *conf, struct perr *err)
 {
@@ -194,6 +235,8 @@ open_file(struct capture *cap, const struct cap_conf *conf, struct perr *err)
 		return perr_set(err, -EINVAL, "capture file '%s': %s",
 		    conf->file, ebuf);
 	cap->linktype = pcap_datalink(cap->p);
+	if (cap->size >= PF_HDR && cap->size <= SIZE_MAX)
+		map_file(cap);
 	return set_filter(cap, conf->filter, err);
 }
 
@@ -256,6 +299,16 @@ cap_fd(const struct capture *cap)
 	return cap->fd;
 }
 
+/* Cooked v2: protocol (2), reserved (2), ifindex (4, big endian). */
+static uint32_t
+sll2_ifindex(const uint8_t *b, uint32_t caplen, uint32_t dflt)
+{
+	if (caplen < 8)
+		return dflt;
+	return (uint32_t)b[4] << 24 | (uint32_t)b[5] << 16 |
+	    (uint32_t)b[6] << 8 | b[7];
+}
+
 static void
 on_frame(u_char *user, const struct pcap_pkthdr *h, const u_char *bytes)
 {
@@ -274,12 +327,10 @@ on_frame(u_char *user, const struct pcap_pkthdr *h, const u_char *bytes)
 	pkt.wirelen = h->len;
 	pkt.linktype = cap->linktype;
 	pkt.ifindex = cap->ifindex;
-	/* Cooked v2: protocol (2), reserved (2), ifindex (4, big endian). */
-	if (pkt.linktype == DLT_LINUX_SLL2 && h->caplen >= 8)
-		pkt.ifindex = (uint32_t)bytes[4] << 24 |
-		    (uint32_t)bytes[5] << 16 | (uint32_t)bytes[6] << 8 |
-		    bytes[7];
+	if (pkt.linktype == DLT_LINUX_SLL2)
+		pkt.ifindex = sll2_ifindex(bytes, h->caplen, pkt.ifindex);
 	pkt.data = bytes;
+	pkt.stable = 0;
 	cap->cb(&pkt, cap->cb_arg);
 }
 
@@ -316,9 +367,166 @@ dispatch_ng(struct capture *cap, int max, size_t *nread, struct perr *err)
 		pkt.linktype = np.linktype;
 		pkt.ifindex = 0;
 		pkt.data = np.data;
+		pkt.stable = 0;
 		cap->cb(&pkt, cap->cb_arg);
 	}
 	return 0;
+}
+
+/* Gives back the pages more than MAP_KEEP behind <off>. */
+void
+cap_release(struct capture *cap, uint64_t off)
+{
+	size_t upto;
+
+	if (cap->map == NULL || off > cap->map_len ||
+	    off < cap->map_dropped + 2 * (uint64_t)MAP_KEEP)
+		return;
+	upto = ((size_t)off - MAP_KEEP) & ~((size_t)MAP_KEEP - 1);
+	(void)madvise(cap->map + cap->map_dropped, upto - cap->map_dropped,
+	    MADV_DONTNEED);
+	cap->map_dropped = upto;
+}
+
+/* A cursor maps the file for itself: it gives back its own pages behind
+ * it, whatever the other cursors' pace (they share the page cache). */
+struct cap_cursor {
+	struct pf_walk		w;
+	const struct capture	*cap;
+	uint8_t			*map;
+	size_t			dropped;
+};
+
+struct cap_cursor *
+cap_cursor_new(struct capture *cap)
+{
+	struct cap_cursor *c;
+	void *m;
+
+	if (!cap->walking || (c = malloc(sizeof(*c))) == NULL)
+		return NULL;
+	m = mmap(NULL, cap->map_len, PROT_READ, MAP_PRIVATE, fileno(cap->fp),
+	    0);
+	if (m == MAP_FAILED) {
+		free(c);
+		return NULL;
+	}
+	(void)madvise(m, cap->map_len, MADV_SEQUENTIAL);
+	c->w = cap->pw;
+	c->w.buf = m;
+	c->cap = cap;
+	c->map = m;
+	c->dropped = 0;
+	return c;
+}
+
+void
+cap_cursor_free(struct cap_cursor *c)
+{
+	if (c == NULL)
+		return;
+	munmap(c->map, c->cap->map_len);
+	free(c);
+}
+
+int
+cap_cursor_next(struct cap_cursor *c, struct cap_pkt *pkt, int *filtered)
+{
+	const struct capture *cap = c->cap;
+	struct pcap_pkthdr h;
+	struct pf_pkt pp;
+
+	if (pf_next(&c->w, &pp) != 0)
+		return CAP_EOF;
+	if (c->w.off >= c->dropped + 2 * (size_t)MAP_KEEP) {
+		size_t upto = (c->w.off - MAP_KEEP) & ~((size_t)MAP_KEEP - 1);
+
+		(void)madvise(c->map + c->dropped, upto - c->dropped,
+		    MADV_DONTNEED);
+		c->dropped = upto;
+	}
+	/* The program is only read: threads may share it. */
+	if (cap->has_filter) {
+		h.ts.tv_sec = pp.ts_sec;
+		h.ts.tv_usec = pp.ts_frac_us;
+		h.caplen = pp.caplen;
+		h.len = pp.wirelen;
+		if (pcap_offline_filter(&cap->prog, &h, pp.data) == 0) {
+			*filtered = 1;
+			return 0;
+		}
+	}
+	*filtered = 0;
+	pkt->ts_us = pp.ts_us;
+	pkt->caplen = pp.caplen;
+	pkt->wirelen = pp.wirelen;
+	pkt->linktype = cap->linktype;
+	pkt->ifindex = cap->linktype == DLT_LINUX_SLL2 ?
+	    sll2_ifindex(pp.data, pp.caplen, 0) : 0;
+	pkt->data = pp.data;
+	pkt->stable = 0;		/* valid while the cursor is */
+	return 0;
+}
+
+uint64_t
+cap_cursor_offset(const struct cap_cursor *c)
+{
+	return c->w.off;
+}
+
+void
+cap_cursor_done(struct capture *cap, const struct cap_cursor *c,
+    uint64_t read, uint64_t filtered)
+{
+	cap->pw.off = c->w.off;
+	cap->st.read += read;
+	cap->st.filtered += filtered;
+}
+
+/* Records from the mapping; at one the walker does not take (or at the
+ * end of the mapping) libpcap's FILE is moved there and reads on.
+ * Returns how many records it read: fewer than <max> after a hand-off. */
+static int
+dispatch_map(struct capture *cap, int max, size_t *nread)
+{
+	struct pcap_pkthdr h;
+	struct cap_pkt pkt;
+	struct pf_pkt pp;
+	int i;
+
+	pkt.linktype = cap->linktype;
+	pkt.stable = 1;
+	cap_release(cap, cap->pw.off);
+	for (i = 0; i < max; i++) {
+		if (pf_next(&cap->pw, &pp) != 0) {
+			cap->walking = 0;
+			/* The offset fits: the file was mapped whole. */
+			if (fseeko(cap->fp, (off_t)cap->pw.off, SEEK_SET) != 0)
+				return -errno;
+			return i;
+		}
+		cap->st.read++;
+		(*nread)++;
+		if (cap->has_filter) {
+			h.ts.tv_sec = pp.ts_sec;
+			h.ts.tv_usec = pp.ts_frac_us;
+			h.caplen = pp.caplen;
+			h.len = pp.wirelen;
+			if (pcap_offline_filter(&cap->prog, &h, pp.data) == 0) {
+				cap->st.filtered++;
+				continue;
+			}
+		}
+		pkt.ts_us = pp.ts_us;
+		pkt.caplen = pp.caplen;
+		pkt.wirelen = pp.wirelen;
+		pkt.ifindex = cap->ifindex;
+		if (pkt.linktype == DLT_LINUX_SLL2)
+			pkt.ifindex = sll2_ifindex(pp.data, pp.caplen, 0);
+		pkt.data = pp.data;
+		cap->cb(&pkt, cap->cb_arg);
+	}
+	return i;
 }
 
 int
@@ -336,6 +544,18 @@ cap_dispatch(struct capture *cap, int max, cap_pkt_cb cb, void *arg,
 	cap->cb_arg = arg;
 	if (cap->ng != NULL)
 		return dispatch_ng(cap, max, nread, err);
+	/* A batch from the mapping; after a hand-off mid-batch the end or
+	 * error comes with the next call, as libpcap's does. */
+	if (cap->walking) {
+		if ((n = dispatch_map(cap, max, nread)) < 0) {
+			perr_set(err, n, "capture file '%s': %s after %llu "
+			    "packets", cap->name, strerror(-n),
+			    (unsigned long long)cap->st.read);
+			return CAP_BROKEN;
+		}
+		if (n > 0 || cap->walking)
+			return 0;
+	}
 	n = pcap_dispatch(cap->p, max, on_frame, (u_char *)cap);
 	*nread = (size_t)(cap->st.read - before);
 	if (n >= 0) {
@@ -372,8 +592,14 @@ cap_progress(struct capture *cap, uint64_t *done, uint64_t *total)
 {
 	long pos;
 
-	if (cap->live || cap->size == 0 || cap->fp == NULL ||
-	    (pos = ftell(cap->fp)) < 0)
+	if (cap->live || cap->size == 0 || cap->fp == NULL)
+		return -ENOTSUP;
+	if (cap->walking) {
+		*done = cap->pw.off;
+		*total = cap->size;
+		return 0;
+	}
+	if ((pos = ftell(cap->fp)) < 0)
 		return -ENOTSUP;
 	*done = (uint64_t)pos;
 	*total = cap->size;

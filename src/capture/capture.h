@@ -7,7 +7,9 @@
  * types; "-i any" mixes interfaces). For a file the BPF filter runs in
  * user space (pcap_offline_filter) so the probe can count what it filtered
  * out; live, the kernel filters and the kernel's drop counters are
- * reported instead.
+ * reported instead. A classic pcap file that is a regular file is mapped
+ * and walked in place (cap_pcap.c): its frames stay valid until
+ * cap_close (cap_pkt.stable). The file must not shrink while it is read.
  *
  * Live captures are non-blocking: the caller waits on cap_fd() (poll) with
  * its own timeout, then calls cap_dispatch(), which never blocks. That is
@@ -47,6 +49,9 @@ struct cap_pkt {
 					 * from the cooked header; 0 when it
 					 * does not say); 0 for a file */
 	const uint8_t	*data;
+	int		stable;		/* 1: data stays valid until
+					 * cap_close (a mapped file); 0: for
+					 * the callback only */
 };
 
 typedef void (*cap_pkt_cb)(const struct cap_pkt *pkt, void *arg);
@@ -93,6 +98,37 @@ int	cap_dispatch(struct capture *cap, int max, cap_pkt_cb cb, void *arg,
 
 /* Counters; live ones ask the kernel (a system call: not per packet). */
 void	cap_stats(struct capture *cap, struct cap_stats *s);
+
+/*
+ * Cursors: a mapped classic pcap file walked by several threads at once,
+ * each with its own cursor, each seeing every record (the filter applied)
+ * in file order. A cursor stops where the capture's own walk would hand
+ * over to libpcap (an odd record, or the end of the mapping); then the
+ * owner of the capture calls cap_cursor_done() with one cursor that went
+ * that far, and reads on with cap_dispatch(), which goes on from there
+ * (libpcap's verdict on the rest: more records, the end, or a cut file).
+ * While cursors run, the capture itself is not dispatched; each cursor
+ * is used by one thread.
+ */
+struct cap_cursor;
+/* A cursor at the capture's position, or NULL when the capture is not a
+ * mapped file being walked (or out of memory). Owned: cap_cursor_free. */
+struct cap_cursor *cap_cursor_new(struct capture *cap);
+void	cap_cursor_free(struct cap_cursor *c);	/* NULL is fine */
+/* The next record: 0 with <pkt> filled (its data valid until the cursor
+ * is freed; the cursor maps the file for itself) and *<filtered> 0, or 1 when the filter refused it (then <pkt> is not
+ * filled); CAP_EOF where the cursor stops. */
+int	cap_cursor_next(struct cap_cursor *c, struct cap_pkt *pkt,
+	    int *filtered);
+/* Bytes of the file the cursor passed. */
+uint64_t cap_cursor_offset(const struct cap_cursor *c);
+/* The capture takes the position of <c> (which stopped) and counts the
+ * <read> records, <filtered> of them refused, that the cursors saw. */
+void	cap_cursor_done(struct capture *cap, const struct cap_cursor *c,
+	    uint64_t read, uint64_t filtered);
+/* Gives back the capture's mapped pages well before <off>: the process
+ * does not hold the file it read as its memory. */
+void	cap_release(struct capture *cap, uint64_t off);
 
 /* A regular file: bytes read so far and its size, for a progress line.
  * Returns 0, or -ENOTSUP (live, a pipe, stdin). */

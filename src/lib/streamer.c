@@ -106,6 +106,7 @@ l7_streamer_conf_init(struct l7_streamer_conf *c)
 	c->template = "default";
 	c->pen = IE_PEN_DEFAULT_LOCAL;
 	c->poll_ms = 100;
+	c->threads = 1;
 }
 
 const char *
@@ -285,6 +286,10 @@ conf_from_fields(struct l7_streamer *s, const struct l7_streamer_conf *c,
 		    CONF_MAX_COLLECTORS);
 		return -1;
 	}
+	if (c->threads > 64) {		/* as l7probe --threads */
+		set_err(err, err_size, "threads: at most 64");
+		return -1;
+	}
 	if (c->capacity < 1 || c->active_timeout < 1 ||
 	    c->inactive_timeout < 1 || c->snaplen < 64) {
 		set_err(err, err_size, "capacity, active_timeout and "
@@ -312,6 +317,8 @@ conf_from_fields(struct l7_streamer *s, const struct l7_streamer_conf *c,
 	s->conf.max_flows = c->capacity;
 	s->conf.pen = c->pen;
 	s->conf.biflow = c->biflow;
+	/* Workers export through the thread that calls next(). */
+	s->conf.threads = c->threads;
 	for (i = 0; i < c->n_collectors; i++)
 		s->conf.collectors[i] = c->collectors[i];
 	s->conf.n_collectors = c->n_collectors;
@@ -322,10 +329,8 @@ conf_from_fields(struct l7_streamer *s, const struct l7_streamer_conf *c,
 		for (i = 0; i < OPTS_MAX; i++)
 			if (o->set[i])
 				conf_copy_opt(&s->conf, &o->conf, i);
-	/* The library prints nothing, and one flow table drives the
-	 * steps of l7_streamer_next(). */
+	/* The library prints nothing. */
 	s->conf.quiet = 1;
-	s->conf.threads = 1;
 	return 0;
 }
 

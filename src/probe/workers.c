@@ -34,9 +34,16 @@
 					 * snap length (256 KiB) fits */
 #define RB_RECS		256		/* records per batch */
 #define RB_STRINGS	(64u * 1024u)	/* string bytes per batch */
+#define WK_FILE_SEED	0x6c3770726f626531ULL /* shard key seed, files */
 #define ALIGN8(x)	(((x) + 7u) & ~(size_t)7u)
 
-enum { CMD_PKTS = 0, CMD_END = 1 };
+enum { CMD_PKTS = 0, CMD_END = 1, CMD_WALK = 2 };
+
+#define WALK_CHECK	256		/* records between looks at the stop
+					 * flag and offset updates */
+
+/* A worker's walk of a mapped file (wk_walk_start). */
+enum { WALK_NONE = 0, WALK_RUN, WALK_PAUSED, WALK_DONE };
 
 struct ring {
 	_Alignas(64) atomic_size_t	head;	/* producer's */
@@ -90,6 +97,19 @@ struct worker {
 	pthread_t		thr;
 	int			started;
 	atomic_int		done;		/* worker ended its flows */
+
+	/* The walk: the cursor and counters are the worker's until it is
+	 * WALK_DONE (release), then the capture thread's. */
+	struct cap_cursor	*cursor;
+	atomic_int		walk_state;
+	_Alignas(64) atomic_uint_fast64_t walk_off; /* bytes passed */
+	atomic_uint_fast64_t	walk_index;	/* records, when paused */
+	atomic_uint_fast64_t	pub_read, pub_filtered, pub_ignored;
+	uint64_t		w_read, w_filtered;
+	uint64_t		w_ignored[DEC_RESULT_MAX];
+	uint64_t		w_to_flows;
+	uint64_t		w_now;		/* largest time of a decoded
+						 * packet */
 };
 
 struct wk_set {
@@ -103,6 +123,13 @@ struct wk_set {
 	int			finished;
 	enum flow_end_reason	end_reason;	/* set before CMD_END */
 	struct worker		*w;
+
+	struct capture		*walk_cap;	/* being walked, or NULL */
+	struct dec_conf		dconf;
+	int			merge_ifaces;
+	atomic_int		walk_stop;	/* capture thread: stop early */
+	atomic_uint_fast64_t	walk_limit;	/* records to reach after a
+						 * stop; 0 = not yet known */
 };
 
 /* --- rings --- */
@@ -264,6 +291,110 @@ on_end(struct flow *f, enum flow_end_reason reason, void *arg)
 	}
 }
 
+static unsigned shard_of(const struct wk_set *s, const struct dec_pkt *pkt);
+
+/* The walk's counters so far, for the snapshots (stats line, progress,
+ * IPFIX statistics) while it runs. */
+static void
+publish(struct worker *w)
+{
+	uint64_t ign = 0;
+	int i;
+
+	for (i = 1; i < DEC_RESULT_MAX; i++)
+		ign += w->w_ignored[i];
+	atomic_store_explicit(&w->pub_read, w->w_read, memory_order_relaxed);
+	atomic_store_explicit(&w->pub_filtered, w->w_filtered,
+	    memory_order_relaxed);
+	atomic_store_explicit(&w->pub_ignored, ign, memory_order_relaxed);
+}
+
+/*
+ * A stop while walking: every worker must stop after the same record, so
+ * that the counters of one (worker 0's) account for every shard. Each one
+ * pauses at its next check and says how far it got; the capture thread
+ * sets the limit to the farthest, and the others walk on to it. Returns
+ * the records to reach.
+ */
+static uint64_t
+walk_pause(struct worker *w)
+{
+	struct wk_set *s = w->s;
+	uint64_t limit;
+	unsigned n = 0;
+
+	atomic_store_explicit(&w->walk_index, w->w_read, memory_order_relaxed);
+	atomic_store_explicit(&w->walk_state, WALK_PAUSED,
+	    memory_order_release);
+	while ((limit = atomic_load_explicit(&s->walk_limit,
+	    memory_order_acquire)) == 0)
+		backoff(&n);
+	atomic_store_explicit(&w->walk_state, WALK_RUN, memory_order_relaxed);
+	return limit;
+}
+
+/* Every record of the mapped file, as the capture thread would read it:
+ * each is counted, filtered and decoded here (by every worker alike); the
+ * worker keeps its shard's packets, and its table runs its expiry at every
+ * decoded packet's time, as one table would. */
+static void
+walk(struct worker *w)
+{
+	struct wk_set *s = w->s;
+	unsigned me = (unsigned)(w - s->w);
+	uint64_t limit = UINT64_MAX;
+	struct cap_pkt cp;
+	struct dec_pkt pkt;
+	enum dec_result r;
+	int filtered, i;
+
+	for (;;) {
+		for (i = 0; i < WALK_CHECK && w->w_read < limit; i++) {
+			if (cap_cursor_next(w->cursor, &cp, &filtered) != 0)
+				goto done;
+			w->w_read++;
+			if (filtered) {
+				w->w_filtered++;
+				continue;
+			}
+			r = dec_frame(&s->dconf, cp.linktype, cp.data,
+			    cp.caplen, cp.wirelen, &pkt);
+			if (r != DEC_OK) {
+				w->w_ignored[r]++;
+				continue;
+			}
+			pkt.ts_us = cp.ts_us;
+			pkt.ifindex = s->merge_ifaces ? 0 : cp.ifindex;
+			if (cp.ts_us > w->w_now)
+				w->w_now = cp.ts_us;
+			/* Expiry looks when one table would have, before
+			 * the packet, as with the rings. */
+			(void)flow_table_expire(w->ft, cp.ts_us);
+			if (shard_of(s, &pkt) != me)
+				continue;
+			w->w_to_flows++;
+			(void)flow_table_add(w->ft, &pkt);
+		}
+		atomic_store_explicit(&w->walk_off,
+		    cap_cursor_offset(w->cursor), memory_order_relaxed);
+		publish(w);
+		if (w->w_read >= limit)
+			break;
+		if (limit == UINT64_MAX && atomic_load_explicit(&s->walk_stop,
+		    memory_order_relaxed))
+			limit = walk_pause(w);
+	}
+done:
+	atomic_store_explicit(&w->walk_off, cap_cursor_offset(w->cursor),
+	    memory_order_relaxed);
+	/* A stop that came as the file ended: the others wait for this
+	 * worker to say how far it got. */
+	if (limit == UINT64_MAX && atomic_load_explicit(&s->walk_stop,
+	    memory_order_relaxed))
+		(void)walk_pause(w);
+	atomic_store_explicit(&w->walk_state, WALK_DONE, memory_order_release);
+}
+
 static void *
 worker_main(void *arg)
 {
@@ -280,7 +411,10 @@ worker_main(void *arg)
 		}
 		idle = 0;
 		for (i = 0; i < pb->n; i++) {
-			(void)flow_table_set_time(w->ft, pb->now_us[i]);
+			/* Expiry first, at the time one table would have:
+			 * what it ends does not depend on the other
+			 * shards' packets in between. */
+			(void)flow_table_expire(w->ft, pb->now_us[i]);
 			(void)flow_table_add(w->ft, &pb->pkt[i]);
 		}
 		cmd = pb->cmd;
@@ -288,6 +422,10 @@ worker_main(void *arg)
 		pb->n = 0;
 		pb->used = 0;
 		ring_push(&w->pfree, pb);
+		if (cmd == CMD_WALK) {
+			walk(w);
+			continue;
+		}
 		if (cmd == CMD_END) {
 			(void)flow_table_set_time(w->ft, tick);
 			flow_table_flush(w->ft, w->s->end_reason);
@@ -346,6 +484,43 @@ get_pbatch(struct wk_set *s, struct worker *w)
 	return pb;
 }
 
+/*
+ * The worker of <pkt>: a function of what flow_shard_hash() covers (both
+ * addresses in either order, IP protocol and version, outer VLAN, tunnel,
+ * interface), so both directions and every fragment of a datagram meet in
+ * one table. It only spreads flows over the workers (each table hashes
+ * its keys with its own secret), so a keyed multiply-xor mix does, at a
+ * fraction of SipHash's cost; crafted addresses could load one worker
+ * more than another, no more.
+ */
+static uint64_t
+mix_addr(const struct flow_shard_key *k, const uint8_t *a)
+{
+	uint64_t x, y;
+
+	memcpy(&x, a, 8);
+	memcpy(&y, a + 8, 8);
+	x = (x ^ k->k0) * 0x9e3779b97f4a7c15ULL;
+	y = (y ^ k->k1) * 0xc2b2ae3d27d4eb4fULL;
+	return x ^ (y >> 29 | y << 35);
+}
+
+static unsigned
+shard_of(const struct wk_set *s, const struct dec_pkt *pkt)
+{
+	uint64_t h;
+
+	/* The sum does not care which end is which. */
+	h = mix_addr(&s->key, pkt->src) + mix_addr(&s->key, pkt->dst);
+	h ^= (uint64_t)pkt->proto | (uint64_t)pkt->ip_version << 8 |
+	    (uint64_t)pkt->vlan_id << 16 | (uint64_t)pkt->tunnel_id << 32;
+	h = (h ^ (h >> 31)) * 0xbf58476d1ce4e5b9ULL;
+	h ^= (uint64_t)pkt->ifindex * 0x94d049bb133111ebULL;
+	h ^= h >> 29;
+	/* The high 32 bits onto [0, n): no division. */
+	return (unsigned)(((h >> 32) * (uint64_t)s->conf.n) >> 32);
+}
+
 static void
 send_pbatch(struct worker *w, uint64_t tick_us, int cmd)
 {
@@ -364,19 +539,27 @@ rebase(const uint8_t *p, const uint8_t *from, const uint8_t *to)
 
 void
 wk_send(struct wk_set *s, const struct dec_pkt *pkt, const uint8_t *frame,
-    size_t caplen, uint64_t now_us)
+    size_t caplen, int stable, uint64_t now_us)
 {
 	struct worker *w;
 	struct pbatch *pb;
 	struct dec_pkt *d;
 	uint8_t *copy;
 
-	w = &s->w[flow_shard_hash(&s->key, pkt) % (uint32_t)s->conf.n];
+	w = &s->w[shard_of(s, pkt)];
+	if (stable)
+		caplen = 0;
 	if ((pb = w->cur) != NULL && (pb->n == PB_PKTS ||
 	    pb->used + caplen > s->pb_arena))
 		send_pbatch(w, 0, CMD_PKTS);
 	if ((pb = w->cur) == NULL)
 		pb = w->cur = get_pbatch(s, w);
+	if (stable) {
+		/* A mapped file's frame stays where it is for the run. */
+		pb->pkt[pb->n] = *pkt;
+		pb->now_us[pb->n++] = now_us;
+		return;
+	}
 	/* The frame leaves libpcap's buffer here: the worker reads the
 	 * copy, long after the capture callback returned. */
 	copy = pb->arena + pb->used;
@@ -407,6 +590,125 @@ wk_push(struct wk_set *s, uint64_t tick_us)
 		}
 		send_pbatch(w, tick_us, CMD_PKTS);
 	}
+}
+
+int
+wk_walk_start(struct wk_set *s, struct capture *cap,
+    const struct dec_conf *dconf, int merge_ifaces)
+{
+	struct worker *w;
+	int k;
+
+	for (k = 0; k < s->conf.n; k++)
+		if ((s->w[k].cursor = cap_cursor_new(cap)) == NULL)
+			goto fail;
+	s->walk_cap = cap;
+	s->dconf = *dconf;
+	s->merge_ifaces = merge_ifaces;
+	for (k = 0; k < s->conf.n; k++) {
+		w = &s->w[k];
+		atomic_store_explicit(&w->walk_off, cap_cursor_offset(w->cursor),
+		    memory_order_relaxed);
+		atomic_store_explicit(&w->walk_state, WALK_RUN,
+		    memory_order_relaxed);
+		if (w->cur == NULL)
+			w->cur = get_pbatch(s, w);
+		send_pbatch(w, 0, CMD_WALK);
+	}
+	return 0;
+fail:
+	for (k = 0; k < s->conf.n; k++) {
+		cap_cursor_free(s->w[k].cursor);
+		s->w[k].cursor = NULL;
+	}
+	return -ENOTSUP;
+}
+
+uint64_t
+wk_walk_offset(const struct wk_set *s)
+{
+	uint64_t off, min = UINT64_MAX;
+	int k;
+
+	for (k = 0; k < s->conf.n; k++) {
+		off = atomic_load_explicit(&s->w[k].walk_off,
+		    memory_order_relaxed);
+		if (off < min)
+			min = off;
+	}
+	return min;
+}
+
+int
+wk_walk_poll(struct wk_set *s)
+{
+	struct worker *w;
+	uint64_t idx, limit = 0;
+	int k, st, done = 1, stopped = 1, paused = 0;
+
+	for (k = 0; k < s->conf.n; k++) {
+		w = &s->w[k];
+		st = atomic_load_explicit(&w->walk_state, memory_order_acquire);
+		done &= st == WALK_DONE;
+		if (st == WALK_RUN) {
+			stopped = 0;
+			continue;
+		}
+		/* A worker done is done with its counters (acquire). */
+		idx = st == WALK_DONE ? w->w_read : atomic_load_explicit(
+		    &w->walk_index, memory_order_relaxed);
+		paused |= st == WALK_PAUSED;
+		if (idx > limit)
+			limit = idx;
+	}
+	/* Every worker stopped (on a stop, or at the end): the paused ones
+	 * go on to the farthest record any of them reached. */
+	if (stopped && paused && atomic_load_explicit(&s->walk_limit,
+	    memory_order_relaxed) == 0)
+		atomic_store_explicit(&s->walk_limit, limit > 0 ? limit : 1,
+		    memory_order_release);
+	return done;
+}
+
+void
+wk_walk_counts(const struct wk_set *s, uint64_t *read, uint64_t *filtered,
+    uint64_t *ignored)
+{
+	const struct worker *w0 = &s->w[0];
+
+	*read = atomic_load_explicit(&w0->pub_read, memory_order_relaxed);
+	*filtered = atomic_load_explicit(&w0->pub_filtered,
+	    memory_order_relaxed);
+	*ignored = atomic_load_explicit(&w0->pub_ignored,
+	    memory_order_relaxed);
+}
+
+void
+wk_walk_stop(struct wk_set *s)
+{
+	atomic_store_explicit(&s->walk_stop, 1, memory_order_relaxed);
+}
+
+void
+wk_walk_end(struct wk_set *s, uint64_t *to_flows,
+    uint64_t ignored[DEC_RESULT_MAX], uint64_t *now_us)
+{
+	struct worker *w0 = &s->w[0];
+	int k, i;
+
+	/* Every worker walked the same records: worker 0's counts stand
+	 * for them all, but each worker's own packets. */
+	cap_cursor_done(s->walk_cap, w0->cursor, w0->w_read, w0->w_filtered);
+	for (i = 0; i < DEC_RESULT_MAX; i++)
+		ignored[i] += w0->w_ignored[i];
+	for (k = 0; k < s->conf.n; k++) {
+		*to_flows += s->w[k].w_to_flows;
+		if (s->w[k].w_now > *now_us)
+			*now_us = s->w[k].w_now;
+		cap_cursor_free(s->w[k].cursor);
+		s->w[k].cursor = NULL;
+	}
+	s->walk_cap = NULL;
 }
 
 void
@@ -501,6 +803,7 @@ wk_free(struct wk_set *s)
 	wk_finish(s, 0, FLOW_END_FORCED);
 	for (k = 0; k < s->conf.n; k++) {
 		w = &s->w[k];
+		cap_cursor_free(w->cursor);
 		flow_table_free(w->ft);
 		dpi_free(w->dpi);
 		for (i = 0; i < N_PBATCH; i++)
@@ -548,7 +851,12 @@ wk_new(const struct wk_conf *conf, struct perr *err)
 	s->pb_arena = PB_ARENA > 2 * (size_t)conf->snaplen + 64 ? PB_ARENA :
 	    2 * (size_t)conf->snaplen + 64;
 	s->rb_arena = RB_RECS * ALIGN8(s->flow_size) + RB_STRINGS;
-	if (flow_shard_key_init(&s->key, conf->fconf->hash_seed, err) != 0)
+	/* Reading a file, the same worker for a flow on every run (the
+	 * records do not depend on it, but how far each worker's time went
+	 * when a flow ends may). */
+	if (flow_shard_key_init(&s->key, conf->fconf->hash_seed != 0 ?
+	    conf->fconf->hash_seed : conf->fixed_shards ? WK_FILE_SEED : 0,
+	    err) != 0)
 		goto fail;
 	/* Filled on first use: made here, before any thread reads it. */
 	(void)dpi_backend_version();

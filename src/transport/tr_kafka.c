@@ -88,12 +88,42 @@ on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
 	}
 }
 
+/* What a user can do about the error behind a fatal one. */
+static const char *
+fatal_hint(rd_kafka_resp_err_t e)
+{
+	switch (e) {
+	case RD_KAFKA_RESP_ERR_CLUSTER_AUTHORIZATION_FAILED:
+		return " (the cluster does not let this client produce with "
+		    "idempotence: grant it IdempotentWrite on the cluster, "
+		    "or add enable.idempotence=false to the URI, at the cost "
+		    "of possible duplicates when messages are sent again)";
+	case RD_KAFKA_RESP_ERR__UNSUPPORTED_FEATURE:
+	case RD_KAFKA_RESP_ERR_UNSUPPORTED_VERSION:
+		return " (brokers older than Kafka 0.11 have no idempotent "
+		    "producer: add enable.idempotence=false to the URI)";
+	default:
+		return "";
+	}
+}
+
 static void
 on_error(rd_kafka_t *rk, int err, const char *reason, void *opaque)
 {
 	struct tr_kafka *k = opaque;
+	char why[512];
+	rd_kafka_resp_err_t cause;
 
-	(void)rk;
+	if (err == RD_KAFKA_RESP_ERR__FATAL) {
+		/* The producer is done: queued messages fail (counted), and
+		 * the next send makes the transport fatal. */
+		cause = rd_kafka_fatal_error(rk, why, sizeof(why));
+		log_err("collector '%s': the Kafka producer cannot go on: %s%s; "
+		    "records sent to it are not delivered", k->name,
+		    cause != RD_KAFKA_RESP_ERR_NO_ERROR ? why : reason,
+		    fatal_hint(cause));
+		return;
+	}
 	if (err == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN) {
 		if (!k->brokers_down)
 			log_warn("collector '%s': no broker reachable (%s); "

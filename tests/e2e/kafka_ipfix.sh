@@ -8,7 +8,11 @@
 #     libfixbuf's ipfixDump from the partition's start, without a
 #     complaint (each flow's messages carry the templates they need);
 #   - the flow records of all partitions are those of the json: output
-#     written in the same run, per direction; one flow, one partition.
+#     written in the same run, per direction; one flow, one partition;
+#   - into a topic of one partition (the shipped capture, uniflow): the
+#     partition is one IPFIX stream with gapless sequence numbers
+#     (ipfixDump finds no message out of sequence), the documented way to
+#     get them.
 #
 # Exit: 0 pass, 1 fail, 77 skip (built without librdkafka or libfixbuf,
 # ipfixDump missing), 99 hard error. About 10 s.
@@ -49,4 +53,16 @@ for cap in $caps; do
 		    --dir "$tmp/m$i.d" --json "$tmp/m$i.json" $extra || fail=1
 	done
 done
+
+echo "== one partition"
+mock_start one -n 3 -p 1
+timeout 120 "$L7PROBE" -r "$srcdir/tests/data/instagram.pcap" \
+    --active-timeout 5 -n "kafka://$brokers/flows?format=ipfix" \
+    -n "json:$tmp/one.json" 2>"$tmp/one.err"
+rc=$?
+mock_stop
+grep "collector kafka" "$tmp/one.err"
+[ $rc -eq 0 ] || { echo "FAIL: probe exit status $rc"; cat "$tmp/one.err"; fail=1; }
+"$PYTHON" "$here/kafka_check.py" ipfix --out "$tmp/one.out" \
+    --dir "$tmp/one.d" --json "$tmp/one.json" --one-partition || fail=1
 exit $fail

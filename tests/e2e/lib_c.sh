@@ -12,6 +12,7 @@
 #     plugins, C metrics equal their weight times the flow's bytes;
 #   - options by the program's long names give the program's records, a
 #     bad one an error naming it; run to the end exports like the program;
+#   - with two flow workers, the records of one (as a set);
 #   - a bad source, a bad filter, a missing interface: an error value with
 #     a message naming it, the program goes on;
 #   - closed after its first flow: the open flows still come, every
@@ -94,6 +95,31 @@ if a != b:
 PYEOF
 done <"$tmp/files"
 echo "flows vs l7probe JSON: done"
+
+# Two flow workers behind the streamer: the records of one thread, as a
+# set (captures whose clock does not jump; doc/ARCHITECTURE.md, Threads).
+for f in instagram vxlan dns_fragmented mixed stun smb_frags 4in6tunnel; do
+	f=$data/$f.pcap
+	"$flows" --threads 1 -r "$f" >"$tmp/probe.json" 2>/dev/null
+	"$flows" --threads 2 -r "$f" >"$tmp/lib.json" 2>"$tmp/lib.err" ||
+	    bad "$f: --threads 2: exit $? $(cat "$tmp/lib.err")"
+	grep -q "packets: read [1-9][0-9]*, in records" "$tmp/lib.err" ||
+	    bad "$f: --threads 2: no counters"
+	"$PYTHON" - "$tmp/probe.json" "$tmp/lib.json" "$f" <<'PYEOF' || fail=1
+import json, sys
+def load(p):
+    return sorted(json.dumps(json.loads(l), sort_keys=True)
+                  for l in open(p) if l.strip())
+a, b = load(sys.argv[1]), load(sys.argv[2])
+if not a or a != b:
+    print("FAIL: %s: two workers %d records, one %d"
+          % (sys.argv[3], len(b), len(a)))
+    print("  only one:", [r for r in a if r not in b][:1])
+    print("  only two:", [r for r in b if r not in a][:1])
+    sys.exit(1)
+PYEOF
+done
+echo "flows --threads 2 vs --threads 1: done"
 
 # Two streamers at once.
 "$flows" -r "$data/instagram.pcap" >"$tmp/a.json" 2>/dev/null

@@ -7,8 +7,8 @@
 #	tests/fuzz/run-fuzzers.sh [SECONDS [TARGET...]]
 #
 # SECONDS per target (default 60); TARGETs default to all (decode export
-# conf cfile tmpl capture pcapng); JOBS of them run at once (default: online
-# cores). Each target starts from a copy of its stored corpus
+# conf cfile tmpl capture pcapng pcapfile); JOBS of them run at once
+# (default: online cores). Each target starts from a copy of its stored corpus
 # (tests/fuzz/corpus/TARGET, left untouched) and runs with the sanitizers.
 # A crash, sanitizer report, leak, timeout or broken invariant fails:
 # the reproducer is printed (hex) with the command that replays it, and
@@ -17,7 +17,7 @@
 set -u
 secs=${1:-60}
 [ $# -gt 0 ] && shift
-targets=${*:-decode export conf cfile tmpl capture pcapng}
+targets=${*:-decode export conf cfile tmpl capture pcapng pcapfile}
 srcdir=${srcdir:-$(dirname "$0")/../..}
 art=$(pwd)/fuzz-artifacts
 work=$(mktemp -d "${TMPDIR:-/tmp}/l7fuzz.XXXXXX") || exit 99
@@ -32,10 +32,10 @@ one() {
 	bin=./tests/fuzz/fuzz_$t
 	mkdir -p "$work/$t" "$art/$t"
 	cp "$srcdir/tests/fuzz/corpus/$t"/* "$work/$t"/
-	# The capture and pcapng targets read whole files; the others small
+	# The capture, pcapng and pcapfile targets read whole files; the others small
 	# inputs.
 	case $t in
-	capture|pcapng) maxlen=65536 ;;
+	capture|pcapng|pcapfile) maxlen=65536 ;;
 	*) maxlen=4096 ;;
 	esac
 	{

@@ -4,7 +4,7 @@
  * Kafka protocol over TCP without a broker package.
  *
  *	l7mock [-n BROKERS] [-p PARTITIONS] [-t TOPIC] [-o OUT] [-d DIR]
- *	       [-b FILE] [--down]
+ *	       [-b FILE] [--down] [-e API:ERROR:COUNT]
  *
  * Starts BROKERS brokers (default 3) on free loopback ports, creates TOPIC
  * (default "flows") with PARTITIONS partitions (default 4), prints the
@@ -18,6 +18,10 @@
  * KEY and VALUE in lowercase hex ("-" for a message without a key). With
  * -d, each message's value is also appended to DIR/PARTITION.bin, so the
  * messages of one partition can be read back as one stream.
+ *
+ * -e makes the brokers answer the next COUNT requests of Kafka API key API
+ * (0 Produce, 22 InitProducerId...) with error code ERROR (31
+ * CLUSTER_AUTHORIZATION_FAILED...), whichever client sends them.
  *
  * Signals: SIGUSR1 takes every broker down (connections closed, new ones
  * refused on the same ports), SIGUSR2 brings them back; --down starts
@@ -58,7 +62,8 @@ static void
 usage(void)
 {
 	fputs("usage: l7mock [-n BROKERS] [-p PARTITIONS] [-t TOPIC] "
-	    "[-o OUT] [-d DIR] [-b FILE] [--down]\n", stderr);
+	    "[-o OUT] [-d DIR] [-b FILE] [--down] [-e API:ERROR:COUNT]\n",
+	    stderr);
 	exit(2);
 }
 
@@ -221,11 +226,12 @@ main(int argc, char **argv)
 	rd_kafka_resp_err_t e;
 	sigset_t sigs;
 	int n_brokers = 3, down = 0, c, p, sig;
+	int err_api = -1, err_code = 0, err_count = 0;
 
 	memset(&m, 0, sizeof(m));
 	m.topic = "flows";
 	m.n_parts = 4;
-	while ((c = getopt_long(argc, argv, "n:p:t:o:d:b:", longopts,
+	while ((c = getopt_long(argc, argv, "n:p:t:o:d:b:e:", longopts,
 	    NULL)) != -1) {
 		switch (c) {
 		case 'n': n_brokers = num_arg(optarg, 1, 16); break;
@@ -235,6 +241,15 @@ main(int argc, char **argv)
 		case 'd': m.dir = optarg; break;
 		case 'b': boot_file = optarg; break;
 		case 'D': down = 1; break;
+		case 'e':
+			if (sscanf(optarg, "%d:%d:%d", &err_api, &err_code,
+			    &err_count) != 3 || err_api < 0 || err_code <= 0 ||
+			    err_count <= 0) {
+				fprintf(stderr, "l7mock: -e wants API:ERROR:"
+				    "COUNT, got '%s'\n", optarg);
+				exit(2);
+			}
+			break;
 		default: usage();
 		}
 	}
@@ -267,6 +282,9 @@ main(int argc, char **argv)
 		return 1;
 	}
 	bootstraps = rd_kafka_mock_cluster_bootstraps(m.mc);
+	for (c = 0; c < err_count; c++)
+		rd_kafka_mock_push_request_errors(m.mc, (int16_t)err_api, 1,
+		    (rd_kafka_resp_err_t)err_code);
 	if (down)
 		rd_kafka_mock_broker_set_down(m.mc, -1);
 

@@ -2,8 +2,8 @@
  * flows.c - a program using libl7probe, built by tests/e2e/lib_c.sh with
  * `pkg-config --cflags --libs l7probe` (the build tree's).
  *
- *   flows [--no-dpi] [--no-tunnels] [--set NAME[=VALUE]]... -r FILE
- *	    [-n json:-]
+ *   flows [--no-dpi] [--no-tunnels] [--threads N] [--set NAME[=VALUE]]...
+ *	    -r FILE [-n json:-]
  *	the l7probe command line flowcmp.py drives: one JSON line a flow
  *	(l7probe's keys) on stdout, "l7probe: packets: read N, in records
  *	M, ignored K" on stderr. Each record's registry fields read by name
@@ -125,6 +125,8 @@ run_cli(int argc, char **argv)
 			c.tunnels = 0;
 		else if (strcmp(argv[i], "-r") == 0 && i + 1 < argc)
 			c.source = argv[++i];
+		else if (strcmp(argv[i], "--threads") == 0 && i + 1 < argc)
+			c.threads = (uint32_t)atoi(argv[++i]);
 		else if (strcmp(argv[i], "-n") == 0 && i + 1 < argc)
 			i++;		/* json:- is what is printed */
 		else {
