@@ -252,6 +252,18 @@ open_captures(struct probe *p, const struct conf *conf, struct perr *err)
 	return 0;
 }
 
+/* The exporters' clock: live, the probe's (the wall clock carried on
+ * at the monotonic pace across a step, as the flow table's); reading a
+ * file, the wall clock, since template and statistics periods are for a
+ * collector that receives in real time. */
+static uint64_t
+exporters_now(void *arg)
+{
+	struct probe *p = arg;
+
+	return p->live ? pb_live_now(p) : clock_wall_us();
+}
+
 struct probe *
 probe_new(const struct conf *conf, struct perr *err)
 {
@@ -305,6 +317,8 @@ probe_new_opts(const struct conf *conf, const struct probe_opts *opts,
 	xc->start_us = clock_wall_us();
 	xc->counters = pb_counters;
 	xc->counters_arg = p;
+	xc->now = exporters_now;
+	xc->now_arg = p;
 	xc->kafka_flush_timeout_ms = conf->kafka_flush_timeout_ms;
 	/* Which probe saw a flow, for consumers of many probes' records. */
 	xc->probe_id = conf->probe_id;
