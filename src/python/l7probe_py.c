@@ -593,18 +593,38 @@ fail:
 	return L7_CONTINUE;
 }
 
+/* The classifiers' on_flow_terminate for <flow>; the first error is kept
+ * and ends the calls. */
 static void
-flow_terminate(StreamerObject *st, struct pystate *ps,
-    const struct l7_flow *v)
+call_terminate(StreamerObject *st, FlowObject *flow)
 {
 	PyObject *r;
 	int i;
 
+	for (i = 0; i < st->n_classifiers; i++) {
+		if ((r = PyObject_CallMethod(st->classifiers[i],
+		    "on_flow_terminate", "O", flow)) == NULL) {
+			keep_error(st);
+			return;
+		}
+		Py_DECREF(r);
+	}
+}
+
+static void
+flow_terminate(StreamerObject *st, struct pystate *ps,
+    const struct l7_flow *v)
+{
 	if (ps->flow == NULL)
 		return;
-	/* A record without packets (cut by the active timeout, then
-	 * silent) is never handed out: nobody takes the state's reference
-	 * but here. */
+	/* Every flow that had on_flow_init gets on_flow_terminate, also
+	 * when its last record has no packet (cut by the active timeout,
+	 * then silent): the flow object is then as its last record with
+	 * packets left it. */
+	if (!st->broken && v->c[0].pkts + v->c[1].pkts == 0)
+		call_terminate(st, ps->flow);
+	/* A record without packets is never handed out: nobody takes the
+	 * state's reference but here. */
 	if (v->c[0].pkts + v->c[1].pkts == 0) {
 		/* An earlier, active-timeout record of it may still be
 		 * queued, pointing at it: kept until the queue is empty
@@ -625,14 +645,7 @@ flow_terminate(StreamerObject *st, struct pystate *ps,
 	if (st->broken)
 		return;
 	flow_from_view(ps->flow, v);
-	for (i = 0; i < st->n_classifiers; i++) {
-		if ((r = PyObject_CallMethod(st->classifiers[i],
-		    "on_flow_terminate", "O", ps->flow)) == NULL) {
-			keep_error(st);
-			return;
-		}
-		Py_DECREF(r);
-	}
+	call_terminate(st, ps->flow);
 }
 
 static void

@@ -6,9 +6,7 @@
 
 For each capture (tunnels off, timeouts long):
   - without callbacks: the records with n_meters=2 equal those with
-    n_meters=1, as sets (every field the record has; on a capture whose
-    timestamps span more than 24.8 days, every field but export_reason:
-    the known cause of tests/e2e/threads_same.sh, "span");
+    n_meters=1, as sets (every field the record has);
   - user_metrics on n_meters=2: the callback runs on threads other than
     the iterating one (the workers), and count_pkts_gt_666 (IP length
     > 999) summed per flow key equals scapy's count; the records equal
@@ -45,27 +43,11 @@ def record(f):
             f.export_reason, tuple(sorted(f.metrics.items())))
 
 
-# Captures whose timestamps are more than 24.8 days apart: with workers
-# the end reason of a flow may differ there (doc/ARCHITECTURE.md,
-# "Threads"; tests/e2e/threads_same.sh names the same).
-SPAN = {"crynet.pcap", "false_positives.pcapng", "jabber.pcap",
-        "malware.pcap", "sites.pcapng", "viber.pcap"}
-span = False
-
-
 def records(**kw):
-    out = collections.Counter()
-    for f in l7probe.Streamer(**kw):
-        r = record(f)
-        if span:
-            r = r[:-2] + r[-1:]         # export_reason left out
-        out[r] += 1
-    return out
+    return collections.Counter(record(f) for f in l7probe.Streamer(**kw))
 
 
 def run(path):
-    global span
-    span = os.path.basename(path) in SPAN
     want, total = scapy_view(path)
     check(total > 0, "%s: no IP packets" % path)
     opts = dict(source=path, decode_tunnels=False, active_timeout=LONG,
@@ -97,8 +79,7 @@ def run(path):
         k, _ = key_of(f)
         got[k] += f.metrics["count_pkts_gt_666"]
         pkts += f.total_pkts
-        r = record(f)
-        m2[r[:-2] + r[-1:] if span else r] += 1
+        m2[record(f)] += 1
     check(main not in where and len(where) >= 1,
           "%s: callbacks ran on %d thread(s), the iterating one %s" %
           (path, len(where), "among them" if main in where else "not"))
