@@ -858,14 +858,14 @@ ipfix_finish(struct exporter *ex)
 	if (xp->fatal)
 		return xp->fatal;
 	tr_get_stats(xp->tr, &ts);
-	/* UDP offers no delivery: its losses are in the counters only.
-	 * TCP said why when it dropped (queue full, gone at exit), or when
-	 * the collector did not acknowledge everything before exit (it may
-	 * still get it: the exit status says delivery is not known). */
-	if (xp->kind == XP_UDP)
-		return 0;
-	return ts.records_dropped > 0 ? -ENOBUFS : ts.records_unacked > 0 ?
-	    -ETIMEDOUT : 0;
+	/* Records known lost, said by the transport with how many: TCP
+	 * when it dropped (queue full, gone at exit) or when the collector
+	 * did not acknowledge everything before exit (it may still get it:
+	 * the exit status says delivery is not known); UDP the datagrams
+	 * the kernel did not send and those the collector's host refused
+	 * (ICMP port unreachable). What UDP loses on the way is not known. */
+	return ts.records_dropped > 0 ? -ENOBUFS : ts.records_refused > 0 ?
+	    -ECONNREFUSED : ts.records_unacked > 0 ? -ETIMEDOUT : 0;
 }
 
 static void

@@ -107,8 +107,9 @@ struct exp_ops {
 	int	(*status)(struct exporter *ex, struct perr *why);
 	/* Once, after the last flush, before the counters are printed:
 	 * pushes queued output out, waiting a bounded time (TCP: at most
-	 * 3 s). Returns 0, or a negative errno when records were dropped
-	 * during the run (queue full, collector gone at exit). */
+	 * 3 s). Returns 0, or a negative errno when records are known lost
+	 * (queue full, collector gone at exit, UDP datagrams not sent or
+	 * refused by ICMP) or not acknowledged. */
 	int	(*finish)(struct exporter *ex);
 	/* On SIGHUP (log rotation): closes and reopens output files by
 	 * their name, without losing a buffered record. Returns 0 or a

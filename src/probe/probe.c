@@ -779,7 +779,7 @@ finish(struct probe *p, int rc, struct perr *err)
 		rc = 1;
 	}
 	if (rc == 0 && p->finish_failures > 0 && p->write_failures == 0) {
-		perr_set(err, -EIO, "records were dropped or not acknowledged "
+		perr_set(err, -EIO, "records were dropped, refused or not acknowledged "
 		    "by %d collector(s) (see their counters)",
 		    p->finish_failures);
 		rc = 1;

@@ -14,10 +14,17 @@
  * too). Without callbacks no plugin is registered and no Python code runs
  * per packet; the GIL is released while the library reads.
  *
- * The GIL: with callbacks it stays held through l7_streamer_next() (the
- * callbacks run inside it); without, it is released. A callback that
- * raises: its exception is raised by the iteration's next step, and no
- * further callback runs.
+ * Workers (n_meters / threads, doc/python.md): with more than one, the
+ * plugin's hooks run on the library's worker threads. Every hook takes
+ * the GIL itself (PyGILState_Ensure; a worker's thread state is made at
+ * its first hook and deleted when it ends), so the thread that iterates
+ * releases it around every library call that may wait for a worker
+ * (next, free); the hooks of different flows then run one at a time.
+ * With one worker the hooks run inside l7_streamer_next() in the
+ * iterating thread, which keeps the GIL there (taking it again is a
+ * counter). Without callbacks the GIL is released while the library
+ * reads. A callback that raises: its exception is raised by the
+ * iteration's next step, and no further callback runs.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -28,6 +35,8 @@
 #endif
 
 #include <arpa/inet.h>
+#include <limits.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -37,6 +46,7 @@
 #define MAX_CLASSIFIERS	32
 #define METRIC_ID_BASE	16000	/* element ids of metric fields */
 #define WAIT_MS		200	/* live: signal checks this often */
+#define MAX_THREADS	64	/* as l7probe --threads */
 
 /* Flow ----------------------------------------------------------------- */
 
@@ -369,6 +379,11 @@ typedef struct {
 						 * point at them */
 	int broken;				/* a callback raised */
 	int exited;				/* on_exit() called */
+	int release;				/* release the GIL around the
+						 * library: workers, or no
+						 * callbacks */
+	unsigned int threads;			/* as asked: 0 one a core */
+	PyInterpreterState *interp;		/* of the workers' states */
 } StreamerObject;
 
 /* The per-flow state of the Python plugin. */
@@ -398,10 +413,100 @@ keep_error(StreamerObject *st)
 }
 
 static void
+flow_init(StreamerObject *st, struct pystate *ps, const struct l7_flow *v);
+static int
+flow_update(StreamerObject *st, struct pystate *ps, const struct l7_pkt *p,
+    const struct l7_flow *v);
+static void
+flow_terminate(StreamerObject *st, struct pystate *ps,
+    const struct l7_flow *v);
+static void
+streamer_exit(StreamerObject *st);
+
+/*
+ * A worker thread's Python thread state, made at its first hook and kept
+ * until the thread ends (PyGILState_Ensure alone would make and delete
+ * one at every packet). The key's destructor deletes it when the worker
+ * ends, as the streamer is freed; not while the interpreter finalizes
+ * (it is then left to the interpreter).
+ */
+static pthread_key_t worker_key;
+static int worker_key_ok;
+
+#if PY_VERSION_HEX >= 0x030D0000
+#define is_finalizing()	Py_IsFinalizing()
+#else
+#define is_finalizing()	_Py_IsFinalizing()
+#endif
+
+static void
+worker_ts_free(void *p)
+{
+	PyThreadState *ts = p;
+
+	if (ts == NULL || is_finalizing())
+		return;
+	PyEval_RestoreThread(ts);
+	PyThreadState_Clear(ts);
+	PyThreadState_DeleteCurrent();
+}
+
+static PyGILState_STATE
+gil_take(StreamerObject *st)
+{
+	PyThreadState *ts;
+
+	/* Without the key (it could not be made, or set): Ensure makes
+	 * one a call, or the one made here stays for the thread's life. */
+	if (worker_key_ok && PyGILState_GetThisThreadState() == NULL &&
+	    (ts = PyThreadState_New(st->interp)) != NULL)
+		(void)pthread_setspecific(worker_key, ts);
+	return PyGILState_Ensure();
+}
+
+/* The hooks, on whichever thread the library runs them: each holds the
+ * GIL for its whole call. */
+static void
 py_on_flow_init(void *ctx, void *state, const struct l7_flow *v)
 {
-	StreamerObject *st = ctx;
-	struct pystate *ps = state;
+	PyGILState_STATE g = gil_take(ctx);
+
+	flow_init(ctx, state, v);
+	PyGILState_Release(g);
+}
+
+static int
+py_on_flow_update(void *ctx, void *state, const struct l7_pkt *p,
+    const struct l7_flow *v)
+{
+	PyGILState_STATE g = gil_take(ctx);
+	int r = flow_update(ctx, state, p, v);
+
+	PyGILState_Release(g);
+	return r;
+}
+
+static void
+py_on_flow_terminate(void *ctx, void *state, const struct l7_flow *v)
+{
+	PyGILState_STATE g = gil_take(ctx);
+
+	flow_terminate(ctx, state, v);
+	PyGILState_Release(g);
+}
+
+static void
+py_on_exit(void *ctx)
+{
+	PyGILState_STATE g = PyGILState_Ensure();
+
+	streamer_exit(ctx);
+	PyGILState_Release(g);
+}
+
+static void
+flow_init(StreamerObject *st, struct pystate *ps, const struct l7_flow *v)
+{
 	FlowObject *f;
 	PyObject *d, *r;
 	int i;
@@ -444,11 +549,9 @@ fail:
 }
 
 static int
-py_on_flow_update(void *ctx, void *state, const struct l7_pkt *p,
+flow_update(StreamerObject *st, struct pystate *ps, const struct l7_pkt *p,
     const struct l7_flow *v)
 {
-	StreamerObject *st = ctx;
-	struct pystate *ps = state;
 	FlowObject *f = ps->flow;
 	PacketObject *pk;
 	PyObject *r;
@@ -509,11 +612,9 @@ call_terminate(StreamerObject *st, FlowObject *flow)
 }
 
 static void
-py_on_flow_terminate(void *ctx, void *state, const struct l7_flow *v)
+flow_terminate(StreamerObject *st, struct pystate *ps,
+    const struct l7_flow *v)
 {
-	StreamerObject *st = ctx;
-	struct pystate *ps = state;
-
 	if (ps->flow == NULL)
 		return;
 	/* Every flow that had on_flow_init gets on_flow_terminate, also
@@ -526,7 +627,9 @@ py_on_flow_terminate(void *ctx, void *state, const struct l7_flow *v)
 	 * state's reference but here. */
 	if (v->c[0].pkts + v->c[1].pkts == 0) {
 		/* An earlier, active-timeout record of it may still be
-		 * queued, pointing at it: kept until the queue is empty. */
+		 * queued, pointing at it: kept until the queue is empty
+		 * (with workers, until the end: a worker's record is not
+		 * in the queue yet). */
 		if ((st->orphans == NULL &&
 		    (st->orphans = PyList_New(0)) == NULL) ||
 		    PyList_Append(st->orphans, (PyObject *)ps->flow) != 0) {
@@ -546,9 +649,8 @@ py_on_flow_terminate(void *ctx, void *state, const struct l7_flow *v)
 }
 
 static void
-py_on_exit(void *ctx)
+streamer_exit(StreamerObject *st)
 {
-	StreamerObject *st = ctx;
 	PyObject *r;
 	int i;
 
@@ -567,6 +669,21 @@ py_on_exit(void *ctx)
 	}
 }
 
+/* l7_streamer_next(), the GIL released when the hooks do not need it
+ * held (they take it themselves). */
+static int
+lib_next(StreamerObject *st, int timeout_ms, const struct l7_record **r)
+{
+	int rc;
+
+	if (!st->release)
+		return l7_streamer_next(st->s, timeout_ms, r);
+	Py_BEGIN_ALLOW_THREADS
+	rc = l7_streamer_next(st->s, timeout_ms, r);
+	Py_END_ALLOW_THREADS
+	return rc;
+}
+
 /*
  * Ends the iteration early: every record not yet handed out (the queued
  * ones, then the flows still open, ended now) gives back the reference
@@ -582,7 +699,7 @@ streamer_drain(StreamerObject *st)
 
 	PyErr_Fetch(&t, &v, &tb);
 	l7_streamer_close(st->s);
-	while (l7_streamer_next(st->s, -1, &r) == L7_FLOW) {
+	while (lib_next(st, -1, &r) == L7_FLOW) {
 		ps = (struct pystate *)(uintptr_t)l7_record_state(r,
 		    st->n_plugins);
 		/* An active-timeout part shares the reference with the
@@ -602,8 +719,15 @@ streamer_clear(StreamerObject *st)
 	if (st->s != NULL) {
 		if (st->n_metrics + st->n_classifiers > 0)
 			streamer_drain(st);
-		/* on_exit() runs in here, with the GIL held. */
-		l7_streamer_free(st->s);
+		/* on_exit() runs in here (it takes the GIL); workers
+		 * are joined, whose hooks may wait for the GIL. */
+		if (st->release) {
+			Py_BEGIN_ALLOW_THREADS
+			l7_streamer_free(st->s);
+			Py_END_ALLOW_THREADS
+		} else {
+			l7_streamer_free(st->s);
+		}
 		st->s = NULL;
 	}
 	Py_CLEAR(st->orphans);
@@ -732,6 +856,41 @@ set_callbacks(StreamerObject *st, PyObject *metrics, PyObject *classifiers)
 	return 0;
 }
 
+/* A worker count (n_meters, threads) into *<out>: an int, 0 (one a
+ * core) to MAX_THREADS; None leaves *<out> as it is. */
+static int
+worker_count(PyObject *o, const char *what, unsigned int *out, int *given)
+{
+	long n;
+
+	if (o == NULL || o == Py_None)
+		return 0;
+	if (!PyLong_Check(o) || PyBool_Check(o)) {
+		PyErr_Format(PyExc_TypeError, "%s: an int (0 = one a core, "
+		    "1 to %d workers), not %s", what, MAX_THREADS,
+		    Py_TYPE(o)->tp_name);
+		return -1;
+	}
+	n = PyLong_AsLong(o);
+	if (n == -1 && PyErr_Occurred()) {
+		PyErr_Clear();
+		n = LONG_MAX;
+	}
+	if (n < 0 || n > MAX_THREADS) {
+		PyErr_Format(PyExc_ValueError, "%s: %S is out of range (0 = "
+		    "one a core, 1 to %d workers)", what, o, MAX_THREADS);
+		return -1;
+	}
+	if (*given && *out != (unsigned int)n) {
+		PyErr_Format(PyExc_ValueError, "n_meters and threads name the "
+		    "same workers: give one, or the same value");
+		return -1;
+	}
+	*out = (unsigned int)n;
+	*given = 1;
+	return 0;
+}
+
 static int
 streamer_init(StreamerObject *st, PyObject *args, PyObject *kw)
 {
@@ -739,13 +898,13 @@ streamer_init(StreamerObject *st, PyObject *args, PyObject *kw)
 		"inactive_timeout", "user_metrics", "user_classifiers",
 		"enable_ndpi", "bpf_filter", "snaplen", "decode_tunnels",
 		"n_dissections", "collectors", "plugins", "template",
-		"promisc", NULL };
+		"promisc", "n_meters", "threads", NULL };
 	struct l7_streamer_conf c;
 	const char *collectors[16], *plugins[16];
 	PyObject *metrics = NULL, *classifiers = NULL, *coll = NULL,
-	    *plug = NULL;
+	    *plug = NULL, *meters = NULL, *threads = NULL;
 	unsigned int cap, at, it, snap, dissect;
-	int ndpi, tunnels, promisc;
+	int ndpi, tunnels, promisc, given = 0;
 	char err[L7_ERR_SIZE];
 
 	streamer_clear(st);
@@ -760,10 +919,15 @@ streamer_init(StreamerObject *st, PyObject *args, PyObject *kw)
 	ndpi = c.enable_ndpi;
 	tunnels = c.tunnels;
 	promisc = c.promisc;
-	if (!PyArg_ParseTupleAndKeywords(args, kw, "s|IIIOOpzIpIOOzp", kwlist,
-	    &c.source, &cap, &at, &it, &metrics, &classifiers, &ndpi,
+	if (!PyArg_ParseTupleAndKeywords(args, kw, "s|IIIOOpzIpIOOzpOO",
+	    kwlist, &c.source, &cap, &at, &it, &metrics, &classifiers, &ndpi,
 	    &c.bpf_filter, &snap, &tunnels, &dissect, &coll, &plug,
-	    &c.template, &promisc))
+	    &c.template, &promisc, &meters, &threads))
+		return -1;
+	/* nfstream's n_meters (metering processes, 0: as many as the
+	 * cores) is our workers: 1 by default (records in capture order). */
+	if (worker_count(meters, "n_meters", &c.threads, &given) != 0 ||
+	    worker_count(threads, "threads", &c.threads, &given) != 0)
 		return -1;
 	c.capacity = cap;
 	c.active_timeout = at;
@@ -785,6 +949,10 @@ streamer_init(StreamerObject *st, PyObject *args, PyObject *kw)
 		streamer_clear(st);
 		return -1;
 	}
+	st->threads = c.threads;
+	st->interp = PyInterpreterState_Get();
+	st->release = st->n_metrics + st->n_classifiers == 0 ||
+	    c.threads != 1;
 	if (st->n_metrics + st->n_classifiers > 0) {
 		memset(&st->plugin, 0, sizeof(st->plugin));
 		st->plugin.api_version = L7_PLUGIN_API_VERSION;
@@ -840,17 +1008,14 @@ streamer_next(StreamerObject *st)
 		return raise_pending(st);
 	if (st->s == NULL)
 		return NULL;		/* StopIteration */
-	/* Every record handed out took its own reference. */
-	if (st->orphans != NULL && l7_streamer_queued(st->s) == 0)
+	/* Every record handed out took its own reference (with workers,
+	 * records still in a worker's hands are not counted: kept until
+	 * the end). */
+	if (st->orphans != NULL && st->threads == 1 &&
+	    l7_streamer_queued(st->s) == 0)
 		Py_CLEAR(st->orphans);
 	for (;;) {
-		if (callbacks) {
-			rc = l7_streamer_next(st->s, WAIT_MS, &r);
-		} else {
-			Py_BEGIN_ALLOW_THREADS
-			rc = l7_streamer_next(st->s, WAIT_MS, &r);
-			Py_END_ALLOW_THREADS
-		}
+		rc = lib_next(st, WAIT_MS, &r);
 		if (st->pending != NULL)
 			return raise_pending(st);
 		if (rc != L7_TIMEOUT)
@@ -916,8 +1081,9 @@ static PyTypeObject StreamerType = {
 	.tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE,
 	.tp_doc = "Streamer(source, capacity=128000, active_timeout=120, "
 	    "inactive_timeout=120, user_metrics=None, user_classifiers=None, "
-	    "enable_ndpi=True, bpf_filter=None, snaplen=65535, ...): iterate "
-	    "over the flows of a capture file or an interface.",
+	    "enable_ndpi=True, bpf_filter=None, snaplen=65535, ..., "
+	    "n_meters=1): iterate over the flows of a capture file or an "
+	    "interface. n_meters (or threads): flow workers, 0 = one a core.",
 	.tp_iter = streamer_iter,
 	.tp_iternext = (iternextfunc)streamer_next,
 	.tp_methods = streamer_methods,
@@ -960,6 +1126,9 @@ PyInit_l7probe(void)
 	if (PyType_Ready(&FlowType) < 0 || PyType_Ready(&PacketType) < 0 ||
 	    PyType_Ready(&StreamerType) < 0)
 		return NULL;
+	if (!worker_key_ok &&
+	    pthread_key_create(&worker_key, worker_ts_free) == 0)
+		worker_key_ok = 1;
 	if ((m = PyModule_Create(&l7probe_module)) == NULL)
 		return NULL;
 	Py_INCREF(&StreamerType);

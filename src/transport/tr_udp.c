@@ -15,7 +15,11 @@
  *    report did not go out and is tried again at once. The kernel keeps
  *    one pending error per socket: two refusals between two looks count
  *    once.
- * Each kind of failure is warned about once. The exporter keeps each
+ * Each kind of failure is warned about once. At exit (tr_drain) the
+ * records known lost, dropped and refused, are said in one warning
+ * naming the collector, and tr_drain returns a negative errno: the
+ * probe's exit status is 1 (doc/FAULTS.md). What the collector's host
+ * took and then lost is not known here. The exporter keeps each
  * message within its MTU (--mtu) and resends templates periodically,
  * since UDP loses silently (RFC 7011 10.3).
  */
@@ -23,6 +27,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <poll.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -157,15 +162,26 @@ udp_poll(struct transport *tr, uint64_t now_us)
 	collect_error(tr, 0);
 }
 
-/* At exit: the report about the last datagram may be on its way. */
+/* At exit: the report about the last datagram may be on its way. Then
+ * the records known lost: -ENOBUFS (some the kernel did not take),
+ * -ECONNREFUSED (only refusals), 0 none. */
 static int
 udp_drain(struct transport *tr, uint32_t timeout_ms)
 {
 	struct udp_priv *u = (struct udp_priv *)tr->priv;
+	const struct tr_stats *st = &tr->st;
 
 	if (u->unreported)
 		collect_error(tr, timeout_ms < 100 ? (int)timeout_ms : 100);
-	return 0;
+	if (st->records_dropped + st->records_refused == 0)
+		return 0;
+	log_warn("collector '%s': %" PRIu64 " records lost over UDP: %" PRIu64
+	    " in %" PRIu64 " datagrams refused by the collector's host (ICMP "
+	    "port unreachable: nobody listening), %" PRIu64 " in %" PRIu64
+	    " datagrams the kernel did not send", tr->name,
+	    st->records_dropped + st->records_refused, st->records_refused,
+	    st->msgs_refused, st->records_dropped, st->msgs_dropped);
+	return st->records_dropped > 0 ? -ENOBUFS : -ECONNREFUSED;
 }
 
 static void

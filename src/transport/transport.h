@@ -152,7 +152,10 @@ int	tr_fatal(const struct transport *tr);
  * are dropped (counted); TCP messages written but not acknowledged are
  * counted as unacknowledged (the kernel keeps sending them after exit:
  * the collector may or may not get them). Returns 0 when everything was
- * delivered, -ETIMEDOUT otherwise.
+ * delivered, -ETIMEDOUT otherwise; UDP collects the last ICMP report and
+ * returns -ENOBUFS (datagrams the kernel did not send) or -ECONNREFUSED
+ * (datagrams the collector's host refused) when records are known lost,
+ * after a warning saying how many.
  */
 int	tr_drain(struct transport *tr, uint32_t timeout_ms);
 

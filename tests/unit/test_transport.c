@@ -499,7 +499,8 @@ test_file(void **unused)
 
 /* UDP with nobody listening: every datagram the kernel took is sent, and
  * every one the collector's host refused (ICMP) is counted as refused,
- * the last one too (tr_drain collects its report). */
+ * the last one too (tr_drain collects its report); tr_drain says records
+ * were lost (-ECONNREFUSED). */
 static void
 test_udp_refused_counted(void **unused)
 {
@@ -520,13 +521,54 @@ test_udp_refused_counted(void **unused)
 		assert_int_equal(send_str(tr, "abcd", 4, 3), 0);
 		usleep(5000);	/* the ICMP error comes back meanwhile */
 	}
-	assert_int_equal(tr_drain(tr, 500), 0);
+	assert_int_equal(tr_drain(tr, 500), -ECONNREFUSED);
 	tr_get_stats(tr, &st);
 	assert_int_equal(st.msgs_sent, 5);
 	assert_int_equal(st.msgs_dropped, 0);
 	assert_int_equal(st.msgs_refused, 5);
 	assert_int_equal(st.records_refused, 15);
 	tr_close(tr);
+}
+
+/* UDP, a datagram the kernel does not take (larger than UDP allows):
+ * dropped, counted, and tr_drain says records were lost (-ENOBUFS); the
+ * datagrams before and after it arrive. */
+static void
+test_udp_dropped_at_exit(void **unused)
+{
+	static uint8_t big[70000];
+	struct transport *tr;
+	struct tr_stats st;
+	struct tr_msg m;
+	struct perr err;
+	char target[32], buf[64];
+	uint16_t port = 0;
+	int fd;
+
+	(void)unused;
+	fd = local_socket(SOCK_DGRAM, &port);
+	snprintf(target, sizeof(target), "127.0.0.1:%u", port);
+	tr = open_tr("udp", target, 0, NULL, NULL, &err);
+	assert_non_null(tr);
+	assert_int_equal(send_str(tr, "first", 5, 1), 0);
+	memset(&m, 0, sizeof(m));
+	m.data = big;
+	m.len = sizeof(big);
+	m.n_records = 7;
+	assert_int_equal(tr_send(tr, &m), -EMSGSIZE);
+	assert_int_equal(send_str(tr, "third", 5, 1), 0);
+	assert_int_equal(recv(fd, buf, sizeof(buf), 0), 5);
+	assert_int_equal(recv(fd, buf, sizeof(buf), 0), 5);
+	assert_memory_equal(buf, "third", 5);
+	assert_int_equal(tr_drain(tr, 100), -ENOBUFS);
+	tr_get_stats(tr, &st);
+	assert_int_equal(st.msgs_sent, 2);
+	assert_int_equal(st.records_sent, 2);
+	assert_int_equal(st.msgs_dropped, 1);
+	assert_int_equal(st.records_dropped, 7);
+	assert_int_equal(st.records_refused, 0);
+	tr_close(tr);
+	close(fd);
 }
 
 /* The stamp hook: called right before a message goes on the wire, once
@@ -940,6 +982,7 @@ main(void)
 		cmocka_unit_test(test_tcp_slow_collector_never_blocks),
 		cmocka_unit_test(test_file),
 		cmocka_unit_test(test_udp_refused_counted),
+		cmocka_unit_test(test_udp_dropped_at_exit),
 		cmocka_unit_test(test_tcp_stamp_at_wire),
 		cmocka_unit_test(test_tcp_queue_smaller_than_a_message),
 		cmocka_unit_test(test_tcp_unacked_at_exit),
