@@ -202,5 +202,5 @@ for mode in dpi nodpi; do
 done
 echo
 echo "(bytes per flow include the hash buckets: the array grows with the flows,"
-echo " one 8-byte pointer per flow at most; see doc/BENCHMARKS.md)"
+echo " one 4-byte flow index per flow at most; see doc/BENCHMARKS.md)"
 exit 0

@@ -12,8 +12,9 @@
  * nDPI (dpi_none.c) or run with --no-dpi, every flow is "Unknown" in
  * category "Unspecified".
  *
- * Per flow, after detection, the ext area holds 24 bytes and at most one
- * malloc'd block with the metadata strings.
+ * Per flow, after detection, the ext area holds 16 bytes, and a block of
+ * the dpi's string arena holds its metadata strings (none when all are
+ * empty).
  */
 #ifndef L7_DPI_H
 #define L7_DPI_H
@@ -81,10 +82,13 @@ void	dpi_set_ext_offset(struct dpi *d, size_t off);
 /*
  * Feeds one packet of <f> (both borrowed) while detection runs; returns at
  * once for flows whose detection is over. Later IP fragments are not fed.
- * Detection is over when nDPI found the protocol and wants no more
- * packets for its metadata, or after max_pkts packets (then it is given
- * up, maybe guessed); the nDPI state is freed at once and the metadata
- * strings are kept. Capture thread only.
+ * TCP packets without payload before the flow's first payload are held
+ * (their headers, up to 3) and fed with it, or at the end, so a flow that
+ * never carries payload holds no nDPI state. Detection is over when nDPI
+ * found the protocol and wants no more packets for its metadata, or after
+ * max_pkts packets (then it is given up, maybe guessed); the nDPI state
+ * is freed at once and the metadata strings are kept. Capture thread
+ * only.
  */
 void	dpi_packet(struct dpi *d, struct flow *f, enum flow_dir dir,
 	    const struct dec_pkt *pkt);

@@ -6,15 +6,20 @@
  * per struct dpi, with every protocol enabled and nDPI's default
  * categories; not thread-safe, like nDPI itself.
  *
- * Each flow's ext area holds a struct dpi_flow. Its life:
+ * Each flow's ext area holds a struct dpi_flow (16 bytes). Its life:
  *   DPI_IDLE     zeroed by the flow table, no packet seen yet;
- *   DPI_RUNNING  u.nf is nDPI's flow state (about 1 KB), fed packet by
- *                packet;
- *   DPI_DONE     the result (ids, category, confidence) plus u.strs, one
- *                malloc'd block with the four metadata strings back to
- *                back ("sni\0ja3c\0ja3s\0ua\0"), NULL when all are empty.
+ *   DPI_HELD     only TCP packets without payload so far: p is a block of
+ *                the string arena with their headers (see held_add), to
+ *                be fed before the first payload or at the end;
+ *   DPI_RUNNING  p is nDPI's flow state (688 bytes and what nDPI hangs on
+ *                it), fed packet by packet;
+ *   DPI_DONE     the result (ids, category, confidence) plus p, one block
+ *                of the string arena with the four metadata strings back
+ *                to back ("sni\0ja3c\0ja3s\0ua\0"), NULL when all are
+ *                empty.
  * nDPI's state is freed the moment detection ends, so a flow that lives on
- * costs 24 bytes and its strings.
+ * costs 16 bytes and its strings (rounded up to 8 bytes, no malloc
+ * header).
  *
  * Detection ends as ndpiReader's does (example/reader_util.c): when nDPI
  * reports an application protocol and ndpi_extra_dissection_possible()
@@ -61,26 +66,58 @@
 
 #define DPI_MAX_PKTS_LIMIT	65535	/* dpi_flow.pkts is 16 bits */
 #define DPI_UA_MAX		512	/* longest User-Agent kept, bytes */
+#define DPI_HELD_PKTS		3	/* header-only TCP packets kept before
+					 * the first payload (a handshake) */
+#define DPI_HELD_BYTES		128	/* longer ones start nDPI at once */
 
 enum dpi_state {
 	DPI_IDLE = 0,
 	DPI_RUNNING,
 	DPI_DONE,
+	DPI_HELD,
 };
 
-/* The per-flow state in flow->ext; all zero is DPI_IDLE. */
+/*
+ * The per-flow state in flow->ext, 16 bytes; all zero is DPI_IDLE. It is
+ * complete in itself (pointers, no index into the dpi's tables), so any
+ * struct dpi can describe the flow (dpi_flow_info), as the plugins' view
+ * does with the probe's.
+ */
 struct dpi_flow {
+	void		*p;		/* DPI_RUNNING: nDPI's flow state;
+					 * DPI_DONE: the arena block of the
+					 * metadata strings, NULL = none;
+					 * DPI_HELD: the arena block of the
+					 * packets held */
 	union {
-		struct ndpi_flow_struct	*nf;	/* DPI_RUNNING */
-		char			*strs;	/* DPI_DONE, may be NULL */
+		uint16_t	pkts;	/* RUNNING, HELD: counted so far */
+		uint16_t	master_id; /* DONE */
 	} u;
-	uint16_t	master_id;
-	uint16_t	app_id;
-	uint16_t	category;
-	uint16_t	pkts;		/* fed to nDPI */
+	uint16_t	app_id;		/* DONE */
+	uint16_t	category;	/* DONE */
 	uint8_t		state;		/* enum dpi_state */
-	uint8_t		guessed;
-	uint8_t		confidence;	/* ndpi_confidence_t */
+	uint8_t		guessed:1;	/* DONE */
+	uint8_t		confidence:7;	/* DONE: ndpi_confidence_t */
+};
+
+
+/*
+ * The metadata strings of finished flows (and the packets held, see
+ * held_add), without malloc's per-block header and 16-byte rounding:
+ * blocks of whole 8-byte units carved from 64 KiB chunks, a free list per
+ * block size (a free block holds the next one's address). Chunks never
+ * move or go back before dpi_free(), so a block stays where it is until
+ * it is freed.
+ */
+#define STR_UNIT		8
+#define STR_CHUNK		65536
+#define STR_MAX_UNITS		128			/* 1 KiB: more than
+							 * the longest block */
+struct str_arena {
+	unsigned char	**chunk;
+	uint32_t	nchunks, cap;
+	size_t		next;		/* next free byte of the last chunk */
+	unsigned char	*free[STR_MAX_UNITS + 1]; /* by units */
 };
 
 struct dpi {
@@ -89,6 +126,7 @@ struct dpi {
 	uint16_t	max_pkts;
 	size_t		ext_off;
 	struct dpi_stats st;
+	struct str_arena strs;
 };
 
 /* The metadata strings, in the order they are stored in dpi_flow.strs. */
@@ -99,6 +137,128 @@ enum {
 	META_UA,
 	META_N
 };
+
+/* A block of <units> (1 to STR_MAX_UNITS), or NULL when memory is short. */
+static unsigned char *
+str_alloc(struct str_arena *a, uint32_t units)
+{
+	unsigned char **nc, *b;
+
+	if ((b = a->free[units]) != NULL) {
+		memcpy(&a->free[units], b, sizeof(b));
+		return b;
+	}
+	if (a->nchunks == 0 || a->next + units * STR_UNIT > STR_CHUNK) {
+		if (a->nchunks == a->cap) {
+			uint32_t cap = a->cap ? a->cap * 2 : 16;
+
+			if ((nc = realloc(a->chunk, cap * sizeof(*nc))) ==
+			    NULL)
+				return NULL;
+			a->chunk = nc;
+			a->cap = cap;
+		}
+		if ((a->chunk[a->nchunks] = malloc(STR_CHUNK)) == NULL)
+			return NULL;
+		a->nchunks++;
+		a->next = 0;
+	}
+	b = a->chunk[a->nchunks - 1] + a->next;
+	a->next += units * STR_UNIT;
+	return b;
+}
+
+static void
+str_free(struct str_arena *a, void *block, uint32_t units)
+{
+	memcpy(block, &a->free[units], sizeof(a->free[units]));
+	a->free[units] = block;
+}
+
+static void
+str_fini(struct str_arena *a)
+{
+	uint32_t i;
+
+	for (i = 0; i < a->nchunks; i++)
+		free(a->chunk[i]);
+	free(a->chunk);
+}
+
+/* Units of the block holding <strs> (META_N strings back to back). */
+static uint32_t
+str_units(const char *strs)
+{
+	size_t len = 0;
+	int i;
+
+	for (i = 0; i < META_N; i++)
+		len += strlen(strs + len) + 1;
+	return (uint32_t)((len + STR_UNIT - 1) / STR_UNIT);
+}
+
+/*
+ * Header-only TCP packets before a flow's first payload are not given to
+ * nDPI at once: their bytes (IP and TCP headers, up to DPI_HELD_PKTS
+ * packets) are kept in a block of the string arena, and given to nDPI
+ * just before the first packet with payload, or when the flow ends
+ * without one. nDPI then sees the handshake as before, but a flow that
+ * never carries payload (a SYN to a closed port, a scan) costs a small
+ * block for its life instead of nDPI's flow state.
+ *
+ * Block: byte 0 its units, byte 1 the packets; from byte 8 each packet
+ * as an 8-byte time (us), a 2-byte length and its bytes.
+ */
+#define HELD_HDR	8
+#define HELD_REC	10
+
+static size_t
+held_len(const unsigned char *b)
+{
+	size_t off = HELD_HDR;
+	uint16_t len;
+	int i;
+
+	for (i = 0; i < b[1]; i++) {
+		memcpy(&len, b + off + 8, sizeof(len));
+		off += HELD_REC + len;
+	}
+	return off;
+}
+
+/* Keeps <pkt> (header-only TCP) for <df>, IDLE or HELD. 0, or -1 when it
+ * cannot be kept (too long, memory short): then nDPI starts now. */
+static int
+held_add(struct dpi *d, struct dpi_flow *df, const struct dec_pkt *pkt)
+{
+	unsigned char *old = df->p;
+	size_t olen = old != NULL ? held_len(old) : HELD_HDR, nlen;
+	uint16_t len = (uint16_t)pkt->l3_caplen;
+	unsigned char *b;
+	uint32_t units;
+
+	if (pkt->l3_caplen > DPI_HELD_BYTES)
+		return -1;
+	if (old != NULL && old[1] >= DPI_HELD_PKTS)
+		return 0;		/* counted, not kept */
+	nlen = olen + HELD_REC + len;
+	units = (uint32_t)((nlen + STR_UNIT - 1) / STR_UNIT);
+	if ((b = str_alloc(&d->strs, units)) == NULL)
+		return -1;
+	if (old != NULL) {
+		memcpy(b, old, olen);
+		str_free(&d->strs, old, old[0]);
+	} else
+		b[1] = 0;
+	b[0] = (unsigned char)units;
+	b[1]++;
+	memcpy(b + olen, &pkt->ts_us, 8);
+	memcpy(b + olen + 8, &len, sizeof(len));
+	memcpy(b + olen + HELD_REC, pkt->l3, len);
+	df->p = b;
+	df->state = DPI_HELD;
+	return 0;
+}
 
 struct dpi *
 dpi_new(const struct dpi_conf *conf, struct perr *err)
@@ -141,6 +301,7 @@ dpi_free(struct dpi *d)
 		return;
 	if (d->ndpi != NULL)
 		ndpi_exit_detection_module(d->ndpi);
+	str_fini(&d->strs);
 	free(d);
 }
 
@@ -201,10 +362,12 @@ meta_from_ndpi(const struct ndpi_flow_struct *nf, uint16_t master,
 	len[META_UA] = ua != NULL ? strnlen(ua, DPI_UA_MAX) : 0;
 }
 
-/* Copies <nf>'s metadata into one block; NULL when all strings are empty
- * or memory is short (the flow then just lacks metadata). */
+/* Copies <nf>'s metadata into one block of the string arena; returns it,
+ * NULL when all strings are empty or memory is short (the flow then just
+ * lacks metadata). */
 static char *
-meta_copy(const struct ndpi_flow_struct *nf, uint16_t master, uint16_t app)
+meta_copy(struct dpi *d, const struct ndpi_flow_struct *nf, uint16_t master,
+    uint16_t app)
 {
 	const char *s[META_N];
 	size_t len[META_N], total = 0, i;
@@ -213,7 +376,9 @@ meta_copy(const struct ndpi_flow_struct *nf, uint16_t master, uint16_t app)
 	meta_from_ndpi(nf, master, app, s, len);
 	for (i = 0; i < META_N; i++)
 		total += len[i];
-	if (total == 0 || (block = malloc(total + META_N)) == NULL)
+	/* At most 80 + 33 + 33 + DPI_UA_MAX + META_N bytes. */
+	if (total == 0 || (block = (char *)str_alloc(&d->strs,
+	    (uint32_t)((total + META_N + STR_UNIT - 1) / STR_UNIT))) == NULL)
 		return NULL;
 	for (p = block, i = 0; i < META_N; i++) {
 		memcpy(p, s[i], len[i]);
@@ -231,7 +396,7 @@ meta_copy(const struct ndpi_flow_struct *nf, uint16_t master, uint16_t app)
 static void
 finish(struct dpi *d, struct dpi_flow *df, ndpi_protocol proto, int giveup)
 {
-	struct ndpi_flow_struct *nf = df->u.nf;
+	struct ndpi_flow_struct *nf = df->p;
 	int found = nf->detected_protocol_stack[0] != NDPI_PROTOCOL_UNKNOWN;
 	uint8_t was_guessed = 0;
 
@@ -245,14 +410,58 @@ finish(struct dpi *d, struct dpi_flow *df, ndpi_protocol proto, int giveup)
 		d->st.flows_guessed++;
 	} else
 		d->st.flows_unknown++;
-	df->master_id = proto.master_protocol;
+	df->u.master_id = proto.master_protocol;
 	df->app_id = proto.app_protocol;
 	df->category = (uint16_t)proto.category;
 	df->confidence = (uint8_t)nf->confidence;
-	df->u.strs = meta_copy(nf, df->master_id, df->app_id);
+	df->p = meta_copy(d, nf, df->u.master_id, df->app_id);
 	df->state = DPI_DONE;
 	ndpi_free_flow(nf);
 	d->st.flows_active--;
+}
+
+/* 1 for a TCP segment with no payload captured. */
+static int
+header_only(const struct dec_pkt *pkt)
+{
+	return pkt->proto == 6 && pkt->l4 != NULL && pkt->l4_caplen >= 20 &&
+	    pkt->l4_caplen <= (uint32_t)(pkt->l4[12] >> 4) * 4;
+}
+
+/*
+ * Gives <df> (IDLE or HELD) an nDPI state and feeds it the packets held,
+ * in order (they are counted in df->pkts already). 0, or -ENOMEM (the
+ * flow stays as it was).
+ */
+static int
+start(struct dpi *d, struct dpi_flow *df)
+{
+	unsigned char *b;
+	struct ndpi_flow_struct *nf;
+	size_t off = HELD_HDR;
+	uint64_t ts;
+	uint16_t len;
+	int i;
+
+	if ((nf = ndpi_flow_malloc(SIZEOF_FLOW_STRUCT)) == NULL)
+		return -ENOMEM;
+	memset(nf, 0, SIZEOF_FLOW_STRUCT);
+	d->st.flows_active++;
+	if (df->state == DPI_HELD) {
+		b = df->p;
+		for (i = 0; i < b[1]; i++) {
+			memcpy(&ts, b + off, 8);
+			memcpy(&len, b + off + 8, sizeof(len));
+			(void)ndpi_detection_process_packet(d->ndpi, nf,
+			    b + off + HELD_REC, len, ts / 1000);
+			d->st.pkts_fed++;
+			off += HELD_REC + len;
+		}
+		str_free(&d->strs, b, b[0]);
+	}
+	df->p = nf;
+	df->state = DPI_RUNNING;
+	return 0;
 }
 
 void
@@ -260,7 +469,7 @@ dpi_packet(struct dpi *d, struct flow *f, enum flow_dir dir,
     const struct dec_pkt *pkt)
 {
 	struct dpi_flow *df;
-	ndpi_protocol proto;
+	ndpi_protocol proto, none = NDPI_PROTOCOL_NULL;
 	uint32_t len;
 
 	/* nDPI finds the direction itself, from the addresses. */
@@ -271,22 +480,22 @@ dpi_packet(struct dpi *d, struct flow *f, enum flow_dir dir,
 	if (df->state == DPI_DONE || pkt->frag == DEC_FRAG_LATER ||
 	    pkt->l3 == NULL || pkt->l3_caplen == 0)
 		return;
-	if (df->state == DPI_IDLE) {
-		df->u.nf = ndpi_flow_malloc(SIZEOF_FLOW_STRUCT);
-		if (df->u.nf == NULL)
-			return;	/* try again with the next packet */
-		memset(df->u.nf, 0, SIZEOF_FLOW_STRUCT);
-		df->state = DPI_RUNNING;
-		d->st.flows_active++;
+	if ((df->state == DPI_IDLE || df->state == DPI_HELD) &&
+	    header_only(pkt) && held_add(d, df, pkt) == 0) {
+		if (++df->u.pkts >= d->max_pkts && start(d, df) == 0)
+			finish(d, df, none, 1);
+		return;
 	}
+	if (df->state != DPI_RUNNING && start(d, df) != 0)
+		return;		/* try again with the next packet */
 	len = pkt->l3_caplen > 0xffff ? 0xffff : pkt->l3_caplen;
-	proto = ndpi_detection_process_packet(d->ndpi, df->u.nf, pkt->l3,
+	proto = ndpi_detection_process_packet(d->ndpi, df->p, pkt->l3,
 	    (unsigned short)len, pkt->ts_us / 1000);
-	df->pkts++;
+	df->u.pkts++;
 	d->st.pkts_fed++;
-	if (df->pkts >= d->max_pkts ||
+	if (df->u.pkts >= d->max_pkts ||
 	    (proto.app_protocol != NDPI_PROTOCOL_UNKNOWN &&
-	    !more_wanted(d->ndpi, df->u.nf)))
+	    !more_wanted(d->ndpi, df->p)))
 		finish(d, df, proto, 0);
 }
 
@@ -301,6 +510,8 @@ dpi_flow_end(struct dpi *d, struct flow *f)
 	df = flow_state(d, f);
 	/* Given up even when a protocol was found and extra dissection goes
 	 * on, as ndpiReader does at the end: nDPI then keeps that protocol. */
+	if (df->state == DPI_HELD && start(d, df) != 0)
+		return;		/* no memory: Unknown */
 	if (df->state == DPI_RUNNING)
 		finish(d, df, none, 1);
 }
@@ -314,38 +525,91 @@ dpi_flow_release(struct dpi *d, struct flow *f)
 		return;
 	df = flow_state(d, f);
 	if (df->state == DPI_RUNNING) {
-		ndpi_free_flow(df->u.nf);
+		ndpi_free_flow(df->p);
 		d->st.flows_active--;
-	} else if (df->state == DPI_DONE)
-		free(df->u.strs);
+	} else if (df->state == DPI_DONE && df->p != NULL)
+		str_free(&d->strs, df->p, str_units(df->p));
+	else if (df->state == DPI_HELD)
+		str_free(&d->strs, df->p, ((unsigned char *)df->p)[0]);
 	memset(df, 0, sizeof(*df));
+}
+
+/* Copies NUL-terminated <src> (NULL taken as "") into <buf> of <size> >= 1
+ * bytes, cut to fit; returns the bytes written, NUL excluded. The record
+ * path fills several names a record: no printf machinery there. */
+static size_t
+copy_str(char *buf, size_t size, const char *src)
+{
+	size_t n = src != NULL ? strnlen(src, size - 1) : 0;
+
+	if (n > 0)
+		memcpy(buf, src, n);
+	buf[n] = '\0';
+	return n;
+}
+
+/* Writes <v> in decimal at <p> (at most 5 digits); returns the end. */
+static char *
+put_u16(char *p, uint16_t v)
+{
+	char tmp[5];
+	size_t n = 0;
+
+	do
+		tmp[n++] = (char)('0' + v % 10);
+	while ((v /= 10) != 0);
+	while (n > 0)
+		*p++ = tmp[--n];
+	return p;
 }
 
 static void
 set_unknown(struct dpi_info *out)
 {
 	memset(out, 0, sizeof(*out));
-	snprintf(out->app_name, sizeof(out->app_name), "Unknown");
-	snprintf(out->category_name, sizeof(out->category_name),
-	    "Unspecified");
-	snprintf(out->app_id_str, sizeof(out->app_id_str), "0");
+	memcpy(out->app_name, "Unknown", sizeof("Unknown"));
+	memcpy(out->category_name, "Unspecified", sizeof("Unspecified"));
+	out->app_id_str[0] = '0';
 	out->confidence_name = "";
 	out->server_name = out->client_fingerprint = "";
 	out->server_fingerprint = out->user_agent = "";
 }
 
 /* "master.app" ids as ndpi_protocol2id() writes them, without needing a
- * writable protocol struct. */
+ * writable protocol struct. <buf> has room for "65535.65535". */
 static void
-format_ids(char *buf, size_t size, uint16_t master, uint16_t app)
+format_ids(char *buf, uint16_t master, uint16_t app)
 {
+	char *p = buf;
+
 	if (master != NDPI_PROTOCOL_UNKNOWN && master != app) {
-		if (app != NDPI_PROTOCOL_UNKNOWN)
-			snprintf(buf, size, "%u.%u", master, app);
-		else
-			snprintf(buf, size, "%u", master);
+		p = put_u16(p, master);
+		if (app != NDPI_PROTOCOL_UNKNOWN) {
+			*p++ = '.';
+			p = put_u16(p, app);
+		}
 	} else
-		snprintf(buf, size, "%u", app);
+		p = put_u16(p, app);
+	*p = '\0';
+}
+
+/* The name ndpi_protocol2name() gives ("master.app", "master" or "app"),
+ * cut to <size> bytes the same way, without its snprintf. */
+static void
+format_name(struct ndpi_detection_module_struct *m, char *buf, size_t size,
+    uint16_t master, uint16_t app)
+{
+	size_t n;
+
+	if (master != NDPI_PROTOCOL_UNKNOWN && master != app) {
+		n = copy_str(buf, size, ndpi_get_proto_name(m, master));
+		if (app != NDPI_PROTOCOL_UNKNOWN && n + 1 < size) {
+			buf[n++] = '.';
+			(void)copy_str(buf + n, size - n,
+			    ndpi_get_proto_name(m, app));
+		}
+	} else
+		(void)copy_str(buf, size, ndpi_get_proto_name(m, app));
 }
 
 void
@@ -353,6 +617,7 @@ dpi_flow_info(const struct dpi *d, const struct flow *f,
     struct dpi_info *out)
 {
 	const struct dpi_flow *df;
+	const struct ndpi_flow_struct *nf;
 	const char *s[META_N] = { "", "", "", "" };
 	size_t len[META_N], i;
 	ndpi_protocol proto = NDPI_PROTOCOL_NULL;
@@ -364,24 +629,26 @@ dpi_flow_info(const struct dpi *d, const struct flow *f,
 	df = flow_state(d, f);
 	switch (df->state) {
 	case DPI_IDLE:
+	case DPI_HELD:
 		return;
 	case DPI_RUNNING:
 		/* Result so far, metadata borrowed from nDPI's state. */
-		proto.master_protocol = df->u.nf->detected_protocol_stack[1];
-		proto.app_protocol = df->u.nf->detected_protocol_stack[0];
-		proto.category = df->u.nf->category;
-		out->confidence = (uint8_t)df->u.nf->confidence;
-		meta_from_ndpi(df->u.nf, proto.master_protocol,
+		nf = df->p;
+		proto.master_protocol = nf->detected_protocol_stack[1];
+		proto.app_protocol = nf->detected_protocol_stack[0];
+		proto.category = nf->category;
+		out->confidence = (uint8_t)nf->confidence;
+		meta_from_ndpi(nf, proto.master_protocol,
 		    proto.app_protocol, s, len);
 		break;
 	default:
-		proto.master_protocol = df->master_id;
+		proto.master_protocol = df->u.master_id;
 		proto.app_protocol = df->app_id;
 		proto.category = (ndpi_protocol_category_t)df->category;
 		out->confidence = df->confidence;
 		out->guessed = df->guessed;
-		if (df->u.strs != NULL) {
-			s[0] = df->u.strs;
+		if (df->p != NULL) {
+			s[0] = df->p;
 			for (i = 1; i < META_N; i++)
 				s[i] = s[i - 1] + strlen(s[i - 1]) + 1;
 		}
@@ -390,13 +657,12 @@ dpi_flow_info(const struct dpi *d, const struct flow *f,
 	out->master_id = proto.master_protocol;
 	out->app_id = proto.app_protocol;
 	out->category_id = (uint16_t)proto.category;
-	ndpi_protocol2name(d->ndpi, proto, out->app_name,
-	    sizeof(out->app_name));
-	format_ids(out->app_id_str, sizeof(out->app_id_str),
+	format_name(d->ndpi, out->app_name, sizeof(out->app_name),
 	    proto.master_protocol, proto.app_protocol);
+	format_ids(out->app_id_str, proto.master_protocol, proto.app_protocol);
 	cat = ndpi_category_get_name(d->ndpi, proto.category);
 	if (cat != NULL)
-		snprintf(out->category_name, sizeof(out->category_name), "%s",
+		(void)copy_str(out->category_name, sizeof(out->category_name),
 		    cat);
 	if (out->confidence != NDPI_CONFIDENCE_UNKNOWN)
 		out->confidence_name = confidence_name(

@@ -5,7 +5,8 @@
  * The table owns every struct flow; others see them through callbacks as
  * borrowed pointers. Not thread-safe: one table per capture thread, no
  * global state. The per-packet path does not allocate: flows come from a
- * pool that only grows (in chunks) up to max_flows.
+ * pool of max_flows flows whose address space is reserved up front and
+ * whose memory is used as flows are.
  *
  * Time is passed in (microseconds since the epoch): packet time when
  * reading a file, the clock when live. The table keeps its own "now", the
@@ -97,15 +98,16 @@ struct flow_counters {
  *
  * Layout: a hash-chain step reads hnext and the key, both in the first 64
  * bytes, so a step touches one cache line (two when the flow straddles a
- * line boundary); the per-packet counters follow. 184 bytes on LP64.
+ * line boundary); the per-packet counters follow. Links are 32-bit pool
+ * indexes (0 = none), private to the table. 168 bytes on LP64.
  */
 struct flow {
 	/* private to flowtab.c */
-	struct flow		*hnext;		/* hash chain */
-	uint32_t		due_ms;		/* deadline, table time in ms
-						 * modulo 2^32: of the active
-						 * timeout, or when ended of
-						 * the end grace */
+	uint64_t		due_ms;		/* deadline, table time in ms:
+						 * of the active timeout, or
+						 * when ended of the end
+						 * grace */
+	uint32_t		hnext;		/* hash chain */
 
 	uint8_t			tunnel;		/* enum dec_tunnel */
 	uint8_t			ended;		/* RST/FIN seen: in grace */
@@ -116,8 +118,8 @@ struct flow {
 	struct flow_counters	c[2];		/* [enum flow_dir] */
 
 	/* private to flowtab.c */
-	struct flow		*lru_prev, *lru_next;	/* by used second */
-	struct flow		*tq_prev, *tq_next;	/* active list by record
+	uint32_t		lru_prev, lru_next;	/* by used second */
+	uint32_t		tq_prev, tq_next;	/* active list by record
 							 * start, or end list by
 							 * end time (if ended) */
 	uint64_t		used_us;	/* table time of last packet */

@@ -29,14 +29,18 @@
  *    average; a chain walk longer than FLOW_CHAIN_MAX (which a random key
  *    makes astronomically unlikely) draws a new key and rehashes, so even
  *    an attacker who learnt the key loses it.
- *  - Flows come from a pool that grows by chunks up to max_flows and never
- *    shrinks; a freed flow goes to the free list. The per-packet path does
- *    not allocate otherwise.
+ *  - Flows come from a pool: one range of address space for max_flows
+ *    flows, reserved (not committed) when the table is made; flows are
+ *    handed out from its start, FLOW_CHUNK at a time, so only the pages of
+ *    flows used so far are resident, and a freed flow goes to the free
+ *    list. Flows name each other by pool index (32 bits) in the hash
+ *    chains, the bucket array and the lists. The per-packet path does not
+ *    allocate.
  *  - Every packet is counted exactly once: in a flow, or as pending counts
  *    in the fragment cache, which are moved into a flow when their first
  *    fragment comes or when the entry is dropped (orphan flow, ports 0).
- *    Nothing is dropped silently: only an exhausted allocator loses
- *    packets, counted in nomem_drops.
+ *    Nothing is dropped silently: only a full table with nothing to evict
+ *    loses packets, counted in nomem_drops.
  *  - Callbacks are never entered twice: t->in_cb refuses re-entry.
  *
  * End reasons are IPFIX flowEndReason values (RFC 7011 section 5, IANA).
@@ -45,12 +49,13 @@
 
 #include <errno.h>
 #include <stdint.h>
+#include <sys/mman.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "flow/flow_int.h"
 
-#define FLOW_CHUNK		1024		/* flows per pool chunk */
+#define FLOW_CHUNK		1024		/* flows per pool growth */
 #define FLOW_MIN_BUCKETS	1024
 #define FLOW_MAX_BUCKETS	(1U << 24)
 #define FLOW_MAX_EXT		(1U << 20)
@@ -64,37 +69,47 @@
 #define TCP_RST	0x04
 #define TCP_ACK	0x10
 
+/*
+ * Flows are named by their index in the pool (1 to max_flows; 0 is "none"):
+ * links are 32 bits, not pointers, and the pool is one address range
+ * reserved at creation, of which only the flows handed out so far are
+ * touched (resident), so an index and a pointer convert both ways.
+ */
+#define FP(t, i)	((struct flow *)(void *)((t)->pool + (size_t)(i) * \
+			    (t)->fsize))
+#define FI(t, f)	((uint32_t)(((const unsigned char *)(f) - (t)->pool) / \
+			    (t)->fsize))
+
 /* Intrusive doubly linked list over one prev/next pair of struct flow. */
 struct flist {
-	struct flow	*head, *tail;
+	uint32_t	head, tail;
 };
 
-#define FL_APPEND(l, f, PREV, NEXT) do {				\
+#define FL_APPEND(t, l, f, PREV, NEXT) do {				\
+	uint32_t fl_i_ = FI(t, f);					\
 	(f)->PREV = (l)->tail;						\
-	(f)->NEXT = NULL;						\
-	if ((l)->tail != NULL)						\
-		(l)->tail->NEXT = (f);					\
+	(f)->NEXT = 0;							\
+	if ((l)->tail != 0)						\
+		FP(t, (l)->tail)->NEXT = fl_i_;				\
 	else								\
-		(l)->head = (f);					\
-	(l)->tail = (f);						\
+		(l)->head = fl_i_;					\
+	(l)->tail = fl_i_;						\
 } while (0)
 
-#define FL_REMOVE(l, f, PREV, NEXT) do {				\
-	if ((f)->PREV != NULL)						\
-		(f)->PREV->NEXT = (f)->NEXT;				\
+#define FL_REMOVE(t, l, f, PREV, NEXT) do {				\
+	if ((f)->PREV != 0)						\
+		FP(t, (f)->PREV)->NEXT = (f)->NEXT;			\
 	else								\
 		(l)->head = (f)->NEXT;					\
-	if ((f)->NEXT != NULL)						\
-		(f)->NEXT->PREV = (f)->PREV;				\
+	if ((f)->NEXT != 0)						\
+		FP(t, (f)->NEXT)->PREV = (f)->PREV;			\
 	else								\
 		(l)->tail = (f)->PREV;					\
-	(f)->PREV = (f)->NEXT = NULL;					\
+	(f)->PREV = (f)->NEXT = 0;					\
 } while (0)
 
-struct pool_chunk {
-	struct pool_chunk	*next;
-	_Alignas(8) unsigned char mem[];
-};
+/* The head of <l>, or NULL. */
+#define FL_HEAD(t, l)	((l).head != 0 ? FP(t, (l).head) : NULL)
 
 struct flow_table {
 	struct flow_table_conf	conf;
@@ -112,15 +127,17 @@ struct flow_table {
 	uint64_t		key_gen;	/* reseeds so far */
 	int			long_chain;	/* a walk passed CHAIN_MAX */
 
-	struct flow		**buckets;
+	uint32_t		*buckets;	/* flow indexes */
 	uint32_t		mask;		/* buckets - 1 */
 	uint32_t		max_buckets;	/* growth stops here */
 	struct flist		lru, act, end;
 
 	size_t			fsize;		/* flow + ext, 8-aligned */
-	struct pool_chunk	*chunks;
-	struct flow		*free;		/* linked by hnext */
-	uint32_t		allocated;	/* flows in chunks */
+	unsigned char		*pool;		/* max_flows + 1 flows, index
+						 * 0 unused; mapped once */
+	size_t			pool_len;
+	uint32_t		free;		/* linked by hnext */
+	uint32_t		allocated;	/* flows handed out so far */
 	uint32_t		nflows;		/* live */
 
 	struct flow_frag_cache	frags;
@@ -215,6 +232,17 @@ flow_table_new(const struct flow_table_conf *conf, flow_end_cb end_cb,
 		goto fail;
 	}
 	t->mask = nb - 1;
+	/* Address space only: pages become resident as flows are used. */
+	t->pool_len = ((size_t)conf->max_flows + 1) * t->fsize;
+	t->pool = mmap(NULL, t->pool_len, PROT_READ | PROT_WRITE,
+	    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (t->pool == MAP_FAILED) {
+		t->pool = NULL;
+		perr_set(err, -ENOMEM, "flow table: cannot reserve %zu bytes "
+		    "of address space for %u flows", t->pool_len,
+		    conf->max_flows);
+		goto fail;
+	}
 	if (flow_frag_init(&t->frags, conf->max_frags, &fkey, err) != 0)
 		goto fail;
 	return t;
@@ -226,14 +254,10 @@ fail:
 void
 flow_table_free(struct flow_table *t)
 {
-	struct pool_chunk *c, *next;
-
 	if (t == NULL)
 		return;
-	for (c = t->chunks; c != NULL; c = next) {
-		next = c->next;
-		free(c);
-	}
+	if (t->pool != NULL)
+		munmap(t->pool, t->pool_len);
 	flow_frag_fini(&t->frags);
 	free(t->buckets);
 	free(t);
@@ -256,24 +280,23 @@ flow_table_stats(const struct flow_table *t, struct flow_table_stats *s)
 /* --- time --- */
 
 /*
- * Deadlines are kept in 32 bits: table time in milliseconds modulo 2^32,
- * rounded up (a flow is never cut early, at most 1 ms late), compared by
- * wrap-safe difference. That holds while no deadline is more than 2^31 ms
- * (24 days) away: timeouts are at most FLOW_MAX_TIMEOUT_S, and after a
- * larger jump of packet time every flow is idle anyway (idle is checked
- * first, on 64-bit times).
+ * Deadlines are table time in milliseconds, rounded up (a flow is never
+ * cut early, at most 1 ms late), in 64 bits: a deadline passed any time
+ * ago compares as passed, and how long ago is exact, whatever the gap in
+ * packet time (a 32-bit count wraps after 49.7 days, and a signed
+ * difference of it after 24.8).
  */
-static inline uint32_t
+static inline uint64_t
 ms_ceil(uint64_t us)
 {
-	return (uint32_t)((us + 999) / 1000);
+	return (us + 999) / 1000;
 }
 
 /* 1 when deadline <dl_ms> is reached at table time <now_us>. */
 static inline int
-past(uint32_t dl_ms, uint64_t now_us)
+past(uint64_t dl_ms, uint64_t now_us)
 {
-	return (int32_t)((uint32_t)(now_us / 1000) - dl_ms) >= 0;
+	return now_us / 1000 >= dl_ms;
 }
 
 /* --- keys and hashing --- */
@@ -324,9 +347,10 @@ lookup(struct flow_table *t, const struct flow_key *k, uint32_t h,
     enum flow_dir *dir)
 {
 	struct flow *f;
-	uint32_t steps = 0;
+	uint32_t i, steps = 0;
 
-	for (f = t->buckets[h & t->mask]; f != NULL; f = f->hnext) {
+	for (i = t->buckets[h & t->mask]; i != 0; i = f->hnext) {
+		f = FP(t, i);
 		if (key_match(&f->key, k, dir))
 			return f;
 		steps++;
@@ -345,15 +369,16 @@ lookup(struct flow_table *t, const struct flow_key *k, uint32_t h,
 static void
 rehash(struct flow_table *t, uint32_t nb)
 {
-	struct flow **nbk, *f;
-	uint32_t b;
+	uint32_t *nbk, b, i;
+	struct flow *f;
 
 	if ((nbk = calloc(nb, sizeof(*nbk))) == NULL)
 		return;
-	for (f = t->lru.head; f != NULL; f = f->lru_next) {
+	for (i = t->lru.head; i != 0; i = f->lru_next) {
+		f = FP(t, i);
 		b = flow_key_hash(&t->key, &f->key) & (nb - 1);
 		f->hnext = nbk[b];
-		nbk[b] = f;
+		nbk[b] = i;
 	}
 	free(t->buckets);
 	t->buckets = nbk;
@@ -386,11 +411,10 @@ flow_table_buckets(const struct flow_table *t)
 uint32_t
 flow_table_longest_chain(const struct flow_table *t)
 {
-	uint32_t b, n, max = 0;
-	const struct flow *f;
+	uint32_t b, n, i, max = 0;
 
 	for (b = 0; b <= t->mask; b++) {
-		for (n = 0, f = t->buckets[b]; f != NULL; f = f->hnext)
+		for (n = 0, i = t->buckets[b]; i != 0; i = FP(t, i)->hnext)
 			n++;
 		if (n > max)
 			max = n;
@@ -403,18 +427,18 @@ flow_table_longest_chain(const struct flow_table *t)
 static void
 hash_remove(struct flow_table *t, struct flow *f)
 {
-	struct flow **pp;
+	uint32_t *pp, fi = FI(t, f);
 
-	/* The hash is not stored (8 bytes a flow): computed again. */
+	/* The hash is not stored (4 bytes a flow): computed again. */
 	for (pp = &t->buckets[flow_key_hash(&t->key, &f->key) & t->mask];
-	    *pp != f;
-	    pp = &(*pp)->hnext)
+	    *pp != fi;
+	    pp = &FP(t, *pp)->hnext)
 		;
 	*pp = f->hnext;
-	f->hnext = NULL;
+	f->hnext = 0;
 }
 
-static uint32_t next_active_due(const struct flow_table *t, uint32_t dl_ms);
+static uint64_t next_active_due(const struct flow_table *t, uint64_t dl_ms);
 
 /*
  * Reports the record of <f> with <reason>. For FLOW_END_ACTIVE the flow
@@ -434,39 +458,36 @@ end_flow(struct flow_table *t, struct flow *f, enum flow_end_reason reason)
 		memset(f->c, 0, sizeof(f->c));
 		f->icmp_seen = 0;
 		f->due_ms = next_active_due(t, f->due_ms);
-		FL_REMOVE(&t->act, f, tq_prev, tq_next);
-		FL_APPEND(&t->act, f, tq_prev, tq_next);
+		FL_REMOVE(t, &t->act, f, tq_prev, tq_next);
+		FL_APPEND(t, &t->act, f, tq_prev, tq_next);
 		return;
 	}
 	hash_remove(t, f);
-	FL_REMOVE(&t->lru, f, lru_prev, lru_next);
+	FL_REMOVE(t, &t->lru, f, lru_prev, lru_next);
 	if (f->ended)
-		FL_REMOVE(&t->end, f, tq_prev, tq_next);
+		FL_REMOVE(t, &t->end, f, tq_prev, tq_next);
 	else
-		FL_REMOVE(&t->act, f, tq_prev, tq_next);
+		FL_REMOVE(t, &t->act, f, tq_prev, tq_next);
 	f->hnext = t->free;
-	t->free = f;
+	t->free = FI(t, f);
 	t->nflows--;
 }
 
-/* Adds one chunk to the free list; -ENOMEM when malloc fails. */
+/* Puts the next FLOW_CHUNK flows of the pool (never used yet) on the
+ * free list, lowest index first; -ENOMEM when all are in use. Their
+ * pages become resident when first written. */
 static int
 pool_grow(struct flow_table *t)
 {
 	uint32_t n = t->conf.max_flows - t->allocated, i;
-	struct pool_chunk *c;
-	struct flow *f;
 
+	if (n == 0)
+		return -ENOMEM;
 	if (n > FLOW_CHUNK)
 		n = FLOW_CHUNK;
-	if ((c = malloc(sizeof(*c) + (size_t)n * t->fsize)) == NULL)
-		return -ENOMEM;
-	c->next = t->chunks;
-	t->chunks = c;
-	for (i = n; i-- > 0;) {
-		f = (struct flow *)(void *)(c->mem + (size_t)i * t->fsize);
-		f->hnext = t->free;
-		t->free = f;
+	for (i = t->allocated + n; i > t->allocated; i--) {
+		FP(t, i)->hnext = t->free;
+		t->free = i;
 	}
 	t->allocated += n;
 	return 0;
@@ -493,8 +514,8 @@ due_reason(const struct flow_table *t, const struct flow *f)
 		 * the order of two deadlines less than 1 ms apart would
 		 * depend on when it is asked. */
 		idle_ago_us = t->now_us - f->used_us - t->idle_us;
-		dl_ago_us = (uint64_t)((uint32_t)(t->now_us / 1000) -
-		    f->due_ms) * 1000 + t->now_us % 1000;
+		dl_ago_us = (t->now_us / 1000 - f->due_ms) * 1000 +
+		    t->now_us % 1000;
 		if (f->ended ? dl_ago_us < idle_ago_us :
 		    dl_ago_us <= idle_ago_us)
 			return FLOW_END_IDLE;
@@ -506,17 +527,16 @@ due_reason(const struct flow_table *t, const struct flow *f)
  * active timeout still ahead of table time, so the records of a long
  * flow are cut on the same grid whenever expiry looks at it (the periods
  * it skipped had no packet: its next packet would have cut it). */
-static uint32_t
-next_active_due(const struct flow_table *t, uint32_t dl_ms)
+static uint64_t
+next_active_due(const struct flow_table *t, uint64_t dl_ms)
 {
-	uint32_t a_ms = (uint32_t)(t->active_us / 1000);
-	uint32_t ago = (uint32_t)(t->now_us / 1000) - dl_ms;
+	uint64_t a_ms = t->active_us / 1000, now_ms = t->now_us / 1000;
 
 	if (a_ms == 0)
 		a_ms = 1;
-	if ((int32_t)ago < 0)
+	if (now_ms < dl_ms)
 		return dl_ms + a_ms;
-	return dl_ms + (ago / a_ms + 1) * a_ms;
+	return dl_ms + ((now_ms - dl_ms) / a_ms + 1) * a_ms;
 }
 
 /* Ends what is due of <f> (see due_reason); an active timeout with
@@ -530,8 +550,8 @@ end_if_due(struct flow_table *t, struct flow *f)
 		return 0;
 	if (r == FLOW_END_ACTIVE && f->c[0].pkts + f->c[1].pkts == 0) {
 		f->due_ms = next_active_due(t, f->due_ms);
-		FL_REMOVE(&t->act, f, tq_prev, tq_next);
-		FL_APPEND(&t->act, f, tq_prev, tq_next);
+		FL_REMOVE(t, &t->act, f, tq_prev, tq_next);
+		FL_APPEND(t, &t->act, f, tq_prev, tq_next);
 		return 0;
 	}
 	end_flow(t, f, r);
@@ -545,11 +565,11 @@ make_room(struct flow_table *t)
 {
 	struct flow *f;
 
-	if ((f = t->end.head) != NULL && past(f->due_ms, t->now_us)) {
+	if ((f = FL_HEAD(t, t->end)) != NULL && past(f->due_ms, t->now_us)) {
 		end_flow(t, f, FLOW_END_DETECTED);
 		return;
 	}
-	f = t->lru.head;
+	f = FP(t, t->lru.head);
 	end_flow(t, f, t->now_us - f->used_us >= t->idle_us ?
 	    FLOW_END_IDLE : FLOW_END_RESOURCES);
 }
@@ -561,17 +581,18 @@ flow_create(struct flow_table *t, const struct flow_key *k, uint32_t h,
     uint8_t tunnel)
 {
 	struct flow *f;
-	uint32_t b;
+	uint32_t b, i;
 
 	if (t->nflows >= t->conf.max_flows)
 		make_room(t);
-	if (t->free == NULL && pool_grow(t) != 0) {
-		if (t->lru.head == NULL)
+	if (t->free == 0 && pool_grow(t) != 0) {
+		if (t->lru.head == 0)
 			return NULL;
 		/* Better a short record than a lost packet. */
 		make_room(t);
 	}
-	f = t->free;
+	i = t->free;
+	f = FP(t, i);
 	t->free = f->hnext;
 	memset(f, 0, t->fsize);		/* ext too */
 	f->key = *k;
@@ -580,9 +601,9 @@ flow_create(struct flow_table *t, const struct flow_key *k, uint32_t h,
 	f->due_ms = ms_ceil(t->now_us + t->active_us);
 	b = h & t->mask;
 	f->hnext = t->buckets[b];
-	t->buckets[b] = f;
-	FL_APPEND(&t->lru, f, lru_prev, lru_next);
-	FL_APPEND(&t->act, f, tq_prev, tq_next);
+	t->buckets[b] = i;
+	FL_APPEND(t, &t->lru, f, lru_prev, lru_next);
+	FL_APPEND(t, &t->act, f, tq_prev, tq_next);
 	t->nflows++;
 	t->st.flows_created++;
 	if (t->nflows > t->st.peak_flows)
@@ -621,8 +642,8 @@ flow_get(struct flow_table *t, const struct flow_key *k, uint8_t tunnel,
 		*dir = FLOW_DIR_FWD;
 	} else if (f->used_us / US_PER_S != t->now_us / US_PER_S) {
 		/* Lazy LRU: once per second of table time at most. */
-		FL_REMOVE(&t->lru, f, lru_prev, lru_next);
-		FL_APPEND(&t->lru, f, lru_prev, lru_next);
+		FL_REMOVE(t, &t->lru, f, lru_prev, lru_next);
+		FL_APPEND(t, &t->lru, f, lru_prev, lru_next);
 	}
 	f->used_us = t->now_us;
 	return f;
@@ -711,7 +732,7 @@ run_expiry(struct flow_table *t, size_t budget)
 		frag_drop(t, t->frags.head);
 		n++;
 	}
-	while (n < budget && (f = t->end.head) != NULL &&
+	while (n < budget && (f = FL_HEAD(t, t->end)) != NULL &&
 	    past(f->due_ms, now)) {
 		(void)end_if_due(t, f);		/* end grace, or idle first */
 		n++;
@@ -719,14 +740,14 @@ run_expiry(struct flow_table *t, size_t budget)
 	/* Idle before active: a flow due both is one record, not two. The
 	 * LRU list is sorted by second: the head may be 1 s younger than a
 	 * flow behind it, which waits for the head (less than 1 s). */
-	while (n < budget && (f = t->lru.head) != NULL &&
+	while (n < budget && (f = FL_HEAD(t, t->lru)) != NULL &&
 	    now - f->used_us >= t->idle_us) {
 		/* An active deadline that came first cuts that record
 		 * first; the next turn ends the flow idle. */
 		(void)end_if_due(t, f);
 		n++;
 	}
-	while (n < budget && (f = t->act.head) != NULL &&
+	while (n < budget && (f = FL_HEAD(t, t->act)) != NULL &&
 	    past(f->due_ms, now)) {
 		(void)end_if_due(t, f);
 		n++;
@@ -773,7 +794,7 @@ flow_table_flush(struct flow_table *t, enum flow_end_reason reason)
 	 * complete expiry pass would have ended it: the records at the end
 	 * do not depend on how far the bounded expiry got, nor on which
 	 * flows share the table (a shard of them, with several workers). */
-	while ((f = t->lru.head) != NULL)
+	while ((f = FL_HEAD(t, t->lru)) != NULL)
 		if (!end_if_due(t, f))
 			end_flow(t, f, reason);
 	return (size_t)(t->nended - before);
@@ -831,10 +852,10 @@ account(struct flow_table *t, const struct dec_pkt *pkt, uint16_t sport,
 	if (!f->ended && ((flags & TCP_RST) || f->fin_seen == 3)) {
 		/* From the active list to the end list: a flow in its (short)
 		 * end grace is not cut by the active timeout. */
-		FL_REMOVE(&t->act, f, tq_prev, tq_next);
+		FL_REMOVE(t, &t->act, f, tq_prev, tq_next);
 		f->ended = 1;
 		f->due_ms = ms_ceil(t->now_us + t->grace_us);
-		FL_APPEND(&t->end, f, tq_prev, tq_next);
+		FL_APPEND(t, &t->end, f, tq_prev, tq_next);
 	}
 	call_pkt_cb(t, f, dir, pkt);
 	*dirp = dir;

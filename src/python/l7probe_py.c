@@ -490,19 +490,40 @@ fail:
 	return L7_CONTINUE;
 }
 
+/* The classifiers' on_flow_terminate for <flow>; the first error is kept
+ * and ends the calls. */
+static void
+call_terminate(StreamerObject *st, FlowObject *flow)
+{
+	PyObject *r;
+	int i;
+
+	for (i = 0; i < st->n_classifiers; i++) {
+		if ((r = PyObject_CallMethod(st->classifiers[i],
+		    "on_flow_terminate", "O", flow)) == NULL) {
+			keep_error(st);
+			return;
+		}
+		Py_DECREF(r);
+	}
+}
+
 static void
 py_on_flow_terminate(void *ctx, void *state, const struct l7_flow *v)
 {
 	StreamerObject *st = ctx;
 	struct pystate *ps = state;
-	PyObject *r;
-	int i;
 
 	if (ps->flow == NULL)
 		return;
-	/* A record without packets (cut by the active timeout, then
-	 * silent) is never handed out: nobody takes the state's reference
-	 * but here. */
+	/* Every flow that had on_flow_init gets on_flow_terminate, also
+	 * when its last record has no packet (cut by the active timeout,
+	 * then silent): the flow object is then as its last record with
+	 * packets left it. */
+	if (!st->broken && v->c[0].pkts + v->c[1].pkts == 0)
+		call_terminate(st, ps->flow);
+	/* A record without packets is never handed out: nobody takes the
+	 * state's reference but here. */
 	if (v->c[0].pkts + v->c[1].pkts == 0) {
 		/* An earlier, active-timeout record of it may still be
 		 * queued, pointing at it: kept until the queue is empty. */
@@ -521,14 +542,7 @@ py_on_flow_terminate(void *ctx, void *state, const struct l7_flow *v)
 	if (st->broken)
 		return;
 	flow_from_view(ps->flow, v);
-	for (i = 0; i < st->n_classifiers; i++) {
-		if ((r = PyObject_CallMethod(st->classifiers[i],
-		    "on_flow_terminate", "O", ps->flow)) == NULL) {
-			keep_error(st);
-			return;
-		}
-		Py_DECREF(r);
-	}
+	call_terminate(st, ps->flow);
 }
 
 static void

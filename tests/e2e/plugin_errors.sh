@@ -109,8 +109,12 @@ for p in PcapReader(sys.argv[2]):
 good = payload = 0
 for r in recs:
     k = (r["ip_src"], r["src_port"], r["ip_dst"], r["dst_port"])
+    # on_flow_terminate (the last look) does not run for a record cut
+    # by the active timeout (flowEndReason 2): its seen_app is what the
+    # view gave at its last packet, before detection was given up.
     good += r["other_count"] == r["count_pkts_gt"] and \
-        r["seen_app"] == r["application_name"]
+        (r["seen_app"] == r["application_name"] or
+         r["flow_end_reason"] == 2)
     if k in ref and ref[k] == [r["payload_sum"], r["first_seq"]]:
         payload += 1
 print(good, len(recs), sum(1 for r in recs if r["count_pkts_gt"] > 0),
@@ -123,7 +127,7 @@ apps_ok=0
 if have_ndpi; then [ "$4" -gt 1 ] && apps_ok=1; else [ "$4" = 1 ] && apps_ok=1; fi
 if [ $rc -eq 0 ] && [ "$1" = "$2" ] && [ "$3" -gt 0 ] && [ $apps_ok = 1 ] &&
     [ "$5" = "$6" ] && [ "$6" -gt 0 ]; then
-	echo "ok: views: other_count = count_pkts_gt, seen_app = application_name in all $2 records; payload sums and first TCP seq = scapy's in all $6 TCP/UDP records"
+	echo "ok: views: other_count = count_pkts_gt, seen_app = application_name in all $2 records (but those cut by the active timeout); payload sums and first TCP seq = scapy's in all $6 TCP/UDP records"
 else
 	echo "FAIL: views: exit $rc, $n, $(cat "$tmp/stderr")"
 	fails=$((fails + 1))

@@ -297,10 +297,14 @@ test_http_host_ua(void **unused)
 	(void)unused;
 	http_packets(p);
 	f = flow_make(d, &p[0]);
-	for (i = 0; i < 5; i++)
+	for (i = 0; i < 5; i++) {
 		dpi_packet(d, f, (i == 1 || i == 4) ? FLOW_DIR_REV :
 		    FLOW_DIR_FWD, &p[i].pkt);
-	dpi_stats(d, &st);
+		dpi_stats(d, &st);
+		/* The handshake is held until the request, then fed. */
+		assert_int_equal(st.pkts_fed, i < 3 ? 0 : (uint64_t)i + 1);
+		assert_int_equal(st.flows_active, i < 3 || i == 4 ? 0 : 1);
+	}
 	/* The response gave nDPI all it wants: done within 5 packets. */
 	assert_int_equal(st.flows_active, 0);
 	assert_int_equal(st.flows_detected, 1);
@@ -316,6 +320,94 @@ test_http_host_ua(void **unused)
 	assert_string_equal(in.server_fingerprint, "");
 	assert_int_equal(in.guessed, 0);
 	flow_done(d, f);
+	dpi_free(d);
+}
+
+/* A DNS query for "<label>.example.org" (label of <n> letters 'a' + i % 26)
+ * into <buf>; returns its length. */
+static size_t
+dns_query_named(uint8_t *buf, size_t n, unsigned i, char *name)
+{
+	static const uint8_t hdr[] = {
+		0x12,0x34, 0x01,0x00, 0x00,0x01, 0x00,0x00, 0x00,0x00, 0x00,0x00,
+	};
+	static const uint8_t tail[] = {
+		7,'e','x','a','m','p','l','e', 3,'o','r','g', 0,
+		0x00,0x01, 0x00,0x01,
+	};
+	size_t k, len = 0;
+
+	memcpy(buf, hdr, sizeof(hdr));
+	len = sizeof(hdr);
+	buf[len++] = (uint8_t)n;
+	for (k = 0; k < n; k++)
+		name[k] = (char)('a' + (i + k) % 26);
+	memcpy(buf + len, name, n);
+	len += n;
+	memcpy(name + n, ".example.org", sizeof(".example.org"));
+	memcpy(buf + len, tail, sizeof(tail));
+	return len + sizeof(tail);
+}
+
+/*
+ * Many flows at once with metadata of many lengths, released in a
+ * scrambled order while new ones start: each keeps its own strings (the
+ * arena reuses freed blocks of the right size, never a live one).
+ */
+static void
+test_many_names(void **unused)
+{
+	enum { N = 3000, ROUNDS = 3 };
+	struct flow **f = calloc(N, sizeof(*f));
+	char (*names)[80] = calloc(N, sizeof(*names));
+	struct dpi *d = dpi_make(1, 1);
+	struct dpi_stats st;
+	struct dpi_info in;
+	uint8_t q[128];
+	struct tpkt t;
+	unsigned r, i, j;
+	size_t len;
+
+	(void)unused;
+	assert_non_null(f);
+	assert_non_null(names);
+	for (r = 0; r < ROUNDS; r++) {
+		for (i = 0; i < N; i++) {
+			if (f[i] != NULL)
+				continue;
+			len = dns_query_named(q, 1 + (i * 7 + r) % 60, i + r,
+			    names[i]);
+			build(&t, 17, ip_cli, (uint16_t)(1024 + i), ip_doc,
+			    53, 0, 0, 0, q, len, 1000000 + i);
+			f[i] = flow_make(d, &t);
+			/* max_pkts 1: detection over at once, strings
+			 * copied into the arena */
+			dpi_packet(d, f[i], FLOW_DIR_FWD, &t.pkt);
+		}
+		for (i = 0; i < N; i++) {
+			dpi_flow_info(d, f[i], &in);
+			assert_string_equal(in.server_name, names[i]);
+		}
+		/* Release about half, in a scrambled order. */
+		for (j = 0; j < N; j++) {
+			i = (j * 1103 + r * 17) % N;
+			if ((i + r) % 2 == 0 && f[i] != NULL) {
+				flow_done(d, f[i]);
+				f[i] = NULL;
+			}
+		}
+	}
+	for (i = 0; i < N; i++) {
+		if (f[i] == NULL)
+			continue;
+		dpi_flow_info(d, f[i], &in);
+		assert_string_equal(in.server_name, names[i]);
+		flow_done(d, f[i]);
+	}
+	dpi_stats(d, &st);
+	assert_int_equal(st.flows_active, 0);
+	free(f);
+	free(names);
 	dpi_free(d);
 }
 
@@ -366,12 +458,19 @@ test_end_guesses(void **unused)
 	(void)unused;
 	build(&p, 6, ip_cli, 40001, ip_doc, 443, F_SYN, 1, 0, "", 0, 4000000);
 	f = flow_make(d, &p);
+	/* Header-only: held, no nDPI state yet (and Unknown so far). */
+	dpi_packet(d, f, FLOW_DIR_FWD, &p.pkt);
 	dpi_packet(d, f, FLOW_DIR_FWD, &p.pkt);
 	dpi_stats(d, &st);
-	assert_int_equal(st.flows_active, 1);
+	assert_int_equal(st.flows_active, 0);
+	assert_int_equal(st.pkts_fed, 0);
+	dpi_flow_info(d, f, &in);
+	assert_unknown(&in);
+	/* At the end nDPI gets them and guesses as it would have. */
 	dpi_flow_end(d, f);
 	dpi_stats(d, &st);
 	assert_int_equal(st.flows_active, 0);
+	assert_int_equal(st.pkts_fed, 2);
 	assert_int_equal(st.flows_guessed, 1);
 	dpi_flow_info(d, f, &in);
 	assert_int_equal(in.guessed, 1);
@@ -382,6 +481,38 @@ test_end_guesses(void **unused)
 	dpi_flow_end(d, f);
 	dpi_stats(d, &st);
 	assert_int_equal(st.flows_guessed, 1);
+	flow_done(d, f);
+	dpi_free(d);
+}
+
+/* Header-only packets count against max_pkts: the first DPI_HELD_PKTS (3)
+ * are kept and fed when it is reached, the others only counted. */
+static void
+test_held_max_pkts(void **unused)
+{
+	struct dpi *d = dpi_make(1, 5);
+	struct dpi_stats st;
+	struct dpi_info in;
+	struct tpkt p;
+	struct flow *f;
+	int i;
+
+	(void)unused;
+	build(&p, 6, ip_cli, 40002, ip_doc, 443, F_SYN, 1, 0, "", 0, 4000000);
+	f = flow_make(d, &p);
+	for (i = 0; i < 4; i++)
+		dpi_packet(d, f, FLOW_DIR_FWD, &p.pkt);
+	dpi_stats(d, &st);
+	assert_int_equal(st.pkts_fed, 0);
+	assert_int_equal(st.flows_guessed, 0);
+	dpi_packet(d, f, FLOW_DIR_FWD, &p.pkt);
+	dpi_stats(d, &st);
+	assert_int_equal(st.pkts_fed, 3);
+	assert_int_equal(st.flows_active, 0);
+	assert_int_equal(st.flows_guessed, 1);
+	dpi_flow_info(d, f, &in);
+	assert_string_equal(in.app_name, "TLS");
+	assert_int_equal(in.guessed, 1);
 	flow_done(d, f);
 	dpi_free(d);
 }
@@ -503,8 +634,10 @@ main(void)
 	const struct CMUnitTest ndpi_tests[] = {
 		cmocka_unit_test(test_dns_google),
 		cmocka_unit_test(test_http_host_ua),
+		cmocka_unit_test(test_many_names),
 		cmocka_unit_test(test_max_pkts),
 		cmocka_unit_test(test_end_guesses),
+		cmocka_unit_test(test_held_max_pkts),
 		cmocka_unit_test(test_release_running),
 		cmocka_unit_test(test_later_fragment),
 		cmocka_unit_test(test_disabled),

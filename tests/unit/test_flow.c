@@ -256,7 +256,7 @@ test_conf(void **unused)
 	assert_int_equal(flow_table_flow_size(t) % 8, 0);
 	/* The memory budget of a flow (see doc/BENCHMARKS.md). */
 	if (sizeof(void *) == 8)
-		assert_true(sizeof(struct flow) <= 184);
+		assert_true(sizeof(struct flow) <= 168);
 	assert_true(offsetof(struct flow, key) + sizeof(struct flow_key) <=
 	    64);
 	flow_table_free(t);
@@ -957,6 +957,102 @@ test_fin(void **unused)
 	}
 }
 
+/*
+ * Deadlines far behind table time: a capture spanning more than 2^31 ms
+ * (24.8 days), with a gap, must end each flow for the deadline that came
+ * first, however long ago (the reason must not depend on where the gap
+ * falls modulo 2^32 ms).
+ */
+static void
+test_deadline_long_gap(void **unused)
+{
+	static const uint64_t gaps_s[] = {
+		30ULL * 86400,		/* deadline 2^31 to 2^32 ms ago */
+		60ULL * 86400,		/* more than 2^32 ms ago */
+		100ULL * 86400,
+	};
+	struct flow_table_conf conf;
+	struct env env;
+	uint64_t now;
+	size_t i;
+
+	(void)unused;
+	for (i = 0; i < sizeof(gaps_s) / sizeof(gaps_s[0]); i++) {
+		now = T0 + gaps_s[i] * S;
+
+		/* RST then nothing: the end grace (2 s) comes before the
+		 * idle timeout (120 s): ended as detected. */
+		env_open(&env, NULL);
+		tcp(&env, T0, A, 1000, B, 80, SYN, 40);
+		tcp(&env, T0 + S, B, 80, A, 1000, RST | ACK, 40);
+		tcp(&env, now, C, 1000, B, 80, SYN, 40);
+		assert_int_equal(env.nrec, 1);
+		assert_int_equal(env.recs[0].reason, FLOW_END_DETECTED);
+		env_close(&env);
+
+		/* The same through flow_table_expire(). */
+		env_open(&env, NULL);
+		tcp(&env, T0, A, 1000, B, 80, SYN, 40);
+		tcp(&env, T0 + S, B, 80, A, 1000, RST | ACK, 40);
+		assert_int_equal(flow_table_expire(env.t, now), 1);
+		assert_int_equal(env.recs[0].reason, FLOW_END_DETECTED);
+		env_close(&env);
+
+		/* Idle 60 s comes before the active timeout (120 s): one
+		 * idle record, no active one. */
+		flow_table_conf_defaults(&conf);
+		conf.idle_timeout_s = 60;
+		conf.active_timeout_s = 120;
+		env_open(&env, &conf);
+		tcp(&env, T0, A, 1000, B, 80, SYN, 40);
+		tcp(&env, now, C, 1000, B, 80, SYN, 40);
+		assert_int_equal(env.nrec, 1);
+		assert_int_equal(env.recs[0].reason, FLOW_END_IDLE);
+		assert_int_equal(env.recs[0].c[0].pkts, 1);
+		env_close(&env);
+
+		/* Active 100 s before idle 120 s: the record is cut by the
+		 * active timeout, then the flow ends idle (an empty record,
+		 * which exporters skip). */
+		conf.idle_timeout_s = 120;
+		conf.active_timeout_s = 100;
+		env_open(&env, &conf);
+		tcp(&env, T0, A, 1000, B, 80, SYN, 40);
+		assert_int_equal(flow_table_expire(env.t, now), 2);
+		assert_int_equal(env.recs[0].reason, FLOW_END_ACTIVE);
+		assert_int_equal(env.recs[0].c[0].pkts, 1);
+		assert_int_equal(env.recs[1].reason, FLOW_END_IDLE);
+		assert_int_equal(env.recs[1].c[0].pkts, 0);
+		env_close(&env);
+
+		/* A flow alive on both sides of the gap: a packet every
+		 * 10 s around it, active timeout 100 s, idle 120 s after
+		 * the gap... the first packet after the gap starts a new
+		 * flow, the old one ended by the deadline that came first
+		 * (active at T0 + 100 s). */
+		env_open(&env, &conf);
+		tcp(&env, T0, A, 1000, B, 80, SYN, 40);
+		tcp(&env, T0 + 10 * S, A, 1000, B, 80, ACK, 40);
+		tcp(&env, now, A, 1000, B, 80, ACK, 40);
+		tcp(&env, now + 10 * S, A, 1000, B, 80, ACK, 40);
+		assert_int_equal(env.nrec, 2);
+		assert_int_equal(env.recs[0].reason, FLOW_END_ACTIVE);
+		assert_int_equal(env.recs[0].c[0].pkts, 2);
+		assert_int_equal(env.recs[1].reason, FLOW_END_IDLE);
+		assert_int_equal(env.recs[1].c[0].pkts, 0);
+		assert_int_equal(flow_table_flush(env.t, FLOW_END_FORCED), 1);
+		assert_int_equal(env.recs[2].c[0].pkts, 2);
+		/* The new flow's deadlines are those of its own start. */
+		env_close(&env);
+		env_open(&env, &conf);
+		tcp(&env, now, A, 1000, B, 80, SYN, 40);
+		assert_int_equal(flow_table_expire(env.t, now + 99 * S), 0);
+		assert_int_equal(flow_table_expire(env.t, now + 100 * S), 1);
+		assert_int_equal(env.recs[0].reason, FLOW_END_ACTIVE);
+		env_close(&env);
+	}
+}
+
 static void
 test_syn_reuse(void **unused)
 {
@@ -1415,6 +1511,7 @@ main(void)
 		cmocka_unit_test(test_active_then_idle_no_empty),
 		cmocka_unit_test(test_rst),
 		cmocka_unit_test(test_fin),
+		cmocka_unit_test(test_deadline_long_gap),
 		cmocka_unit_test(test_syn_reuse),
 		cmocka_unit_test(test_syn_reuse_reverse),
 		cmocka_unit_test(test_capacity),
