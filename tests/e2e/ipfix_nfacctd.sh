@@ -23,7 +23,17 @@
 # - it misreads the second of several options templates in one set (it
 #   sizes IPFIX options templates as NetFlow v9 ones) and says
 #   "insert_opt_template(): unable to read Options Template Flowset
-#   (malformed)": let pass, the flow records do not depend on them.
+#   (malformed)": let pass, the flow records do not depend on them;
+# - its shutdown races with its plugin: on SIGTERM the core sleeps 2 s,
+#   sends the plugin SIGINT and only then waits for it; a plugin that
+#   purged and exited before the core reached wait() (a busy machine)
+#   is reaped by the core's SIGCHLD handler instead, which logs
+#   "connection lost to 'flows-print'" and "no more plugins active.
+#   Shutting down." and exits 1. Let pass only after the SIGTERM, and
+#   only when the plugin (its own PID) finished its exit purge before:
+#   then nothing was lost, which the comparison checks anyway. Said in
+#   the output. NFACCTD_RACE=1 makes that happen (the plugin is sent
+#   SIGINT while the core sleeps), to try this check.
 #
 # Exit: 0 pass, 1 fail, 77 skip (nfacctd or python3 missing, no
 # libfixbuf), 99 hard error. About 10 s.
@@ -128,6 +138,8 @@ while [ $i -lt $n ]; do
 		fi
 		sleep 0.1
 	done
+	# The print plugin: the core's one child.
+	eval "plugpid$i=$(pgrep -P "$pid" 2>/dev/null | head -1)"
 done
 
 fail=0
@@ -152,13 +164,20 @@ done
 i=0
 while [ $i -lt $n ]; do
 	i=$((i + 1))
-	eval "pid=\$nfpid$i port=\$nfport$i p0=\$purges$i"
+	eval "pid=\$nfpid$i port=\$nfport$i p0=\$purges$i plug=\$plugpid$i"
 	w=0
 	while [ "$(count_purges $i)" -lt $((p0 + 2)) ] && [ $w -lt 100 ]; do
 		w=$((w + 1))
 		sleep 0.1
 	done
+	# Lines before the SIGTERM: nfacctd's run; after it: its shutdown.
+	eval "mark$i=$(wc -l <"$tmp/nfacctd$i.log")"
 	kill -TERM "$pid" 2>/dev/null
+	if [ "${NFACCTD_RACE:-0}" = 1 ] && [ -n "$plug" ]; then
+		poke "$port"
+		sleep 0.5
+		kill -INT "$plug" 2>/dev/null
+	fi
 	w=0
 	while kill -0 "$pid" 2>/dev/null && [ $w -lt 100 ]; do
 		[ $((w % 5)) -eq 0 ] && poke "$port"
@@ -176,12 +195,14 @@ done
 i=0
 for cap in "$@"; do
 	i=$((i + 1))
+	eval "mark=\$mark$i plug=\$plugpid$i"
 	if ! timeout 30 "$PYTHON" - "$cap" "$tmp/probe$i.json" \
 	    "$tmp/nfacctd$i.json" "$tmp/nfacctd$i.log" \
-	    "$l7name" "$l7cat" "$srvname" <<'PYEOF'
+	    "$l7name" "$l7cat" "$srvname" "$mark" "${plug:-0}" <<'PYEOF'
 import ipaddress, json, re, sys
 
 cap, probe_json, nf_json, nf_log, l7name, l7cat, srvname = sys.argv[1:8]
+mark, plug = int(sys.argv[8]), int(sys.argv[9])
 
 def new():
     return {"pkts": 0, "bytes": 0, "name": set(), "cat": set(), "srv": set()}
@@ -260,9 +281,18 @@ for k in sorted(set(exp) | set(got), key=lambda k: (str(k[0]), k[1:2],
 # Complaints of nfacctd, but for the options template it misreads.
 known = re.compile(r"(insert|refresh)_opt_template\(\): unable to read "
                    r"Options Template Flowset \(malformed\)")
+# Its shutdown race (see the top): after the SIGTERM (line <mark>), once
+# the plugin itself (PID <plug>) has ended its exit purge.
+race = re.compile(r"connection lost to 'flows-print'; closing connection|"
+                  r"no more plugins active\. Shutting down\.")
+plug_end = re.compile(r"Purging cache - END \(PID: %d," % plug)
 tolerated = 0
-for l in open(nf_log, errors="replace"):
+raced = 0
+purged = False
+for n, l in enumerate(open(nf_log, errors="replace")):
     l = l.strip("\0\r\n ")
+    if n >= mark and plug > 0 and plug_end.search(l):
+        purged = True
     if "'--build=" in l:
         continue            # the configure arguments, at startup
     if not re.search(r"ERROR|WARN|malformed|unable|discard|invalid|"
@@ -270,6 +300,8 @@ for l in open(nf_log, errors="replace"):
         continue
     if known.search(l):
         tolerated += 1
+    elif n >= mark and purged and race.search(l):
+        raced += 1
     else:
         bad.append("nfacctd: " + l)
 
@@ -278,6 +310,9 @@ print("%s: %d flows, %d directions (%d with a server name), %d nfacctd "
       "records%s" % (cap, flows, len(exp), named, recs,
                      ", %d options template complaint(s) let pass"
                      % tolerated if tolerated else ""))
+if raced:
+    print("  note: nfacctd's shutdown race: its print plugin purged and "
+          "exited before the core waited for it (%d lines let pass)" % raced)
 for b in bad[:20]:
     print("  " + b)
 if len(bad) > 20:

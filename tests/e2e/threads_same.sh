@@ -35,6 +35,25 @@ run() {
 	return 0
 }
 
+# again FILE N: after a difference, both runs once more, to say which
+# side is not reproducible (a timing dependence) or that the difference
+# is stable. The failure stands either way.
+again() {
+	run "$1" 1 "$tmp/r1"
+	run "$1" "$2" "$tmp/r$2"
+	for e in 1 "$2"; do
+		if cmp -s "$tmp/t$e.st" "$tmp/r$e.st" &&
+		    cmp -s "$tmp/t$e.rec" "$tmp/r$e.rec" &&
+		    cmp -s "$tmp/t$e.cnt" "$tmp/r$e.cnt"; then
+			echo "  run again: --threads $e gives the same"
+		else
+			echo "  run again: --threads $e gives OTHER results (exit $(cat "$tmp/r$e.st")): not reproducible"
+			diff "$tmp/t$e.cnt" "$tmp/r$e.cnt" | head -4
+			diff "$tmp/t$e.rec" "$tmp/r$e.rec" | head -4 | cut -c1-600
+		fi
+	done
+}
+
 fails=0
 n=0
 # strip FILE: the records without their classification fields.
@@ -65,7 +84,13 @@ check() {	# FILE N...
 		if ! cmp -s "$tmp/t1.st" "$tmp/t$t.st" ||
 		    [ "$(sed -n 1p "$tmp/t1.cnt")" != "$(sed -n 1p "$tmp/t$t.cnt")" ]; then
 			echo "FAIL $f: --threads $t: exit status or accounting differ"
+			echo "  --threads 1: exit $(cat "$tmp/t1.st"); --threads $t: exit $(cat "$tmp/t$t.st")"
 			diff "$tmp/t1.cnt" "$tmp/t$t.cnt" | head -6
+			for e in 1 "$t"; do
+				grep -v -E "packets:|ignored:|records:|fragments:|dpi:|collector " \
+				    "$tmp/t$e.err" | head -5 | sed "s/^/  --threads $e: /"
+			done
+			again "$f" "$t"
 			fails=$((fails + 1))
 			continue
 		fi
@@ -83,7 +108,8 @@ check() {	# FILE N...
 		esac
 		echo "FAIL $f: --threads $t: records or counters differ${why:+ (beyond its $why cause)}"
 		diff "$tmp/t1.cnt" "$tmp/t$t.cnt" | head -6
-		diff "$tmp/t1.rec" "$tmp/t$t.rec" | head -4 | cut -c1-300
+		diff "$tmp/t1.rec" "$tmp/t$t.rec" | head -8 | cut -c1-600
+		again "$f" "$t"
 		fails=$((fails + 1))
 	done
 	[ -s "$tmp/t1.rec" ] || [ "$(sed -n 's/.*in records \([0-9]*\).*/\1/p' "$tmp/t1.cnt")" = 0 ] ||
