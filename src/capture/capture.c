@@ -299,6 +299,20 @@ cap_fd(const struct capture *cap)
 	return cap->fd;
 }
 
+int
+cap_check_present(const struct capture *cap, struct perr *err)
+{
+	char name[IF_NAMESIZE];
+
+	/* The socket is bound to the interface's index, which a rename
+	 * keeps and a deletion ends. */
+	if (!cap_is_live(cap) || cap->ifindex == 0 ||
+	    if_indextoname(cap->ifindex, name) != NULL || errno != ENXIO)
+		return 0;
+	return perr_set(err, -ENODEV, "interface '%s': went away (deleted)",
+	    cap_name(cap));
+}
+
 /* Cooked v2: protocol (2), reserved (2), ifindex (4, big endian). */
 static uint32_t
 sll2_ifindex(const uint8_t *b, uint32_t caplen, uint32_t dflt)

@@ -80,6 +80,13 @@ const char *cap_name(const struct capture *cap);
 /* Live: the descriptor to poll for POLLIN before cap_dispatch; -1 for a
  * file (always ready). */
 int	cap_fd(const struct capture *cap);
+/* Live, one named interface: 0 while it is there; -ENODEV with <err>
+ * filled once it went away (deleted; a rename is no loss: the capture
+ * follows the interface's index). The kernel reports a deleted interface to the capture's
+ * socket, but libpcap may take that for an interface merely down when
+ * the deletion is not complete yet, and then reports nothing: ask now
+ * and then (a system call). 0 for a file or "any". */
+int	cap_check_present(const struct capture *cap, struct perr *err);
 
 enum {
 	CAP_EOF = 1,		/* cap_dispatch: the file is over */

@@ -86,6 +86,18 @@ pb_check_drops(struct probe *p, uint64_t now)
 	}
 }
 
+/* Capture <i> failed with <r> (<err> says why): the others go on, and
+ * <r> is returned only when none is left (the run ends), else 0. */
+static int
+cap_failed(struct probe *p, int i, int r, struct perr *err)
+{
+	p->caps[i].failed = 1;
+	if (++p->n_caps_failed == p->n_caps)
+		return r;
+	log_err("%s (the other interfaces go on)", err->msg);
+	return 0;
+}
+
 /*
  * Live: waits on every capture (at most until <deadline_us>), then reads
  * what each holds without blocking. Returns frames read, or a negative
@@ -121,8 +133,16 @@ pb_live_read(struct probe *p, uint64_t deadline_us, const sigset_t *unblocked,
 	}
 	/* The stamps of what is read now get the shift of now. */
 	(void)pb_live_now(p);
+	if ((now = pb_mono_us()) >= p->next_present_us) {
+		p->next_present_us = now + PRESENT_US;
+		for (i = 0; i < p->n_caps; i++)
+			if (!p->caps[i].failed &&
+			    (r = cap_check_present(p->caps[i].cap, err)) < 0 &&
+			    (r = cap_failed(p, i, r, err)) < 0)
+				return r;
+	}
 	for (i = 0; i < p->n_caps; i++) {
-		if (pfd[i].revents == 0)
+		if (pfd[i].revents == 0 || p->caps[i].failed)
 			continue;
 		/* A full ring may hold many batches: read them all, but
 		 * give the other interfaces their turn. */
@@ -131,13 +151,8 @@ pb_live_read(struct probe *p, uint64_t deadline_us, const sigset_t *unblocked,
 			r = cap_dispatch(p->caps[i].cap, DISPATCH_MAX,
 			    pb_on_frame, p, &n, err);
 			if (r < 0) {
-				/* An interface that went away: the others go
-				 * on; when none is left, the run ends. */
-				p->caps[i].failed = 1;
-				if (++p->n_caps_failed == p->n_caps)
+				if ((r = cap_failed(p, i, r, err)) < 0)
 					return r;
-				log_err("%s (the other interfaces go on)",
-				    err->msg);
 				break;
 			}
 			total += n;

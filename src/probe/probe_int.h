@@ -162,6 +162,7 @@ uint64_t pb_live_now(struct probe *p);
 /* --- the probe ------------------------------------------------------- */
 
 #define TICK_US		1000000u	/* flush at least this often */
+#define PRESENT_US	500000u		/* live: interfaces checked */
 #define EXPIRE_US	250000u		/* live: expire this often; what it
 					 * ends is flushed at once */
 #define DISPATCH_MAX	512		/* frames per cap_dispatch call */
@@ -192,6 +193,8 @@ struct probe {
 	int			n_caps;
 	int			cur_cap;	/* being dispatched */
 	int			n_caps_failed;
+	uint64_t		next_present_us; /* next check that every
+						 * interface is still there */
 	int			live;
 	struct dec_conf		dconf;
 	struct flow_table	*ft;		/* one thread: the table */

@@ -28,20 +28,25 @@ print(m.group(1) if m else "none")' "$1" "$2"
 
 # --- nobody listening ------------------------------------------------------
 port=$(free_port udp)
-u="ipfix://127.0.0.1:$port"
-"$L7PROBE" -r "$cap" -n "$u" 2>"$tmp/ipfix.err"
-rc=$?
-recs=$(field "$tmp/ipfix.err" 'ipfix records (\d+)')
-refused=$(field "$tmp/ipfix.err" 'messages refused (\d+)')
-rrecs=$(field "$tmp/ipfix.err" 'messages refused \d+ \(records (\d+)\)')
-lost=$(field "$tmp/ipfix.err" "collector '$u': (\\d+) records lost over UDP: \\d+ in $refused datagrams refused")
-if [ "$rc" = 1 ] && [ "$recs" != none ] && [ "$recs" -gt 0 ] &&
-    [ "$rrecs" = "$recs" ] && [ "$lost" = "$recs" ] &&
-    grep -q "error: records were dropped, refused or not acknowledged by 1 collector" "$tmp/ipfix.err"; then
-	ok "ipfix, nobody listening: exit 1, $lost of $recs records said lost ($refused datagrams refused)"
+# IPFIX only in a build with libfixbuf; NetFlow v9 in every build.
+if have_ipfix; then
+	u="ipfix://127.0.0.1:$port"
+	"$L7PROBE" -r "$cap" -n "$u" 2>"$tmp/ipfix.err"
+	rc=$?
+	recs=$(field "$tmp/ipfix.err" 'ipfix records (\d+)')
+	refused=$(field "$tmp/ipfix.err" 'messages refused (\d+)')
+	rrecs=$(field "$tmp/ipfix.err" 'messages refused \d+ \(records (\d+)\)')
+	lost=$(field "$tmp/ipfix.err" "collector '$u': (\\d+) records lost over UDP: \\d+ in $refused datagrams refused")
+	if [ "$rc" = 1 ] && [ "$recs" != none ] && [ "$recs" -gt 0 ] &&
+	    [ "$rrecs" = "$recs" ] && [ "$lost" = "$recs" ] &&
+	    grep -q "error: records were dropped, refused or not acknowledged by 1 collector" "$tmp/ipfix.err"; then
+		ok "ipfix, nobody listening: exit 1, $lost of $recs records said lost ($refused datagrams refused)"
+	else
+		bad "ipfix, nobody listening: exit $rc, records $recs, refused $rrecs, said lost $lost"
+		cat "$tmp/ipfix.err"
+	fi
 else
-	bad "ipfix, nobody listening: exit $rc, records $recs, refused $rrecs, said lost $lost"
-	cat "$tmp/ipfix.err"
+	echo "--   ipfix, nobody listening: not checked, built without libfixbuf"
 fi
 
 u="nfv9://127.0.0.1:$port"
@@ -89,11 +94,17 @@ for _ in $(seq 100); do
 done
 [ -f "$tmp/sink.ready" ] || { echo "ERROR: the sink did not start"; exit 99; }
 
-"$L7PROBE" -r "$cap" -n "ipfix://127.0.0.1:$port" \
-    -n "nfv9://127.0.0.1:$port" 2>"$tmp/ok.err"
-rc=$?
+if have_ipfix; then
+	"$L7PROBE" -r "$cap" -n "ipfix://127.0.0.1:$port" \
+	    -n "nfv9://127.0.0.1:$port" 2>"$tmp/ok.err"
+	rc=$?
+	sent=$(field "$tmp/ok.err" 'messages sent (\d+)')
+else
+	"$L7PROBE" -r "$cap" -n "nfv9://127.0.0.1:$port" 2>"$tmp/ok.err"
+	rc=$?
+	sent=0
+fi
 sleep 0.3
-sent=$(field "$tmp/ok.err" 'messages sent (\d+)')
 pk=$(field "$tmp/ok.err" 'nfv9://\S+: packets (\d+)')
 got=$(wc -l <"$tmp/sink.lines")
 if [ "$rc" = 0 ] && ! grep -q "records lost\|refused by\|error:" "$tmp/ok.err" &&
