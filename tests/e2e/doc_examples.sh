@@ -9,14 +9,8 @@ here=$(dirname "$0")
 . "$here/lib.sh"
 
 : "${CC:=cc}"
-: "${L7_BUILDDIR:=$(pwd)}"
-skip_if_sanitized_module
-skip_unless_cmd "$PYTHON" pkg-config "$CC"
-if [ ! -f "$L7_BUILDDIR/.libs/l7probe.so" ]; then
-	echo "SKIP: the Python module was not built (python3-dev missing)"
-	exit 77
-fi
-PYTHONPATH=$L7_BUILDDIR/.libs; export PYTHONPATH
+use_python_module
+skip_unless_cmd pkg-config "$CC"
 PKG_CONFIG_PATH=$L7_BUILDDIR; export PKG_CONFIG_PATH
 LD_LIBRARY_PATH=$L7_BUILDDIR/.libs; export LD_LIBRARY_PATH
 cp "$srcdir/tests/data/instagram.pcap" "$tmp/"

@@ -16,6 +16,8 @@
 #   have_ndpi                true when the probe classifies with nDPI
 #   skip_unless_ndpi         exit 77 (skip) when it was built without
 #   skip_unless_ipfix        exit 77 (skip) when built without libfixbuf
+#   use_python_module        exit 77 (skip) unless the build's Python
+#                            module loads here; PYTHONPATH set for it
 # POSIX sh: the tests run under /bin/sh (dash).
 
 : "${srcdir:=.}"
@@ -111,6 +113,21 @@ skip_if_sanitized_module() {
 		echo "SKIP: sanitizer build ($SAN_LDFLAGS): python3 cannot load the instrumented module; checked in the plain build"
 		exit 77
 	fi
+}
+
+# use_python_module: exits 77 when the build's Python module cannot be
+# loaded here (sanitizer build, no python3, module not built), else
+# exports PYTHONPATH so that "import l7probe" finds it in
+# $L7_BUILDDIR/.libs.
+use_python_module() {
+	: "${L7_BUILDDIR:=$(pwd)}"
+	skip_if_sanitized_module
+	skip_unless_cmd "$PYTHON"
+	if [ ! -f "$L7_BUILDDIR/.libs/l7probe.so" ]; then
+		echo "SKIP: the Python module was not built (python3-dev missing)"
+		exit 77
+	fi
+	PYTHONPATH=$L7_BUILDDIR/.libs; export PYTHONPATH
 }
 
 # have_ipfix: true when -V names an IPFIX encoder (a build without

@@ -10,14 +10,7 @@ here=$(dirname "$0")
 # shellcheck source=tests/e2e/lib.sh
 . "$here/lib.sh"
 
-: "${L7_BUILDDIR:=$(pwd)}"
-skip_if_sanitized_module
-skip_unless_cmd "$PYTHON"
-PYTHONPATH=$L7_BUILDDIR/.libs; export PYTHONPATH
-if [ ! -f "$L7_BUILDDIR/.libs/l7probe.so" ]; then
-	echo "SKIP: the Python module was not built (python3-dev missing)"
-	exit 77
-fi
+use_python_module
 "$PYTHON" -c 'import scapy.all' 2>/dev/null || {
 	echo "SKIP: no scapy (python3-scapy)"; exit 77; }
 fail=0
