@@ -38,6 +38,7 @@
 #include "export/nfv9_int.h"
 #include "flow/flow.h"
 #include "ie/ie.h"
+#include "v9check.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -91,20 +92,9 @@ on_end(struct flow *f, enum flow_end_reason reason, void *arg)
 static int
 check_v9(const uint8_t *msg, size_t len, uint32_t n_data, void *arg)
 {
-	size_t off = 20, setlen;
-
 	(void)n_data;
 	(void)arg;
-	if (len > V9_MTU || len < 20 || msg[0] != 0 || msg[1] != 9)
-		abort();
-	while (off < len) {
-		if (off + 4 > len)
-			abort();
-		setlen = (size_t)msg[off + 2] << 8 | msg[off + 3];
-		if (setlen < 4 || off + setlen > len)
-			abort();
-		off += setlen;
-	}
+	v9_check_packet(msg, len, V9_MTU);
 	return 0;
 }
 

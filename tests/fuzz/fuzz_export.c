@@ -17,6 +17,7 @@
 
 #include "export/nfv9_int.h"
 #include "ie/ie.h"
+#include "v9check.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -57,20 +58,8 @@ take_str(struct cursor *c, char *out, size_t max)
 static int
 check_packet(const uint8_t *msg, size_t len, uint32_t n_data, void *arg)
 {
-	uint32_t mtu = *(const uint32_t *)arg;
-	size_t off = 20, setlen;
-
 	(void)n_data;
-	if (len > mtu || len < 20 || msg[0] != 0 || msg[1] != 9)
-		abort();
-	while (off < len) {
-		if (off + 4 > len)
-			abort();
-		setlen = (size_t)msg[off + 2] << 8 | msg[off + 3];
-		if (setlen < 4 || off + setlen > len)
-			abort();
-		off += setlen;
-	}
+	v9_check_packet(msg, len, *(const uint32_t *)arg);
 	return 0;
 }
 
