@@ -402,63 +402,41 @@ cap_release(struct capture *cap, uint64_t off)
 	cap->map_dropped = upto;
 }
 
-/* A cursor maps the file for itself: it gives back its own pages behind
- * it, whatever the other cursors' pace (they share the page cache). */
+/* The cursor walks the capture's own mapping, for another thread: the
+ * frames stay valid (stable) while the capture is open; its user says
+ * when pages behind it may go (cap_release). */
 struct cap_cursor {
 	struct pf_walk		w;
-	const struct capture	*cap;
-	uint8_t			*map;
-	size_t			dropped;
+	struct capture		*cap;
 };
 
 struct cap_cursor *
 cap_cursor_new(struct capture *cap)
 {
 	struct cap_cursor *c;
-	void *m;
 
 	if (!cap->walking || (c = malloc(sizeof(*c))) == NULL)
 		return NULL;
-	m = mmap(NULL, cap->map_len, PROT_READ, MAP_PRIVATE, fileno(cap->fp),
-	    0);
-	if (m == MAP_FAILED) {
-		free(c);
-		return NULL;
-	}
-	(void)madvise(m, cap->map_len, MADV_SEQUENTIAL);
 	c->w = cap->pw;
-	c->w.buf = m;
 	c->cap = cap;
-	c->map = m;
-	c->dropped = 0;
 	return c;
 }
 
 void
 cap_cursor_free(struct cap_cursor *c)
 {
-	if (c == NULL)
-		return;
-	munmap(c->map, c->cap->map_len);
 	free(c);
 }
 
 int
 cap_cursor_next(struct cap_cursor *c, struct cap_pkt *pkt, int *filtered)
 {
-	const struct capture *cap = c->cap;
+	struct capture *cap = c->cap;
 	struct pcap_pkthdr h;
 	struct pf_pkt pp;
 
 	if (pf_next(&c->w, &pp) != 0)
 		return CAP_EOF;
-	if (c->w.off >= c->dropped + 2 * (size_t)MAP_KEEP) {
-		size_t upto = (c->w.off - MAP_KEEP) & ~((size_t)MAP_KEEP - 1);
-
-		(void)madvise(c->map + c->dropped, upto - c->dropped,
-		    MADV_DONTNEED);
-		c->dropped = upto;
-	}
 	/* The program is only read: threads may share it. */
 	if (cap->has_filter) {
 		h.ts.tv_sec = pp.ts_sec;
@@ -478,7 +456,7 @@ cap_cursor_next(struct cap_cursor *c, struct cap_pkt *pkt, int *filtered)
 	pkt->ifindex = cap->linktype == DLT_LINUX_SLL2 ?
 	    sll2_ifindex(pp.data, pp.caplen, 0) : 0;
 	pkt->data = pp.data;
-	pkt->stable = 0;		/* valid while the cursor is */
+	pkt->stable = 1;		/* in the capture's mapping */
 	return 0;
 }
 
