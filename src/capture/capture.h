@@ -139,6 +139,8 @@ void	cap_cursor_done(struct capture *cap, const struct cap_cursor *c,
 /* Gives back the capture's mapped pages well before <off>: the process
  * does not hold the file it read as its memory. */
 void	cap_release(struct capture *cap, uint64_t off);
+/* Maps the file's pages just ahead of <off> at once (a cursor's walk). */
+void	cap_prefault(struct capture *cap, uint64_t off);
 
 /* A regular file: bytes read so far and its size, for a progress line.
  * Returns 0, or -ENOTSUP (live, a pipe, stdin). */

@@ -520,6 +520,7 @@ walk(struct worker *w)
 		}
 		off = cap_cursor_offset(w->cursor);
 		cap_release(s->walk_cap, walk_in_use(s, off));
+		cap_prefault(s->walk_cap, off);
 		atomic_store_explicit(&w->walk_off, off, memory_order_relaxed);
 		publish(w);
 		if (atomic_load_explicit(&s->walk_stop, memory_order_relaxed))
