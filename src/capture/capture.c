@@ -34,9 +34,6 @@
  * are mapped again), so the process does not count the whole file as its
  * own memory. Frames this far behind are given back. */
 #define MAP_KEEP	(2u << 20)
-#ifndef MADV_POPULATE_READ
-#define MADV_POPULATE_READ	22	/* Linux 5.14 */
-#endif
 
 #ifndef DLT_LINUX_SLL2
 #define DLT_LINUX_SLL2	276
@@ -58,7 +55,6 @@ struct capture {
 	uint8_t			*map;		/* mapped pcap file, or NULL */
 	size_t			map_len;
 	size_t			map_dropped;	/* pages before: given back */
-	size_t			map_ahead;	/* cap_prefault() done to */
 	struct pf_walk		pw;
 	int			walking;	/* records come from pw */
 	struct cap_stats	st;
@@ -406,59 +402,63 @@ cap_release(struct capture *cap, uint64_t off)
 	cap->map_dropped = upto;
 }
 
-/* Maps the next window ahead of <off> in one call: the walk would fault
- * it in 64 KiB at a time (Linux >= 5.14; older kernels refuse the advice,
- * and the walk faults as before). */
-void
-cap_prefault(struct capture *cap, uint64_t off)
-{
-	size_t from, n;
-
-	if (cap->map == NULL || off >= cap->map_len || off < cap->map_ahead)
-		return;
-	from = ((size_t)off + MAP_KEEP) & ~((size_t)MAP_KEEP - 1);
-	if (from >= cap->map_len)
-		return;
-	n = cap->map_len - from < MAP_KEEP ? cap->map_len - from : MAP_KEEP;
-	(void)madvise(cap->map + from, n, MADV_POPULATE_READ);
-	cap->map_ahead = from;
-}
-
-/* The cursor walks the capture's own mapping, for another thread: the
- * frames stay valid (stable) while the capture is open; its user says
- * when pages behind it may go (cap_release). */
+/* A cursor maps the file for itself: it gives back its own pages behind
+ * it, whatever the other cursors' pace (they share the page cache). */
 struct cap_cursor {
 	struct pf_walk		w;
-	struct capture		*cap;
+	const struct capture	*cap;
+	uint8_t			*map;
+	size_t			dropped;
 };
 
 struct cap_cursor *
 cap_cursor_new(struct capture *cap)
 {
 	struct cap_cursor *c;
+	void *m;
 
 	if (!cap->walking || (c = malloc(sizeof(*c))) == NULL)
 		return NULL;
+	m = mmap(NULL, cap->map_len, PROT_READ, MAP_PRIVATE, fileno(cap->fp),
+	    0);
+	if (m == MAP_FAILED) {
+		free(c);
+		return NULL;
+	}
+	(void)madvise(m, cap->map_len, MADV_SEQUENTIAL);
 	c->w = cap->pw;
+	c->w.buf = m;
 	c->cap = cap;
+	c->map = m;
+	c->dropped = 0;
 	return c;
 }
 
 void
 cap_cursor_free(struct cap_cursor *c)
 {
+	if (c == NULL)
+		return;
+	munmap(c->map, c->cap->map_len);
 	free(c);
 }
 
 int
 cap_cursor_next(struct cap_cursor *c, struct cap_pkt *pkt, int *filtered)
 {
-	struct capture *cap = c->cap;
+	const struct capture *cap = c->cap;
 	struct pcap_pkthdr h;
 	struct pf_pkt pp;
 
 	if (pf_next(&c->w, &pp) != 0)
 		return CAP_EOF;
+	if (c->w.off >= c->dropped + 2 * (size_t)MAP_KEEP) {
+		size_t upto = (c->w.off - MAP_KEEP) & ~((size_t)MAP_KEEP - 1);
+
+		(void)madvise(c->map + c->dropped, upto - c->dropped,
+		    MADV_DONTNEED);
+		c->dropped = upto;
+	}
 	/* The program is only read: threads may share it. */
 	if (cap->has_filter) {
 		h.ts.tv_sec = pp.ts_sec;
@@ -478,7 +478,7 @@ cap_cursor_next(struct cap_cursor *c, struct cap_pkt *pkt, int *filtered)
 	pkt->ifindex = cap->linktype == DLT_LINUX_SLL2 ?
 	    sll2_ifindex(pp.data, pp.caplen, 0) : 0;
 	pkt->data = pp.data;
-	pkt->stable = 1;		/* in the capture's mapping */
+	pkt->stable = 0;		/* valid while the cursor is */
 	return 0;
 }
 
@@ -511,7 +511,6 @@ dispatch_map(struct capture *cap, int max, size_t *nread)
 	pkt.linktype = cap->linktype;
 	pkt.stable = 1;
 	cap_release(cap, cap->pw.off);
-	cap_prefault(cap, cap->pw.off);
 	for (i = 0; i < max; i++) {
 		if (pf_next(&cap->pw, &pp) != 0) {
 			cap->walking = 0;

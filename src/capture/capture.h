@@ -107,40 +107,35 @@ int	cap_dispatch(struct capture *cap, int max, cap_pkt_cb cb, void *arg,
 void	cap_stats(struct capture *cap, struct cap_stats *s);
 
 /*
- * A cursor: a mapped classic pcap file walked by a thread other than the
- * capture's owner, every record (the filter applied) in file order. It
- * stops where the capture's own walk would hand over to libpcap (an odd
- * record, or the end of the mapping); then the owner of the capture calls
- * cap_cursor_done() and reads on with cap_dispatch(), which goes on from
- * there (libpcap's verdict on the rest: more records, the end, or a cut
- * file). One cursor at a time, and while it runs the capture itself is
- * not dispatched; the cursor's thread calls cap_release() with the
- * offset before which no frame is still in use (frames handed to other
- * threads included: a page given back is read again from the page cache,
- * but then stays).
+ * Cursors: a mapped classic pcap file walked by several threads at once,
+ * each with its own cursor, each seeing every record (the filter applied)
+ * in file order. A cursor stops where the capture's own walk would hand
+ * over to libpcap (an odd record, or the end of the mapping); then the
+ * owner of the capture calls cap_cursor_done() with one cursor that went
+ * that far, and reads on with cap_dispatch(), which goes on from there
+ * (libpcap's verdict on the rest: more records, the end, or a cut file).
+ * While cursors run, the capture itself is not dispatched; each cursor
+ * is used by one thread.
  */
 struct cap_cursor;
 /* A cursor at the capture's position, or NULL when the capture is not a
  * mapped file being walked (or out of memory). Owned: cap_cursor_free. */
 struct cap_cursor *cap_cursor_new(struct capture *cap);
 void	cap_cursor_free(struct cap_cursor *c);	/* NULL is fine */
-/* The next record: 0 with <pkt> filled (stable: its data stays valid
- * while the capture is open) and *<filtered> 0, or 1 when the filter
- * refused it (then <pkt> is not filled); CAP_EOF where the cursor
- * stops. */
+/* The next record: 0 with <pkt> filled (its data valid until the cursor
+ * is freed; the cursor maps the file for itself) and *<filtered> 0, or 1 when the filter refused it (then <pkt> is not
+ * filled); CAP_EOF where the cursor stops. */
 int	cap_cursor_next(struct cap_cursor *c, struct cap_pkt *pkt,
 	    int *filtered);
 /* Bytes of the file the cursor passed. */
 uint64_t cap_cursor_offset(const struct cap_cursor *c);
 /* The capture takes the position of <c> (which stopped) and counts the
- * <read> records, <filtered> of them refused, that the cursor saw. */
+ * <read> records, <filtered> of them refused, that the cursors saw. */
 void	cap_cursor_done(struct capture *cap, const struct cap_cursor *c,
 	    uint64_t read, uint64_t filtered);
 /* Gives back the capture's mapped pages well before <off>: the process
  * does not hold the file it read as its memory. */
 void	cap_release(struct capture *cap, uint64_t off);
-/* Maps the file's pages just ahead of <off> at once (a cursor's walk). */
-void	cap_prefault(struct capture *cap, uint64_t off);
 
 /* A regular file: bytes read so far and its size, for a progress line.
  * Returns 0, or -ENOTSUP (live, a pipe, stdin). */

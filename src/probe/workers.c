@@ -17,16 +17,13 @@
 #include "probe/probe_int.h"
 
 #include <errno.h>
-#include <linux/futex.h>
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/syscall.h>
 #include <time.h>
-#include <unistd.h>
 
 #define RING_SIZE	16		/* power of 2, >= batches per pair */
 #define N_PBATCH	8		/* packet batches per worker */
@@ -52,13 +49,6 @@ struct ring {
 	_Alignas(64) atomic_size_t	head;	/* producer's */
 	_Alignas(64) atomic_size_t	tail;	/* consumer's */
 	_Alignas(64) void		*slot[RING_SIZE];
-};
-
-/* A thread that waits for a ring sleeps on its bell; whoever pushes
- * rings it (a futex wake only while someone sleeps). */
-struct bell {
-	_Alignas(64) atomic_uint	seq;
-	atomic_int			sleeping;
 };
 
 /* Packets for one worker, with copies of their frames. */
@@ -96,7 +86,6 @@ struct rbatch {
 struct worker {
 	struct wk_set		*s;
 	struct ring		in, pfree, out, rfree;
-	struct bell		bell;		/* rung when in gets a batch */
 	struct flow_table	*ft;
 	struct dpi		*dpi;
 	struct pbatch		*pb[N_PBATCH];
@@ -109,23 +98,18 @@ struct worker {
 	int			started;
 	atomic_int		done;		/* worker ended its flows */
 
-	/* The walk (worker 0): the cursor and counters are the worker's
-	 * until it is WALK_DONE (release), then the capture thread's. */
+	/* The walk: the cursor and counters are the worker's until it is
+	 * WALK_DONE (release), then the capture thread's. */
 	struct cap_cursor	*cursor;
 	atomic_int		walk_state;
 	_Alignas(64) atomic_uint_fast64_t walk_off; /* bytes passed */
+	atomic_uint_fast64_t	walk_index;	/* records, when paused */
 	atomic_uint_fast64_t	pub_read, pub_filtered, pub_ignored;
-	_Alignas(64) uint64_t	w_read, w_filtered;
+	uint64_t		w_read, w_filtered;
 	uint64_t		w_ignored[DEC_RESULT_MAX];
 	uint64_t		w_to_flows;
 	uint64_t		w_now;		/* largest time of a decoded
 						 * packet */
-	uint64_t		w_tick;		/* packet time of the next
-						 * tick to the others */
-	/* Walker's, for each other worker: where the frames of the
-	 * batches it sent begin, by send number (RING_SIZE of them). */
-	uint64_t		sent_off[RING_SIZE];
-	uint64_t		cur_off;	/* of the batch being filled */
 };
 
 struct wk_set {
@@ -136,8 +120,6 @@ struct wk_set {
 	size_t			pb_arena;
 	size_t			rb_arena;
 	struct flow_shard_key	key;
-	uint32_t		cut0;		/* shard_of(): below, worker 0 */
-	uint64_t		mul;		/* above, onto 1..n-1 */
 	int			finished;
 	enum flow_end_reason	end_reason;	/* set before CMD_END */
 	struct worker		*w;
@@ -146,8 +128,8 @@ struct wk_set {
 	struct dec_conf		dconf;
 	int			merge_ifaces;
 	atomic_int		walk_stop;	/* capture thread: stop early */
-	struct bell		wbell;		/* the walker's: a packet batch
-						 * came back */
+	atomic_uint_fast64_t	walk_limit;	/* records to reach after a
+						 * stop; 0 = not yet known */
 };
 
 /* --- rings --- */
@@ -173,57 +155,6 @@ ring_pop(struct ring *r)
 	v = r->slot[t & (RING_SIZE - 1)];
 	atomic_store_explicit(&r->tail, t + 1, memory_order_release);
 	return v;
-}
-
-static inline void
-cpu_relax(void)
-{
-#if defined(__x86_64__) || defined(__i386__)
-	__builtin_ia32_pause();
-#elif defined(__aarch64__)
-	__asm__ __volatile__("yield");
-#endif
-}
-
-static void
-bell_ring(struct bell *b)
-{
-	atomic_fetch_add(&b->seq, 1);
-	if (atomic_load(&b->sleeping))
-		(void)syscall(SYS_futex, &b->seq, FUTEX_WAKE_PRIVATE, 1, NULL,
-		    NULL, 0);
-}
-
-/*
- * Pops <r>, waiting as long as it takes: a short spin, then sleeps on <b>
- * (up to 1 ms a time, so a missed ring costs a little time, nothing
- * more). The order of the seq_cst operations (here: sleeping, then seq;
- * in bell_ring: seq, then sleeping) means a push either is seen here or
- * wakes the sleep.
- */
-static void *
-bell_pop(struct ring *r, struct bell *b)
-{
-	struct timespec ts = { 0, 1000000 };
-	unsigned seen;
-	void *v;
-	int i;
-
-	for (;;) {
-		for (i = 0; i < 200; i++) {
-			if ((v = ring_pop(r)) != NULL)
-				return v;
-			cpu_relax();
-		}
-		seen = atomic_load(&b->seq);
-		atomic_store(&b->sleeping, 1);
-		if ((v = ring_pop(r)) == NULL && atomic_load(&b->seq) == seen)
-			(void)syscall(SYS_futex, &b->seq, FUTEX_WAIT_PRIVATE,
-			    seen, &ts, NULL, 0);
-		atomic_store(&b->sleeping, 0);
-		if (v != NULL)
-			return v;
-	}
 }
 
 /* Waiting for the other side: yields first, then sleeps up to 1 ms. */
@@ -361,7 +292,6 @@ on_end(struct flow *f, enum flow_end_reason reason, void *arg)
 }
 
 static unsigned shard_of(const struct wk_set *s, const struct dec_pkt *pkt);
-static void send_pbatch(struct worker *w, uint64_t tick_us, int cmd);
 
 /* The walk's counters so far, for the snapshots (stats line, progress,
  * IPFIX statistics) while it runs. */
@@ -380,92 +310,46 @@ publish(struct worker *w)
 }
 
 /*
- * The walker's view of the file offset before which no frame is in use:
- * its own position, and for each other worker where its oldest batch not
- * yet given back begins. A batch is in exactly one place (see the top of
- * the file), so those in flight are those neither free nor the walker's.
+ * A stop while walking: every worker must stop after the same record, so
+ * that the counters of one (worker 0's) account for every shard. Each one
+ * pauses at its next check and says how far it got; the capture thread
+ * sets the limit to the farthest, and the others walk on to it. Returns
+ * the records to reach.
  */
 static uint64_t
-walk_in_use(const struct wk_set *s, uint64_t off)
-{
-	const struct worker *to;
-	size_t sent, nfree, flying;
-	uint64_t o;
-	int k;
-
-	for (k = 1; k < s->conf.n; k++) {
-		to = &s->w[k];
-		sent = atomic_load_explicit(&to->in.head,
-		    memory_order_relaxed);
-		nfree = atomic_load_explicit(&to->pfree.head,
-		    memory_order_acquire) - atomic_load_explicit(
-		    &to->pfree.tail, memory_order_relaxed);
-		flying = N_PBATCH - nfree - (to->cur != NULL);
-		o = flying > 0 ? to->sent_off[(sent - flying) &
-		    (RING_SIZE - 1)] : UINT64_MAX;
-		if (to->cur != NULL && to->cur->n > 0 && to->cur_off < o)
-			o = to->cur_off;
-		if (o < off)
-			off = o;
-	}
-	return off;
-}
-
-/* The walker's batch for worker <to>: the walker holds the capture
- * thread's end of <to>'s packet rings while it walks. */
-static struct pbatch *
-walk_pbatch(struct worker *to)
-{
-	struct pbatch *pb;
-
-	if ((pb = to->cur) != NULL)
-		return pb;
-	/* The capture thread drains <to>'s records meanwhile: no cycle. */
-	pb = bell_pop(&to->pfree, &to->s->wbell);
-	return to->cur = pb;
-}
-
-/* Each other worker gets the walker's time, with what it has so far. */
-static void
-walk_tick(struct worker *w)
+walk_pause(struct worker *w)
 {
 	struct wk_set *s = w->s;
-	struct worker *to;
-	int k;
+	uint64_t limit;
+	unsigned n = 0;
 
-	for (k = 1; k < s->conf.n; k++) {
-		to = &s->w[k];
-		(void)walk_pbatch(to);
-		send_pbatch(to, w->w_now, CMD_PKTS);
-	}
-	w->w_tick = w->w_now + WK_TICK_US;
+	atomic_store_explicit(&w->walk_index, w->w_read, memory_order_relaxed);
+	atomic_store_explicit(&w->walk_state, WALK_PAUSED,
+	    memory_order_release);
+	while ((limit = atomic_load_explicit(&s->walk_limit,
+	    memory_order_acquire)) == 0)
+		backoff(&n);
+	atomic_store_explicit(&w->walk_state, WALK_RUN, memory_order_relaxed);
+	return limit;
 }
 
-/*
- * Worker 0 walks the mapped file: every record is counted, filtered and
- * decoded here once; the packets of worker 0's shard go to its table, the
- * others' are handed on in batches (the frame stays in the mapping) with
- * the table time one table would have, as the capture thread hands them
- * on with the rings. Worker 0's table runs its expiry whenever that time
- * moves; the others learn it with their packets and a tick every
- * WK_TICK_US of packet time.
- */
+/* Every record of the mapped file, as the capture thread would read it:
+ * each is counted, filtered and decoded here (by every worker alike); the
+ * worker keeps its shard's packets, and its table runs its expiry at every
+ * decoded packet's time, as one table would. */
 static void
 walk(struct worker *w)
 {
 	struct wk_set *s = w->s;
+	unsigned me = (unsigned)(w - s->w);
+	uint64_t limit = UINT64_MAX;
 	struct cap_pkt cp;
 	struct dec_pkt pkt;
-	struct pbatch *pb;
-	struct worker *to;
 	enum dec_result r;
-	uint64_t off;
-	unsigned k;
-	int filtered, i, added = 1;
+	int filtered, i;
 
 	for (;;) {
-		for (i = 0; i < WALK_CHECK; i++) {
-			off = cap_cursor_offset(w->cursor);
+		for (i = 0; i < WALK_CHECK && w->w_read < limit; i++) {
 			if (cap_cursor_next(w->cursor, &cp, &filtered) != 0)
 				goto done;
 			w->w_read++;
@@ -481,57 +365,33 @@ walk(struct worker *w)
 			}
 			pkt.ts_us = cp.ts_us;
 			pkt.ifindex = s->merge_ifaces ? 0 : cp.ifindex;
-			w->w_to_flows++;
-			/* Expiry looks before the packet as one table's
-			 * would, but not again before the time moves or the
-			 * table changes: nothing more can be due. */
-			if (cp.ts_us > w->w_now || added) {
-				if (cp.ts_us > w->w_now)
-					w->w_now = cp.ts_us;
-				(void)flow_table_expire(w->ft, cp.ts_us);
-				added = 0;
-				/* The others' time, even when none of their
-				 * packets come. */
-				if (w->w_now >= w->w_tick)
-					walk_tick(w);
-			}
-			if ((k = shard_of(s, &pkt)) == 0) {
-				(void)flow_table_add(w->ft, &pkt);
-				added = 1;
+			if (cp.ts_us > w->w_now)
+				w->w_now = cp.ts_us;
+			/* Expiry looks when one table would have, before
+			 * the packet, as with the rings. */
+			(void)flow_table_expire(w->ft, cp.ts_us);
+			if (shard_of(s, &pkt) != me)
 				continue;
-			}
-			to = &s->w[k];
-			pb = walk_pbatch(to);
-			if (pb->n == 0)
-				to->cur_off = off;
-			/* The slots were the other worker's last: ask for
-			 * them ahead, not one store miss at a time. */
-			if (pb->n + 4 < PB_PKTS) {
-				const char *a = (const char *)&pb->pkt[pb->n + 4];
-
-				__builtin_prefetch(a, 1);
-				__builtin_prefetch(a + 64, 1);
-				__builtin_prefetch(a + 128, 1);
-			}
-			pb->pkt[pb->n] = pkt;
-			pb->now_us[pb->n++] = w->w_now;
-			if (pb->n == PB_PKTS)
-				send_pbatch(to, 0, CMD_PKTS);
+			w->w_to_flows++;
+			(void)flow_table_add(w->ft, &pkt);
 		}
-		off = cap_cursor_offset(w->cursor);
-		cap_release(s->walk_cap, walk_in_use(s, off));
-		cap_prefault(s->walk_cap, off);
-		atomic_store_explicit(&w->walk_off, off, memory_order_relaxed);
+		atomic_store_explicit(&w->walk_off,
+		    cap_cursor_offset(w->cursor), memory_order_relaxed);
 		publish(w);
-		if (atomic_load_explicit(&s->walk_stop, memory_order_relaxed))
+		if (w->w_read >= limit)
 			break;
+		if (limit == UINT64_MAX && atomic_load_explicit(&s->walk_stop,
+		    memory_order_relaxed))
+			limit = walk_pause(w);
 	}
 done:
 	atomic_store_explicit(&w->walk_off, cap_cursor_offset(w->cursor),
 	    memory_order_relaxed);
-	publish(w);
-	/* The others' batches (partly filled) go back to the capture
-	 * thread with the rest of the walker's state. */
+	/* A stop that came as the file ended: the others wait for this
+	 * worker to say how far it got. */
+	if (limit == UINT64_MAX && atomic_load_explicit(&s->walk_stop,
+	    memory_order_relaxed))
+		(void)walk_pause(w);
 	atomic_store_explicit(&w->walk_state, WALK_DONE, memory_order_release);
 }
 
@@ -541,13 +401,16 @@ worker_main(void *arg)
 	struct worker *w = arg;
 	struct pbatch *pb;
 	uint64_t tick;
+	unsigned idle = 0;
 	int i, cmd;
 
 	for (;;) {
-		pb = bell_pop(&w->in, &w->bell);
+		if ((pb = ring_pop(&w->in)) == NULL) {
+			backoff(&idle);
+			continue;
+		}
+		idle = 0;
 		for (i = 0; i < pb->n; i++) {
-			if (i + 4 < pb->n)
-				__builtin_prefetch(&pb->pkt[i + 4]);
 			/* Expiry first, at the time one table would have:
 			 * what it ends does not depend on the other
 			 * shards' packets in between. */
@@ -559,16 +422,12 @@ worker_main(void *arg)
 		pb->n = 0;
 		pb->used = 0;
 		ring_push(&w->pfree, pb);
-		bell_ring(&w->s->wbell);
 		if (cmd == CMD_WALK) {
 			walk(w);
 			continue;
 		}
 		if (cmd == CMD_END) {
-			/* What is due at the end ends as an expiry at that
-			 * time would end it (one table's last packet did),
-			 * the rest is flushed. */
-			(void)flow_table_expire(w->ft, tick);
+			(void)flow_table_set_time(w->ft, tick);
 			flow_table_flush(w->ft, w->s->end_reason);
 			push_rbatch(w);
 			atomic_store_explicit(&w->done, 1,
@@ -626,11 +485,10 @@ get_pbatch(struct wk_set *s, struct worker *w)
 }
 
 /*
- * The worker of <pkt>: a function of part of what flow_shard_hash()
- * covers (both addresses in either order, IP version, outer VLAN, tunnel,
- * interface; not the protocol), so both directions and every fragment of
- * a datagram meet in one table, and so do all flows between two hosts
- * (nDPI's caches join some: a TCP flow teaches a UDP one, tinc, Zoom). It only spreads flows over the workers (each table hashes
+ * The worker of <pkt>: a function of what flow_shard_hash() covers (both
+ * addresses in either order, IP protocol and version, outer VLAN, tunnel,
+ * interface), so both directions and every fragment of a datagram meet in
+ * one table. It only spreads flows over the workers (each table hashes
  * its keys with its own secret), so a keyed multiply-xor mix does, at a
  * fraction of SipHash's cost; crafted addresses could load one worker
  * more than another, no more.
@@ -647,65 +505,28 @@ mix_addr(const struct flow_shard_key *k, const uint8_t *a)
 	return x ^ (y >> 29 | y << 35);
 }
 
-static uint64_t
-mix_addr4(const struct flow_shard_key *k, const uint8_t *a)
-{
-	uint32_t x;
-
-	memcpy(&x, a, 4);
-	return (((uint64_t)x ^ k->k0) * 0x9e3779b97f4a7c15ULL) ^ k->k1;
-}
-
 static unsigned
 shard_of(const struct wk_set *s, const struct dec_pkt *pkt)
 {
 	uint64_t h;
 
-	/* The sum does not care which end is which. An IPv4 address is
-	 * read as the decoder wrote it (one 4-byte store: a wider load
-	 * would wait for the stores to retire). */
-	if (pkt->ip_version == 4)
-		h = mix_addr4(&s->key, pkt->src) + mix_addr4(&s->key, pkt->dst);
-	else
-		h = mix_addr(&s->key, pkt->src) + mix_addr(&s->key, pkt->dst);
-	h ^= (uint64_t)pkt->ip_version << 8 |
+	/* The sum does not care which end is which. */
+	h = mix_addr(&s->key, pkt->src) + mix_addr(&s->key, pkt->dst);
+	h ^= (uint64_t)pkt->proto | (uint64_t)pkt->ip_version << 8 |
 	    (uint64_t)pkt->vlan_id << 16 | (uint64_t)pkt->tunnel_id << 32;
 	h = (h ^ (h >> 31)) * 0xbf58476d1ce4e5b9ULL;
 	h ^= (uint64_t)pkt->ifindex * 0x94d049bb133111ebULL;
 	h ^= h >> 29;
-	/* The high 32 bits: below cut0 worker 0, the rest onto [1, n)
-	 * (no division). */
-	h >>= 32;
-	if (h < s->cut0)
-		return 0;
-	return 1 + (unsigned)(((h - s->cut0) * s->mul) >> 32);
-}
-
-/* Worker 0's share of the flows, <share> / 2^16 (the others share the
- * rest evenly). Only before any packet: a flow's worker never changes. */
-static void
-set_shares(struct wk_set *s, uint32_t share)
-{
-	uint64_t rest;
-
-	s->cut0 = (uint32_t)(((uint64_t)share << 16) < UINT32_MAX ?
-	    (uint64_t)share << 16 : UINT32_MAX);
-	rest = (1ULL << 32) - s->cut0;
-	s->mul = ((uint64_t)(s->conf.n - 1) << 32) / rest;
+	/* The high 32 bits onto [0, n): no division. */
+	return (unsigned)(((h >> 32) * (uint64_t)s->conf.n) >> 32);
 }
 
 static void
 send_pbatch(struct worker *w, uint64_t tick_us, int cmd)
 {
-	size_t h = atomic_load_explicit(&w->in.head, memory_order_relaxed);
-
-	/* Only the walk reads it (frames in the mapping). */
-	w->sent_off[h & (RING_SIZE - 1)] = w->cur->n > 0 ? w->cur_off :
-	    UINT64_MAX;
 	w->cur->tick_us = tick_us;
 	w->cur->cmd = cmd;
 	ring_push(&w->in, w->cur);
-	bell_ring(&w->bell);
 	w->cur = NULL;
 }
 
@@ -771,70 +592,82 @@ wk_push(struct wk_set *s, uint64_t tick_us)
 	}
 }
 
-/*
- * Worker 0's share when it walks: walking and decoding every record costs
- * it about WALK_COST flows' worth of the others' table work (nDPI's, when
- * on), so it keeps fewer flows, none when the walk alone outweighs a
- * worker's share. Share = (R - (n - 1)) / (n R), R = the table work per
- * packet over the walk's, measured on bench/peers.sh's capture: about 4
- * with nDPI, less than 1 without.
- */
-#define WALK_RATIO_DPI	4u
-#define WALK_RATIO_BARE	1u
-
-static uint32_t
-walk_share(const struct wk_set *s)
-{
-	uint32_t r = s->dpconf.enabled ? WALK_RATIO_DPI : WALK_RATIO_BARE;
-	uint32_t n = (uint32_t)s->conf.n;
-
-	if (r <= n - 1)
-		return 0;
-	return (uint32_t)(((uint64_t)(r - (n - 1)) << 16) / ((uint64_t)n * r));
-}
-
 int
 wk_walk_start(struct wk_set *s, struct capture *cap,
     const struct dec_conf *dconf, int merge_ifaces)
 {
-	struct worker *w0 = &s->w[0];
 	struct worker *w;
 	int k;
 
-	if ((w0->cursor = cap_cursor_new(cap)) == NULL)
-		return -ENOTSUP;
+	for (k = 0; k < s->conf.n; k++)
+		if ((s->w[k].cursor = cap_cursor_new(cap)) == NULL)
+			goto fail;
 	s->walk_cap = cap;
 	s->dconf = *dconf;
 	s->merge_ifaces = merge_ifaces;
-	set_shares(s, walk_share(s));
-	/* The others' batches go from the walker from now on (the ring
-	 * push below orders what came before). */
-	for (k = 1; k < s->conf.n; k++) {
+	for (k = 0; k < s->conf.n; k++) {
 		w = &s->w[k];
-		if (w->cur != NULL)
-			send_pbatch(w, 0, CMD_PKTS);
+		atomic_store_explicit(&w->walk_off, cap_cursor_offset(w->cursor),
+		    memory_order_relaxed);
+		atomic_store_explicit(&w->walk_state, WALK_RUN,
+		    memory_order_relaxed);
+		if (w->cur == NULL)
+			w->cur = get_pbatch(s, w);
+		send_pbatch(w, 0, CMD_WALK);
 	}
-	atomic_store_explicit(&w0->walk_off, cap_cursor_offset(w0->cursor),
-	    memory_order_relaxed);
-	atomic_store_explicit(&w0->walk_state, WALK_RUN, memory_order_relaxed);
-	if (w0->cur == NULL)
-		w0->cur = get_pbatch(s, w0);
-	send_pbatch(w0, 0, CMD_WALK);
 	return 0;
+fail:
+	for (k = 0; k < s->conf.n; k++) {
+		cap_cursor_free(s->w[k].cursor);
+		s->w[k].cursor = NULL;
+	}
+	return -ENOTSUP;
 }
 
 uint64_t
 wk_walk_offset(const struct wk_set *s)
 {
-	return atomic_load_explicit(&s->w[0].walk_off, memory_order_relaxed);
+	uint64_t off, min = UINT64_MAX;
+	int k;
+
+	for (k = 0; k < s->conf.n; k++) {
+		off = atomic_load_explicit(&s->w[k].walk_off,
+		    memory_order_relaxed);
+		if (off < min)
+			min = off;
+	}
+	return min;
 }
 
 int
 wk_walk_poll(struct wk_set *s)
 {
-	/* Done: the walker's state is the capture thread's (acquire). */
-	return atomic_load_explicit(&s->w[0].walk_state,
-	    memory_order_acquire) == WALK_DONE;
+	struct worker *w;
+	uint64_t idx, limit = 0;
+	int k, st, done = 1, stopped = 1, paused = 0;
+
+	for (k = 0; k < s->conf.n; k++) {
+		w = &s->w[k];
+		st = atomic_load_explicit(&w->walk_state, memory_order_acquire);
+		done &= st == WALK_DONE;
+		if (st == WALK_RUN) {
+			stopped = 0;
+			continue;
+		}
+		/* A worker done is done with its counters (acquire). */
+		idx = st == WALK_DONE ? w->w_read : atomic_load_explicit(
+		    &w->walk_index, memory_order_relaxed);
+		paused |= st == WALK_PAUSED;
+		if (idx > limit)
+			limit = idx;
+	}
+	/* Every worker stopped (on a stop, or at the end): the paused ones
+	 * go on to the farthest record any of them reached. */
+	if (stopped && paused && atomic_load_explicit(&s->walk_limit,
+	    memory_order_relaxed) == 0)
+		atomic_store_explicit(&s->walk_limit, limit > 0 ? limit : 1,
+		    memory_order_release);
+	return done;
 }
 
 void
@@ -861,16 +694,20 @@ wk_walk_end(struct wk_set *s, uint64_t *to_flows,
     uint64_t ignored[DEC_RESULT_MAX], uint64_t *now_us)
 {
 	struct worker *w0 = &s->w[0];
-	int i;
+	int k, i;
 
+	/* Every worker walked the same records: worker 0's counts stand
+	 * for them all, but each worker's own packets. */
 	cap_cursor_done(s->walk_cap, w0->cursor, w0->w_read, w0->w_filtered);
 	for (i = 0; i < DEC_RESULT_MAX; i++)
 		ignored[i] += w0->w_ignored[i];
-	*to_flows += w0->w_to_flows;
-	if (w0->w_now > *now_us)
-		*now_us = w0->w_now;
-	cap_cursor_free(w0->cursor);
-	w0->cursor = NULL;
+	for (k = 0; k < s->conf.n; k++) {
+		*to_flows += s->w[k].w_to_flows;
+		if (s->w[k].w_now > *now_us)
+			*now_us = s->w[k].w_now;
+		cap_cursor_free(s->w[k].cursor);
+		s->w[k].cursor = NULL;
+	}
 	s->walk_cap = NULL;
 }
 
@@ -1021,7 +858,6 @@ wk_new(const struct wk_conf *conf, struct perr *err)
 	    conf->fconf->hash_seed : conf->fixed_shards ? WK_FILE_SEED : 0,
 	    err) != 0)
 		goto fail;
-	set_shares(s, (uint32_t)((1u << 16) / (uint32_t)conf->n));
 	/* Filled on first use: made here, before any thread reads it. */
 	(void)dpi_backend_version();
 	for (k = 0; k < conf->n; k++) {

@@ -18,12 +18,8 @@
 #          without their classification fields, and the counters but
 #          dpi's, must match.
 # (Captures spanning more than 24.8 days are compared like any other:
-# the table's deadlines are 64-bit, see test_deadline_long_gap. Since all
-# flows between two hosts share a worker, whatever their protocol,
-# zoom2.pcap and tinc.pcap, whose nDPI caches join a TCP and a UDP flow
-# between the same hosts, are too.) The two below: nDPI's STUN cache
-# joins flows of other hosts (a peer learnt from a STUN server's flow).
-KNOWN="stun_google_meet.pcapng:ndpi stun_wa_call.pcapng:ndpi"
+# the table's deadlines are 64-bit, see test_deadline_long_gap.)
+KNOWN="zoom2.pcap:ndpi"
 
 # run FILE N OUT: records sorted, counters, exit status.
 run() {
