@@ -34,6 +34,9 @@
  * are mapped again), so the process does not count the whole file as its
  * own memory. Frames this far behind are given back. */
 #define MAP_KEEP	(2u << 20)
+#ifndef MADV_POPULATE_READ
+#define MADV_POPULATE_READ	22	/* Linux 5.14 */
+#endif
 
 #ifndef DLT_LINUX_SLL2
 #define DLT_LINUX_SLL2	276
@@ -55,6 +58,7 @@ struct capture {
 	uint8_t			*map;		/* mapped pcap file, or NULL */
 	size_t			map_len;
 	size_t			map_dropped;	/* pages before: given back */
+	size_t			map_ahead;	/* populated up to */
 	struct pf_walk		pw;
 	int			walking;	/* records come from pw */
 	struct cap_stats	st;
@@ -387,6 +391,27 @@ dispatch_ng(struct capture *cap, int max, size_t *nread, struct perr *err)
 	return 0;
 }
 
+/*
+ * Maps the window of the file after the one <off> is in, in one call
+ * (from <*ahead>, which it moves on): the walk would fault it in 64 KiB at
+ * a time. Linux >= 5.14; an older kernel refuses the advice, and the walk
+ * faults as before.
+ */
+static void
+populate(uint8_t *map, size_t len, size_t *ahead, uint64_t off)
+{
+	size_t from, n;
+
+	if (off < *ahead || off >= len)
+		return;
+	from = ((size_t)off + MAP_KEEP) & ~((size_t)MAP_KEEP - 1);
+	if (from >= len)
+		return;
+	n = len - from < MAP_KEEP ? len - from : MAP_KEEP;
+	(void)madvise(map + from, n, MADV_POPULATE_READ);
+	*ahead = from;
+}
+
 /* Gives back the pages more than MAP_KEEP behind <off>. */
 void
 cap_release(struct capture *cap, uint64_t off)
@@ -402,6 +427,7 @@ cap_release(struct capture *cap, uint64_t off)
 	cap->map_dropped = upto;
 }
 
+
 /* A cursor maps the file for itself: it gives back its own pages behind
  * it, whatever the other cursors' pace (they share the page cache). */
 struct cap_cursor {
@@ -409,6 +435,7 @@ struct cap_cursor {
 	const struct capture	*cap;
 	uint8_t			*map;
 	size_t			dropped;
+	size_t			ahead;		/* populated up to */
 };
 
 struct cap_cursor *
@@ -431,6 +458,7 @@ cap_cursor_new(struct capture *cap)
 	c->cap = cap;
 	c->map = m;
 	c->dropped = 0;
+	c->ahead = 0;
 	return c;
 }
 
@@ -459,6 +487,8 @@ cap_cursor_next(struct cap_cursor *c, struct cap_pkt *pkt, int *filtered)
 		    MADV_DONTNEED);
 		c->dropped = upto;
 	}
+	if (c->w.off >= c->ahead)
+		populate(c->map, c->cap->map_len, &c->ahead, c->w.off);
 	/* The program is only read: threads may share it. */
 	if (cap->has_filter) {
 		h.ts.tv_sec = pp.ts_sec;
@@ -511,6 +541,7 @@ dispatch_map(struct capture *cap, int max, size_t *nread)
 	pkt.linktype = cap->linktype;
 	pkt.stable = 1;
 	cap_release(cap, cap->pw.off);
+	populate(cap->map, cap->map_len, &cap->map_ahead, cap->pw.off);
 	for (i = 0; i < max; i++) {
 		if (pf_next(&cap->pw, &pp) != 0) {
 			cap->walking = 0;

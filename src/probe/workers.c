@@ -346,7 +346,7 @@ walk(struct worker *w)
 	struct cap_pkt cp;
 	struct dec_pkt pkt;
 	enum dec_result r;
-	int filtered, i;
+	int filtered, i, added = 1;
 
 	for (;;) {
 		for (i = 0; i < WALK_CHECK && w->w_read < limit; i++) {
@@ -365,15 +365,21 @@ walk(struct worker *w)
 			}
 			pkt.ts_us = cp.ts_us;
 			pkt.ifindex = s->merge_ifaces ? 0 : cp.ifindex;
-			if (cp.ts_us > w->w_now)
-				w->w_now = cp.ts_us;
 			/* Expiry looks when one table would have, before
-			 * the packet, as with the rings. */
-			(void)flow_table_expire(w->ft, cp.ts_us);
+			 * the packet, as with the rings; but not again
+			 * before the time moves or the table took a packet:
+			 * nothing more can be due. */
+			if (cp.ts_us > w->w_now || added) {
+				if (cp.ts_us > w->w_now)
+					w->w_now = cp.ts_us;
+				(void)flow_table_expire(w->ft, cp.ts_us);
+				added = 0;
+			}
 			if (shard_of(s, &pkt) != me)
 				continue;
 			w->w_to_flows++;
 			(void)flow_table_add(w->ft, &pkt);
+			added = 1;
 		}
 		atomic_store_explicit(&w->walk_off,
 		    cap_cursor_offset(w->cursor), memory_order_relaxed);
