@@ -230,6 +230,8 @@ struct probe {
 	uint64_t		next_progress_us;
 	uint64_t		progress_start_us;
 	int			progress_shown;	/* a line to end on stderr */
+	int			progress_tty;	/* stderr a terminal: 0 not
+						 * asked yet, 1 yes, 2 no */
 
 	struct probe_opts	opts;		/* the embedding program's */
 	uint64_t		step_tick_us;	/* probe_step(): next flush */

@@ -140,7 +140,10 @@ pb_progress(struct probe *p, uint64_t now, int last)
 	uint64_t done, total;
 	double secs;
 
-	if (p->conf->quiet || p->live || !isatty(STDERR_FILENO) ||
+	/* Asked once: this runs at every tick. */
+	if (p->progress_tty == 0)
+		p->progress_tty = isatty(STDERR_FILENO) ? 1 : 2;
+	if (p->conf->quiet || p->live || p->progress_tty != 1 ||
 	    cap_progress(p->caps[0].cap, &done, &total) != 0 || total == 0)
 		return;
 	if (p->walk == 1)
