@@ -299,6 +299,49 @@ past(uint64_t dl_ms, uint64_t now_us)
 	return now_us / 1000 >= dl_ms;
 }
 
+/*
+ * A flow stores its deadline in 32 bits, as milliseconds after the
+ * millisecond of its last use (used_us): a deadline is set (flow start,
+ * end of a record, RST/FIN) at most max(active timeout, end grace) + 1 ms
+ * after the table time, and the last use is never after a deadline
+ * that is still ahead, so the offset fits (both are at most 2,000,000 s,
+ * under 2^32 ms). One case is out of reach: the active deadline after a
+ * record cut by the active timeout, when the flow's last packet is older
+ * than 2^32 ms minus the active timeout (a gap in the capture of more
+ * than 26.5 days). Such a flow is idle anyway (the idle timeout is at
+ * most 23.2 days), so the offset is capped: the deadline then reads
+ * earlier than it is, but still later than the idle deadline, and every
+ * decision (due_reason) gives what the exact deadline gives: idle.
+ */
+static inline uint64_t
+due_get(const struct flow *f)
+{
+	return f->used_us / 1000 + f->due_rel_ms;
+}
+
+static inline void
+due_set(struct flow *f, uint64_t dl_ms)
+{
+	uint64_t base = f->used_us / 1000;
+
+	if (dl_ms <= base)
+		f->due_rel_ms = 0;
+	else if (dl_ms - base > UINT32_MAX)
+		f->due_rel_ms = UINT32_MAX;
+	else
+		f->due_rel_ms = (uint32_t)(dl_ms - base);
+}
+
+/* Marks <f> used at table time <now_us>, keeping its deadline. */
+static inline void
+set_used(struct flow *f, uint64_t now_us)
+{
+	uint64_t dl_ms = due_get(f);
+
+	f->used_us = now_us;
+	due_set(f, dl_ms);
+}
+
 /* --- keys and hashing --- */
 
 static void
@@ -456,8 +499,11 @@ end_flow(struct flow_table *t, struct flow *f, enum flow_end_reason reason)
 
 	if (reason == FLOW_END_ACTIVE) {
 		memset(f->c, 0, sizeof(f->c));
+		memset(f->tcp_flags, 0, sizeof(f->tcp_flags));
+		memset(f->icmp_type, 0, sizeof(f->icmp_type));
+		memset(f->icmp_code, 0, sizeof(f->icmp_code));
 		f->icmp_seen = 0;
-		f->due_ms = next_active_due(t, f->due_ms);
+		due_set(f, next_active_due(t, due_get(f)));
 		FL_REMOVE(t, &t->act, f, tq_prev, tq_next);
 		FL_APPEND(t, &t->act, f, tq_prev, tq_next);
 		return;
@@ -506,15 +552,16 @@ due_reason(const struct flow_table *t, const struct flow *f)
 {
 	uint64_t idle_ago_us, dl_ago_us;
 	int idle = t->now_us - f->used_us >= t->idle_us;
+	uint64_t due_ms = due_get(f);
 
-	if (!past(f->due_ms, t->now_us))
+	if (!past(due_ms, t->now_us))
 		return idle ? FLOW_END_IDLE : 0;
 	if (idle) {
 		/* In microseconds: on the millisecond grid of due_ms alone,
 		 * the order of two deadlines less than 1 ms apart would
 		 * depend on when it is asked. */
 		idle_ago_us = t->now_us - f->used_us - t->idle_us;
-		dl_ago_us = (t->now_us / 1000 - f->due_ms) * 1000 +
+		dl_ago_us = (t->now_us / 1000 - due_ms) * 1000 +
 		    t->now_us % 1000;
 		if (f->ended ? dl_ago_us < idle_ago_us :
 		    dl_ago_us <= idle_ago_us)
@@ -549,7 +596,7 @@ end_if_due(struct flow_table *t, struct flow *f)
 	if (r == 0)
 		return 0;
 	if (r == FLOW_END_ACTIVE && f->c[0].pkts + f->c[1].pkts == 0) {
-		f->due_ms = next_active_due(t, f->due_ms);
+		due_set(f, next_active_due(t, due_get(f)));
 		FL_REMOVE(t, &t->act, f, tq_prev, tq_next);
 		FL_APPEND(t, &t->act, f, tq_prev, tq_next);
 		return 0;
@@ -565,7 +612,7 @@ make_room(struct flow_table *t)
 {
 	struct flow *f;
 
-	if ((f = FL_HEAD(t, t->end)) != NULL && past(f->due_ms, t->now_us)) {
+	if ((f = FL_HEAD(t, t->end)) != NULL && past(due_get(f), t->now_us)) {
 		end_flow(t, f, FLOW_END_DETECTED);
 		return;
 	}
@@ -598,7 +645,7 @@ flow_create(struct flow_table *t, const struct flow_key *k, uint32_t h,
 	f->key = *k;
 	f->tunnel = tunnel;
 	f->used_us = t->now_us;
-	f->due_ms = ms_ceil(t->now_us + t->active_us);
+	due_set(f, ms_ceil(t->now_us + t->active_us));
 	b = h & t->mask;
 	f->hnext = t->buckets[b];
 	t->buckets[b] = i;
@@ -645,7 +692,7 @@ flow_get(struct flow_table *t, const struct flow_key *k, uint8_t tunnel,
 		FL_REMOVE(t, &t->lru, f, lru_prev, lru_next);
 		FL_APPEND(t, &t->lru, f, lru_prev, lru_next);
 	}
-	f->used_us = t->now_us;
+	set_used(f, t->now_us);
 	return f;
 }
 
@@ -733,7 +780,7 @@ run_expiry(struct flow_table *t, size_t budget)
 		n++;
 	}
 	while (n < budget && (f = FL_HEAD(t, t->end)) != NULL &&
-	    past(f->due_ms, now)) {
+	    past(due_get(f), now)) {
 		(void)end_if_due(t, f);		/* end grace, or idle first */
 		n++;
 	}
@@ -748,7 +795,7 @@ run_expiry(struct flow_table *t, size_t budget)
 		n++;
 	}
 	while (n < budget && (f = FL_HEAD(t, t->act)) != NULL &&
-	    past(f->due_ms, now)) {
+	    past(due_get(f), now)) {
 		(void)end_if_due(t, f);
 		n++;
 	}
@@ -839,12 +886,12 @@ account(struct flow_table *t, const struct dec_pkt *pkt, uint16_t sport,
 	}
 	c = &f->c[dir];
 	count(c, 1, pkt->ip_len, pkt->ts_us, pkt->ts_us);
-	c->tcp_flags |= flags;
+	f->tcp_flags[dir] |= flags;
 	if (hdr && !(f->icmp_seen & (1U << dir)) &&
 	    ((pkt->ip_version == 4 && pkt->proto == 1) ||
 	    (pkt->ip_version == 6 && pkt->proto == 58))) {
-		c->icmp_type = pkt->icmp_type;
-		c->icmp_code = pkt->icmp_code;
+		f->icmp_type[dir] = pkt->icmp_type;
+		f->icmp_code[dir] = pkt->icmp_code;
 		f->icmp_seen |= 1U << dir;
 	}
 	if (flags & TCP_FIN)
@@ -854,7 +901,7 @@ account(struct flow_table *t, const struct dec_pkt *pkt, uint16_t sport,
 		 * end grace is not cut by the active timeout. */
 		FL_REMOVE(t, &t->act, f, tq_prev, tq_next);
 		f->ended = 1;
-		f->due_ms = ms_ceil(t->now_us + t->grace_us);
+		due_set(f, ms_ceil(t->now_us + t->grace_us));
 		FL_APPEND(t, &t->end, f, tq_prev, tq_next);
 	}
 	call_pkt_cb(t, f, dir, pkt);

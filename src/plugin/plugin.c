@@ -194,7 +194,7 @@ view_init(struct view *vw, const struct plug_set *ps, const struct flow *f)
 		v->c[d].bytes = f->c[d].bytes;
 		v->c[d].first_us = f->c[d].first_us;
 		v->c[d].last_us = f->c[d].last_us;
-		v->c[d].tcp_flags = f->c[d].tcp_flags;
+		v->c[d].tcp_flags = f->tcp_flags[d];
 	}
 	v->app_name = view_app_name;
 	v->category_name = view_category_name;

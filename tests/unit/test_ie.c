@@ -525,12 +525,14 @@ fixture_init(struct fixture *x, int ip_version)
 	f->key.tunnel_id = 0x01020304;
 	f->c[FLOW_DIR_FWD] = (struct flow_counters){
 		.pkts = 10, .bytes = 1000, .first_us = 1700000000500123,
-		.last_us = 1700000003000999, .tcp_flags = 0x1b,
+		.last_us = 1700000003000999,
 	};
+	f->tcp_flags[FLOW_DIR_FWD] = 0x1b;
 	f->c[FLOW_DIR_REV] = (struct flow_counters){
 		.pkts = 8, .bytes = 0x123456789, .first_us = 1700000000600000,
-		.last_us = 1700000003100000, .tcp_flags = 0x12,
+		.last_us = 1700000003100000,
 	};
+	f->tcp_flags[FLOW_DIR_REV] = 0x12;
 	snprintf(x->app.app_name, sizeof(x->app.app_name), "TLS.Instagram");
 	snprintf(x->app.category_name, sizeof(x->app.category_name),
 	    "SocialNetwork");
@@ -657,9 +659,10 @@ test_values_biflow(void **unused)
 
 	/* ICMPv6 echo request / reply: per direction. */
 	x.f->key.proto = 58;
-	x.f->c[FLOW_DIR_FWD] = (struct flow_counters){
-		.pkts = 1, .icmp_type = 128, .icmp_code = 0 };
-	x.f->c[FLOW_DIR_REV].icmp_type = 129;
+	x.f->c[FLOW_DIR_FWD] = (struct flow_counters){ .pkts = 1 };
+	x.f->icmp_type[FLOW_DIR_FWD] = 128;
+	x.f->icmp_code[FLOW_DIR_FWD] = 0;
+	x.f->icmp_type[FLOW_DIR_REV] = 129;
 	assert_int_equal(u("icmpTypeCodeIPv6", &bi, 0), 128 * 256);
 	assert_int_equal(u("icmpTypeCodeIPv6", &bi, 1), 129 * 256);
 	free(x.f);

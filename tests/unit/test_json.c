@@ -92,12 +92,12 @@ test_ipv4_record(void **unused)
 	f->c[0].bytes = 180;
 	f->c[0].first_us = 1436720898354402ULL;
 	f->c[0].last_us = 1436720899000999ULL;
-	f->c[0].tcp_flags = 0x12;
+	f->tcp_flags[0] = 0x12;
 	f->c[1].pkts = 2;
 	f->c[1].bytes = 3000;
 	f->c[1].first_us = 1436720898300000ULL;	/* earlier: start_time */
 	f->c[1].last_us = 1436720898400000ULL;
-	f->c[1].tcp_flags = 0x18;
+	f->tcp_flags[1] = 0x18;
 	fill_app(&app);
 	rec.flow = f;
 	rec.reason = FLOW_END_DETECTED;
@@ -140,7 +140,7 @@ test_ipv6_icmp_record(void **unused)
 	f->c[0].pkts = 1;
 	f->c[0].bytes = 104;
 	f->c[0].first_us = f->c[0].last_us = 2000;
-	f->c[0].icmp_type = 128;			/* echo request */
+	f->icmp_type[0] = 128;			/* echo request */
 	fill_app(&app);
 	rec.flow = f;
 	rec.reason = FLOW_END_IDLE;
