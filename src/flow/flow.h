@@ -110,8 +110,8 @@ struct flow {
 						 * timeout, or when ended of
 						 * the end grace), table time
 						 * in ms, as milliseconds
-						 * after used_us's: see
-						 * flowtab.c, "time" */
+						 * after the second of
+						 * used_us: see flowtab.c */
 	struct flow_key		key;
 	struct flow_counters	c[2];		/* [enum flow_dir] */
 	uint8_t			tcp_flags[2];	/* [enum flow_dir]: OR of all
