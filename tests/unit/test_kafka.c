@@ -475,7 +475,8 @@ test_settings_applied(void **unused)
 }
 
 static struct transport *
-open_transport(const char *target, uint32_t queue, struct perr *err)
+open_transport(const char *target, uint32_t queue,
+    const struct tr_hooks *hooks, struct perr *err)
 {
 	struct transport_conf tc;
 
@@ -484,7 +485,7 @@ open_transport(const char *target, uint32_t queue, struct perr *err)
 	tc.target = target;
 	tc.queue_records = queue;
 	tc.name = "kafka://t";
-	return tr_open(&tc, NULL, err);
+	return tr_open(&tc, hooks, err);
 }
 
 /* The stamp hook: counts its calls and sequence units, on this thread. */
@@ -543,7 +544,7 @@ test_transport_target(void **unused)
 		snprintf(target, sizeof(target), "%s/%s%s", c.brokers, TOPIC,
 		    cases[i].query);
 		memset(&err, 0, sizeof(err));
-		tr = open_transport(target, 10, &err);
+		tr = open_transport(target, 10, NULL, &err);
 		if (cases[i].says == NULL) {
 			if (tr == NULL)
 				fail_msg("'%s': %s", cases[i].query, err.msg);
@@ -555,9 +556,9 @@ test_transport_target(void **unused)
 			fail_msg("'%s': '%s'", cases[i].query, err.msg);
 	}
 	memset(&err, 0, sizeof(err));
-	assert_null(open_transport("127.0.0.1:9/bad topic", 10, &err));
+	assert_null(open_transport("127.0.0.1:9/bad topic", 10, NULL, &err));
 	assert_non_null(strstr(err.msg, "bad topic"));
-	assert_null(open_transport("127.0.0.1:9", 10, &err));
+	assert_null(open_transport("127.0.0.1:9", 10, NULL, &err));
 	assert_non_null(strstr(err.msg, "no topic"));
 	cluster_stop(&c);
 }
@@ -579,7 +580,7 @@ test_transport_send_and_counters(void **unused)
 	/* An escaped setting reaches librdkafka decoded: 2000 bytes. */
 	snprintf(target, sizeof(target), "%s/%s?message.max.bytes=%%32000",
 	    c.brokers, TOPIC);
-	if ((tr = open_transport(target, 100, &err)) == NULL)
+	if ((tr = open_transport(target, 100, NULL, &err)) == NULL)
 		fail_msg("%s", err.msg);
 	for (i = 0; i < 5; i++)
 		assert_int_equal(send_keyed(tr, "k1:v", 4, 2, "k1"), 0);
@@ -611,7 +612,6 @@ test_transport_stamp(void **unused)
 {
 	struct cluster c;
 	struct transport *tr;
-	struct transport_conf tc;
 	struct tr_hooks hooks;
 	struct perr err = { 0, "" };
 	char target[1024];
@@ -621,15 +621,10 @@ test_transport_stamp(void **unused)
 	(void)unused;
 	cluster_start(&c);
 	snprintf(target, sizeof(target), "%s/%s", c.brokers, TOPIC);
-	memset(&tc, 0, sizeof(tc));
-	tc.kind = "kafka";
-	tc.target = target;
-	tc.queue_records = 100;
-	tc.name = "kafka://t";
 	memset(&hooks, 0, sizeof(hooks));
 	hooks.stamp = count_stamp;
 	hooks.arg = st;
-	if ((tr = tr_open(&tc, &hooks, &err)) == NULL)
+	if ((tr = open_transport(target, 100, &hooks, &err)) == NULL)
 		fail_msg("%s", err.msg);
 	for (i = 0; i < 4; i++)
 		assert_int_equal(send_keyed(tr, "v", 1, 3, "k"), 0);
