@@ -125,9 +125,11 @@ open_ok(const char *kind, const char *target, uint32_t queue,
 	return tr;
 }
 
-/* tr_send of <len> bytes holding <n_records> records. */
+/* tr_send of a copy of <len> bytes holding <n> records (and as many
+ * sequence units), with TR_MSG_* <flags>. */
 static int
-send_buf(struct transport *tr, const void *data, size_t len, uint32_t n)
+send_msg(struct transport *tr, const void *data, size_t len, uint32_t n,
+    uint32_t flags)
 {
 	uint8_t copy[16384];
 	struct tr_msg m;
@@ -139,7 +141,14 @@ send_buf(struct transport *tr, const void *data, size_t len, uint32_t n)
 	m.len = len;
 	m.n_records = n;
 	m.n_seq = n;
+	m.flags = flags;
 	return tr_send(tr, &m);
+}
+
+static int
+send_buf(struct transport *tr, const void *data, size_t len, uint32_t n)
+{
+	return send_msg(tr, data, len, n, 0);
 }
 
 static int
@@ -152,16 +161,7 @@ send_str(struct transport *tr, const char *s, size_t len, uint32_t n)
 static int
 send_first(struct transport *tr, const char *s, size_t len)
 {
-	uint8_t copy[256];
-	struct tr_msg m;
-
-	assert_true(len <= sizeof(copy));
-	memcpy(copy, s, len);
-	memset(&m, 0, sizeof(m));
-	m.data = copy;
-	m.len = len;
-	m.flags = TR_MSG_FIRST;
-	return tr_send(tr, &m);
+	return send_msg(tr, s, len, 0, TR_MSG_FIRST);
 }
 
 static void
