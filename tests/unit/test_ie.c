@@ -30,6 +30,7 @@
 #endif
 
 #include "ie/ie.h"
+#include "tutil.h"
 
 /* Registry ----------------------------------------------------------- */
 
@@ -686,12 +687,7 @@ test_register(void **unused)
 		uint8_t		v4[4];
 		uint8_t		v6[16];
 	};
-	static const struct {
-		const char	*name;
-		enum ie_type	type;
-		size_t		off;
-		uint16_t	max_len;
-	} rows[] = {
+	static const struct tu_row rows[] = {
 		{ "x_u64", IE_T_UNSIGNED64, offsetof(struct ext, u64), 0 },
 		{ "x_s64", IE_T_SIGNED64, offsetof(struct ext, s64), 0 },
 		{ "x_f64", IE_T_FLOAT64, offsetof(struct ext, f64), 0 },
@@ -719,14 +715,7 @@ test_register(void **unused)
 	(void)unused;
 	assert_non_null(reg = ie_reg_new());
 	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
-		memset(&d, 0, sizeof(d));
-		d.name = rows[i].name;
-		d.id = (uint16_t)(900 + i);
-		d.type = rows[i].type;
-		d.flags = IE_F_LOCAL_PEN;
-		d.ext_off = rows[i].off;
-		d.max_len = rows[i].max_len;
-		d.owner = "plugin 't'";
+		tu_row_def(&d, &rows[i], (uint16_t)(900 + i));
 		assert_int_equal(ie_register(reg, &d, &err), 0);
 	}
 	assert_int_equal(ie_count(reg), before + 10);
