@@ -317,12 +317,13 @@ set_now(struct flow_table *t, uint64_t now_us)
  * of the second (table time) of its last use, used_us: the base moves
  * only when the flow moves in the LRU list, once a second at most, not on
  * every packet. A deadline is set (flow start, end of a record, RST/FIN)
- * at most max(active timeout, end grace) + 1 ms after the table time, and
- * the last use is never after a deadline that is still ahead, so the
- * offset fits (both are at most 2,000,000 s, under 2^32 ms). One case is
- * out of reach: the active deadline after a record cut by the active
- * timeout, when the flow's last packet is older than 2^32 ms minus the
- * active timeout (a gap in the capture of more than 26.5 days). Such a
+ * at most max(active timeout, end grace) + 1 ms after the table time
+ * (less than 1 s after the base), and the last use is never after a
+ * deadline that is still ahead, so the offset fits (both timeouts are at
+ * most 2,000,000 s: the offset stays under 2^32 ms). One case is out of
+ * reach: the active deadline after a record cut by the active timeout,
+ * when the flow's last packet is older than 2^32 ms minus the active
+ * timeout and 1 s (a gap in the capture of more than 26.5 days). Such a
  * flow is idle anyway (the idle timeout is at most 23.2 days), so the
  * offset is capped: the deadline then reads earlier than it is, but still
  * later than the idle deadline, and every decision (due_reason) gives
