@@ -27,6 +27,14 @@ dns-N.pcap    N DNS query/response pairs over UDP (Ethernet/IPv4), each pair a
               distinct 5-tuple (source 10.x.y.z, varying source port), one
               pair every 10 us: every flow is still active at the end of the
               capture. Also dns-M.pcap with the first M pairs (--dns-small).
+dns-M-of-N.pcap
+              the control for memory per flow: the same N pairs, the same
+              times and frame sizes as dns-N.pcap (pair i asks for the same
+              name), but pair i uses the 5-tuple of pair i mod M, so the
+              capture has M flows and only the flow count differs from
+              dns-N.pcap (a reader that keeps file pages resident keeps as
+              many for both; see doc/BENCHMARKS.md, "(b) Memory per active
+              flow").
 
 Output is classic little-endian pcap, microsecond timestamps. Files that are
 already there with the same parameters are kept (see the .params files).
@@ -373,7 +381,10 @@ def qname(name):
         + b"\0"
 
 
-def build_dns(n, out_path):
+def build_dns(n, out_path, flows=None):
+    """N pairs; pair i on the 5-tuple of pair i mod <flows> (default N)."""
+    if flows is None:
+        flows = n
     cmac = bytes.fromhex("020000000001")
     smac = bytes.fromhex("020000000002")
     server = bytes([192, 0, 2, 53])
@@ -385,8 +396,9 @@ def build_dns(n, out_path):
         out.write(pcap_header())
         chunk = []
         for i in range(n):
-            client = bytes([10, (i >> 16) & 0xFF, (i >> 8) & 0xFF, i & 0xFF])
-            sport = 20000 + (i % 40000)
+            j = i % flows                       # the flow of pair i
+            client = bytes([10, (j >> 16) & 0xFF, (j >> 8) & 0xFF, j & 0xFF])
+            sport = 20000 + (j % 40000)
             txid = (i * 7919) & 0xFFFF
             q = qname("host%d.example.com" % i) + struct.pack("!HH", 1, 1)
             query = struct.pack("!HHHHHH", txid, 0x0100, 1, 0, 0, 0) + q
@@ -405,7 +417,8 @@ def build_dns(n, out_path):
                 chunk = []
         out.write(b"".join(chunk))
     os.replace(tmp, out_path)
-    return {"pairs": n, "packets": npkts, "captured_bytes": nbytes}
+    return {"pairs": n, "flows": flows, "packets": npkts,
+            "captured_bytes": nbytes}
 
 
 # ---------------------------------------------------------------- main
@@ -465,7 +478,8 @@ def main():
                     help="DNS pairs of the many-flows capture (default "
                     "200000)")
     ap.add_argument("--dns-small", type=int, default=1000,
-                    help="DNS pairs of the small capture (default 1000)")
+                    help="DNS pairs of the small capture, and flows of "
+                    "the control capture dns-M-of-N.pcap (default 1000)")
     ap.add_argument("--no-corpus", action="store_true",
                     help="do not build corpus.pcap")
     ap.add_argument("--no-dns", action="store_true",
@@ -498,8 +512,16 @@ def main():
     if not args.no_dns:
         for n in (args.dns, args.dns_small):
             p = os.path.join(args.outdir, "dns-%d.pcap" % n)
-            result[p] = make(p, {"pairs": n, "version": 2},
+            result[p] = make(p, {"pairs": n, "version": 3},
                              lambda n=n, p=p: build_dns(n, p),
+                             args.force, args.quiet)
+        if args.dns_small < args.dns:
+            p = os.path.join(args.outdir, "dns-%d-of-%d.pcap" %
+                             (args.dns_small, args.dns))
+            result[p] = make(p, {"pairs": args.dns, "flows": args.dns_small,
+                                 "version": 3},
+                             lambda p=p: build_dns(args.dns, p,
+                                                   args.dns_small),
                              args.force, args.quiet)
     for p, s in result.items():
         print("%s %s" % (p, " ".join("%s=%s" % kv for kv in sorted(

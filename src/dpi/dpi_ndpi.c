@@ -14,11 +14,12 @@
  *   DPI_RUNNING  p is nDPI's flow state (688 bytes and what nDPI hangs on
  *                it), fed packet by packet;
  *   DPI_DONE     the result (ids, category, confidence) plus p, one block
- *                of the string arena with the four metadata strings back
- *                to back ("sni\0ja3c\0ja3s\0ua\0"), NULL when all are
- *                empty.
+ *                of the string arena with the metadata strings that are
+ *                not empty, back to back and NUL-terminated, in the order
+ *                SNI, JA3 client, JA3 server, User-Agent (meta has a bit
+ *                for each one stored); NULL when all are empty.
  * nDPI's state is freed the moment detection ends, so a flow that lives on
- * costs 16 bytes and its strings (rounded up to 8 bytes, no malloc
+ * costs 16 bytes and its strings (rounded up to 4 bytes, no malloc
  * header).
  *
  * Detection ends as ndpiReader's does (example/reader_util.c): when nDPI
@@ -95,7 +96,9 @@ struct dpi_flow {
 	} u;
 	uint16_t	app_id;		/* DONE */
 	uint16_t	category;	/* DONE */
-	uint8_t		state;		/* enum dpi_state */
+	uint8_t		state:4;	/* enum dpi_state */
+	uint8_t		meta:4;		/* DONE: bit i set = string i of
+					 * META_* is in the block p */
 	uint8_t		guessed:1;	/* DONE */
 	uint8_t		confidence:7;	/* DONE: ndpi_confidence_t */
 };
@@ -104,14 +107,16 @@ struct dpi_flow {
 /*
  * The metadata strings of finished flows (and the packets held, see
  * held_add), without malloc's per-block header and 16-byte rounding:
- * blocks of whole 8-byte units carved from 64 KiB chunks, a free list per
- * block size (a free block holds the next one's address). Chunks never
+ * blocks of whole 4-byte units (at least two: a free block holds the next
+ * one's address, copied in and out, so blocks need no 8-byte alignment)
+ * carved from 64 KiB chunks, a free list per block size. Chunks never
  * move or go back before dpi_free(), so a block stays where it is until
  * it is freed.
  */
-#define STR_UNIT		8
+#define STR_UNIT		4
+#define STR_MIN_UNITS		2			/* a pointer */
 #define STR_CHUNK		65536
-#define STR_MAX_UNITS		128			/* 1 KiB: more than
+#define STR_MAX_UNITS		256			/* 1 KiB: more than
 							 * the longest block */
 struct str_arena {
 	unsigned char	**chunk;
@@ -129,7 +134,7 @@ struct dpi {
 	struct str_arena strs;
 };
 
-/* The metadata strings, in the order they are stored in dpi_flow.strs. */
+/* The metadata strings, in the order they are stored (dpi_flow.meta). */
 enum {
 	META_SNI = 0,
 	META_JA3C,
@@ -138,7 +143,17 @@ enum {
 	META_N
 };
 
-/* A block of <units> (1 to STR_MAX_UNITS), or NULL when memory is short. */
+/* Units of a block of <len> bytes. */
+static uint32_t
+str_units_for(size_t len)
+{
+	size_t u = (len + STR_UNIT - 1) / STR_UNIT;
+
+	return (uint32_t)(u < STR_MIN_UNITS ? STR_MIN_UNITS : u);
+}
+
+/* A block of <units> (STR_MIN_UNITS to STR_MAX_UNITS), or NULL when
+ * memory is short. */
 static unsigned char *
 str_alloc(struct str_arena *a, uint32_t units)
 {
@@ -185,16 +200,18 @@ str_fini(struct str_arena *a)
 	free(a->chunk);
 }
 
-/* Units of the block holding <strs> (META_N strings back to back). */
+/* Units of the block holding <strs>: the strings of <mask> (bits of
+ * META_*), back to back. */
 static uint32_t
-str_units(const char *strs)
+str_units(const char *strs, unsigned int mask)
 {
 	size_t len = 0;
 	int i;
 
 	for (i = 0; i < META_N; i++)
-		len += strlen(strs + len) + 1;
-	return (uint32_t)((len + STR_UNIT - 1) / STR_UNIT);
+		if (mask & (1U << i))
+			len += strlen(strs + len) + 1;
+	return str_units_for(len);
 }
 
 /*
@@ -211,6 +228,8 @@ str_units(const char *strs)
  */
 #define HELD_HDR	8
 #define HELD_REC	10
+_Static_assert(HELD_HDR + DPI_HELD_PKTS * (HELD_REC + DPI_HELD_BYTES) <=
+    255 * STR_UNIT, "a held block's units must fit its byte 0");
 
 static size_t
 held_len(const unsigned char *b)
@@ -242,7 +261,7 @@ held_add(struct dpi *d, struct dpi_flow *df, const struct dec_pkt *pkt)
 	if (old != NULL && old[1] >= DPI_HELD_PKTS)
 		return 0;		/* counted, not kept */
 	nlen = olen + HELD_REC + len;
-	units = (uint32_t)((nlen + STR_UNIT - 1) / STR_UNIT);
+	units = str_units_for(nlen);
 	if ((b = str_alloc(&d->strs, units)) == NULL)
 		return -1;
 	if (old != NULL) {
@@ -362,30 +381,38 @@ meta_from_ndpi(const struct ndpi_flow_struct *nf, uint16_t master,
 	len[META_UA] = ua != NULL ? strnlen(ua, DPI_UA_MAX) : 0;
 }
 
-/* Copies <nf>'s metadata into one block of the string arena; returns it,
- * NULL when all strings are empty or memory is short (the flow then just
- * lacks metadata). */
-static char *
-meta_copy(struct dpi *d, const struct ndpi_flow_struct *nf, uint16_t master,
-    uint16_t app)
+/* Copies <nf>'s metadata strings that are not empty into one block of
+ * the string arena and sets <df>'s p and meta; p is NULL when all are
+ * empty or memory is short (the flow then just lacks metadata). */
+static void
+meta_copy(struct dpi *d, struct dpi_flow *df,
+    const struct ndpi_flow_struct *nf, uint16_t master, uint16_t app)
 {
 	const char *s[META_N];
 	size_t len[META_N], total = 0, i;
+	unsigned int mask = 0;
 	char *block, *p;
 
+	df->p = NULL;
+	df->meta = 0;
 	meta_from_ndpi(nf, master, app, s, len);
 	for (i = 0; i < META_N; i++)
-		total += len[i];
+		if (len[i] > 0) {
+			total += len[i] + 1;
+			mask |= 1U << i;
+		}
 	/* At most 80 + 33 + 33 + DPI_UA_MAX + META_N bytes. */
 	if (total == 0 || (block = (char *)str_alloc(&d->strs,
-	    (uint32_t)((total + META_N + STR_UNIT - 1) / STR_UNIT))) == NULL)
-		return NULL;
-	for (p = block, i = 0; i < META_N; i++) {
-		memcpy(p, s[i], len[i]);
-		p += len[i];
-		*p++ = '\0';
-	}
-	return block;
+	    str_units_for(total))) == NULL)
+		return;
+	for (p = block, i = 0; i < META_N; i++)
+		if (len[i] > 0) {
+			memcpy(p, s[i], len[i]);
+			p += len[i];
+			*p++ = '\0';
+		}
+	df->p = block;
+	df->meta = mask & 0xf;
 }
 
 /*
@@ -414,7 +441,7 @@ finish(struct dpi *d, struct dpi_flow *df, ndpi_protocol proto, int giveup)
 	df->app_id = proto.app_protocol;
 	df->category = (uint16_t)proto.category;
 	df->confidence = (uint8_t)nf->confidence;
-	df->p = meta_copy(d, nf, df->u.master_id, df->app_id);
+	meta_copy(d, df, nf, df->u.master_id, df->app_id);
 	df->state = DPI_DONE;
 	ndpi_free_flow(nf);
 	d->st.flows_active--;
@@ -528,7 +555,7 @@ dpi_flow_release(struct dpi *d, struct flow *f)
 		ndpi_free_flow(df->p);
 		d->st.flows_active--;
 	} else if (df->state == DPI_DONE && df->p != NULL)
-		str_free(&d->strs, df->p, str_units(df->p));
+		str_free(&d->strs, df->p, str_units(df->p, df->meta));
 	else if (df->state == DPI_HELD)
 		str_free(&d->strs, df->p, ((unsigned char *)df->p)[0]);
 	memset(df, 0, sizeof(*df));
@@ -618,7 +645,7 @@ dpi_flow_info(const struct dpi *d, const struct flow *f,
 {
 	const struct dpi_flow *df;
 	const struct ndpi_flow_struct *nf;
-	const char *s[META_N] = { "", "", "", "" };
+	const char *s[META_N] = { "", "", "", "" }, *p;
 	size_t len[META_N], i;
 	ndpi_protocol proto = NDPI_PROTOCOL_NULL;
 	const char *cat;
@@ -647,11 +674,11 @@ dpi_flow_info(const struct dpi *d, const struct flow *f,
 		proto.category = (ndpi_protocol_category_t)df->category;
 		out->confidence = df->confidence;
 		out->guessed = df->guessed;
-		if (df->p != NULL) {
-			s[0] = df->p;
-			for (i = 1; i < META_N; i++)
-				s[i] = s[i - 1] + strlen(s[i - 1]) + 1;
-		}
+		for (p = df->p, i = 0; p != NULL && i < META_N; i++)
+			if (df->meta & (1U << i)) {
+				s[i] = p;
+				p += strlen(p) + 1;
+			}
 		break;
 	}
 	out->master_id = proto.master_protocol;

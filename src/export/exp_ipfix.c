@@ -642,6 +642,8 @@ add_flow_template(struct ipfix_priv *xp, struct dtmpl *dt, uint16_t tid,
 
 	dt->tid = tid;
 	dt->n = t->n;
+	dt->wire_min = 0;
+	dt->tmpl_wire = 4;		/* template record header */
 	ti = fbTemplateAlloc(xp->model);
 	te = fbTemplateAlloc(xp->model);
 	for (i = 0; i < t->n; i++) {
@@ -673,6 +675,9 @@ add_flow_template(struct ipfix_priv *xp, struct dtmpl *dt, uint16_t tid,
 		ex.len = tf->len == IE_VARLEN ? FB_IE_VARLEN : tf->len;
 		if (!fbTemplateAppend(te, &ex, &gerr))
 			goto gfail;
+		/* RFC 7011 7: a one-octet length before a short string. */
+		dt->wire_min += tf->len == IE_VARLEN ? 1 + STR_MIN : tf->len;
+		dt->tmpl_wire += ex.ent != 0 ? 8 : 4;
 	}
 	/* Internal order: variable-length fields first, so every
 	 * fbVarfield_t is aligned; then the rest as listed. */
@@ -702,6 +707,28 @@ fail:
 	fbTemplateFreeUnused(ti);
 	fbTemplateFreeUnused(te);
 	return -EINVAL;
+}
+
+/* Message header, set header, then the record or template. */
+#define MSG_HDR		16
+#define SET_HDR		4
+
+static int
+check_fits(const struct ipfix_priv *xp, const struct dtmpl *dt, int family,
+    const char *tname, struct perr *err)
+{
+	size_t need = MSG_HDR + SET_HDR + (dt->wire_min > dt->tmpl_wire ?
+	    dt->wire_min : dt->tmpl_wire);
+
+	if (need <= xp->msg_size)
+		return 0;
+	return perr_set(err, -EINVAL, "collector '%s': template '%s': an "
+	    "IPv%d %s takes %zu bytes with the message and set headers "
+	    "(strings cut to %d bytes), more than the message size of %zu: "
+	    "shorten the fields or raise --mtu", xp->uri,
+	    tname != NULL ? tname : "default", family,
+	    dt->wire_min > dt->tmpl_wire ? "record" : "template", need,
+	    STR_MIN, xp->msg_size);
 }
 
 static int
@@ -772,6 +799,12 @@ ipfix_open_kind(struct exporter *ex, const char *where,
 	if (msg_size > 65535)
 		msg_size = 65535;
 	xp->msg_size = msg_size;
+	/* A record that cannot fit a message even with short strings
+	 * would be dropped, every one of them: refuse such a template. */
+	for (i = 0; i < 2; i++)
+		if (!xp->no_family[i] && (rc = check_fits(xp, &xp->dt[i],
+		    i == 0 ? 4 : 6, conf->template, err)) != 0)
+			return rc;
 	xp->msg = malloc(msg_size);
 	xp->rec = calloc(1, rec_max);
 	xp->apps = calloc(APP_MAX, sizeof(*xp->apps));
@@ -864,6 +897,8 @@ ipfix_finish(struct exporter *ex)
 	 * the exit status says delivery is not known); UDP the datagrams
 	 * the kernel did not send and those the collector's host refused
 	 * (ICMP port unreachable). What UDP loses on the way is not known. */
+	if (xp->too_big > 0)
+		return -EMSGSIZE;
 	return ts.records_dropped > 0 ? -ENOBUFS : ts.records_refused > 0 ?
 	    -ECONNREFUSED : ts.records_unacked > 0 ? -ETIMEDOUT : 0;
 }

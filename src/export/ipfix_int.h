@@ -59,6 +59,9 @@ struct dtmpl {
 	struct fld	f[IE_TMPL_MAX];
 	size_t		n;
 	size_t		rec_len;	/* internal record, bytes */
+	size_t		wire_min;	/* on the wire with strings cut to
+					 * STR_MIN, bytes */
+	size_t		tmpl_wire;	/* its template record, bytes */
 };
 
 struct app_ent {

@@ -78,46 +78,54 @@ struct flow_key {
  * no packet at all in either direction: only when a flow ends (idle,
  * forced, evicted) after an active-timeout record with no packet since;
  * the end callback still runs so modules can free their state, and
- * exporters should skip such a record. */
+ * exporters should skip such a record. The TCP flags and ICMP type of a
+ * direction are in struct flow (tcp_flags[], icmp_type[], icmp_code[]),
+ * so that four 64-bit counters pack without padding. */
 struct flow_counters {
 	uint64_t	pkts;
 	uint64_t	bytes;		/* sum of IP total lengths */
 	uint64_t	first_us;	/* 0 when pkts == 0 */
 	uint64_t	last_us;
-	uint8_t		tcp_flags;	/* OR of all flags seen */
-	uint8_t		icmp_type;	/* of the first ICMP packet seen */
-	uint8_t		icmp_code;
 };
 
 /*
  * One flow. Public fields are read-only for everyone but the table; they
- * describe the current record (counters restart after an active-timeout
- * export). <ext> is ext_size bytes for the modules above the table (dpi,
- * plugins): zeroed when the flow is created, kept across active-timeout
- * records, never touched by the table.
+ * describe the current record (counters, flags and ICMP type restart
+ * after an active-timeout export). <ext> is ext_size bytes for the
+ * modules above the table (dpi, plugins): zeroed when the flow is
+ * created, kept across active-timeout records, never touched by the
+ * table.
  *
  * Layout: a hash-chain step reads hnext and the key, both in the first 64
  * bytes, so a step touches one cache line (two when the flow straddles a
- * line boundary); the per-packet counters follow. Links are 32-bit pool
- * indexes (0 = none), private to the table. 168 bytes on LP64.
+ * line boundary); the per-packet counters follow, then the byte-sized
+ * fields, then what expiry reads. Links are 32-bit pool indexes (0 =
+ * none), private to the table. No padding: 152 bytes on LP64 (the memory
+ * a flow costs is in doc/BENCHMARKS.md, "Memory per flow").
  */
 struct flow {
 	/* private to flowtab.c */
-	uint64_t		due_ms;		/* deadline, table time in ms:
-						 * of the active timeout, or
-						 * when ended of the end
-						 * grace */
 	uint32_t		hnext;		/* hash chain */
-
-	uint8_t			tunnel;		/* enum dec_tunnel */
-	uint8_t			ended;		/* RST/FIN seen: in grace */
-	uint8_t			fin_seen;	/* bit per direction */
-	uint8_t			icmp_seen;	/* private: bit per direction,
-						 * ICMP type set */
+	uint32_t		due_rel_ms;	/* deadline (of the active
+						 * timeout, or when ended of
+						 * the end grace), table time
+						 * in ms, as milliseconds
+						 * after the second of
+						 * used_us: see flowtab.c */
 	struct flow_key		key;
 	struct flow_counters	c[2];		/* [enum flow_dir] */
+	uint8_t			tcp_flags[2];	/* [enum flow_dir]: OR of all
+						 * flags seen; 0 unless TCP */
+	uint8_t			icmp_type[2];	/* [enum flow_dir]: of the
+						 * first ICMP packet seen */
+	uint8_t			icmp_code[2];
+	uint8_t			tunnel;		/* enum dec_tunnel */
 
 	/* private to flowtab.c */
+	uint8_t			fin_seen:2;	/* bit per direction */
+	uint8_t			icmp_seen:2;	/* bit per direction: ICMP
+						 * type set */
+	uint8_t			ended:1;	/* RST/FIN seen: in grace */
 	uint32_t		lru_prev, lru_next;	/* by used second */
 	uint32_t		tq_prev, tq_next;	/* active list by record
 							 * start, or end list by

@@ -120,6 +120,8 @@ struct flow_table {
 	int			in_cb;
 
 	uint64_t		now_us;		/* largest time given */
+	uint64_t		now_ms;		/* now_us / 1000 */
+	uint64_t		now_s;		/* now_us / 1000000 */
 	uint64_t		idle_us, active_us, grace_us, frag_us;
 
 	struct flow_sipkey	secret;		/* hash keys derive from it */
@@ -292,11 +294,64 @@ ms_ceil(uint64_t us)
 	return (us + 999) / 1000;
 }
 
-/* 1 when deadline <dl_ms> is reached at table time <now_us>. */
+/* 1 when deadline <dl_ms> is reached at table time (now_ms). */
 static inline int
-past(uint64_t dl_ms, uint64_t now_us)
+past(const struct flow_table *t, uint64_t dl_ms)
 {
-	return now_us / 1000 >= dl_ms;
+	return t->now_ms >= dl_ms;
+}
+
+/* Raises the table's time to <now_us> (never lowers it). */
+static inline void
+set_now(struct flow_table *t, uint64_t now_us)
+{
+	if (now_us > t->now_us) {
+		t->now_us = now_us;
+		t->now_ms = now_us / 1000;
+		t->now_s = now_us / US_PER_S;
+	}
+}
+
+/*
+ * A flow stores its deadline in 32 bits, as milliseconds after the start
+ * of the second (table time) of its last use, used_us: the base moves
+ * only when the flow moves in the LRU list, once a second at most, not on
+ * every packet. A deadline is set (flow start, end of a record, RST/FIN)
+ * at most max(active timeout, end grace) + 1 ms after the table time
+ * (less than 1 s after the base), and the last use is never after a
+ * deadline that is still ahead, so the offset fits (both timeouts are at
+ * most 2,000,000 s: the offset stays under 2^32 ms). One case is out of
+ * reach: the active deadline after a record cut by the active timeout,
+ * when the flow's last packet is older than 2^32 ms minus the active
+ * timeout and 1 s (a gap in the capture of more than 26.5 days). Such a
+ * flow is idle anyway (the idle timeout is at most 23.2 days), so the
+ * offset is capped: the deadline then reads earlier than it is, but still
+ * later than the idle deadline, and every decision (due_reason) gives
+ * what the exact deadline gives: idle.
+ */
+static inline uint64_t
+due_base(const struct flow *f)
+{
+	return f->used_us / US_PER_S * 1000;
+}
+
+static inline uint64_t
+due_get(const struct flow *f)
+{
+	return due_base(f) + f->due_rel_ms;
+}
+
+static inline void
+due_set(struct flow *f, uint64_t dl_ms)
+{
+	uint64_t base = due_base(f);
+
+	if (dl_ms <= base)
+		f->due_rel_ms = 0;
+	else if (dl_ms - base > UINT32_MAX)
+		f->due_rel_ms = UINT32_MAX;
+	else
+		f->due_rel_ms = (uint32_t)(dl_ms - base);
 }
 
 /* --- keys and hashing --- */
@@ -456,8 +511,11 @@ end_flow(struct flow_table *t, struct flow *f, enum flow_end_reason reason)
 
 	if (reason == FLOW_END_ACTIVE) {
 		memset(f->c, 0, sizeof(f->c));
+		memset(f->tcp_flags, 0, sizeof(f->tcp_flags));
+		memset(f->icmp_type, 0, sizeof(f->icmp_type));
+		memset(f->icmp_code, 0, sizeof(f->icmp_code));
 		f->icmp_seen = 0;
-		f->due_ms = next_active_due(t, f->due_ms);
+		due_set(f, next_active_due(t, due_get(f)));
 		FL_REMOVE(t, &t->act, f, tq_prev, tq_next);
 		FL_APPEND(t, &t->act, f, tq_prev, tq_next);
 		return;
@@ -506,15 +564,16 @@ due_reason(const struct flow_table *t, const struct flow *f)
 {
 	uint64_t idle_ago_us, dl_ago_us;
 	int idle = t->now_us - f->used_us >= t->idle_us;
+	uint64_t due_ms = due_get(f);
 
-	if (!past(f->due_ms, t->now_us))
+	if (!past(t, due_ms))
 		return idle ? FLOW_END_IDLE : 0;
 	if (idle) {
 		/* In microseconds: on the millisecond grid of due_ms alone,
 		 * the order of two deadlines less than 1 ms apart would
 		 * depend on when it is asked. */
 		idle_ago_us = t->now_us - f->used_us - t->idle_us;
-		dl_ago_us = (t->now_us / 1000 - f->due_ms) * 1000 +
+		dl_ago_us = (t->now_ms - due_ms) * 1000 +
 		    t->now_us % 1000;
 		if (f->ended ? dl_ago_us < idle_ago_us :
 		    dl_ago_us <= idle_ago_us)
@@ -530,7 +589,7 @@ due_reason(const struct flow_table *t, const struct flow *f)
 static uint64_t
 next_active_due(const struct flow_table *t, uint64_t dl_ms)
 {
-	uint64_t a_ms = t->active_us / 1000, now_ms = t->now_us / 1000;
+	uint64_t a_ms = t->active_us / 1000, now_ms = t->now_ms;
 
 	if (a_ms == 0)
 		a_ms = 1;
@@ -549,7 +608,7 @@ end_if_due(struct flow_table *t, struct flow *f)
 	if (r == 0)
 		return 0;
 	if (r == FLOW_END_ACTIVE && f->c[0].pkts + f->c[1].pkts == 0) {
-		f->due_ms = next_active_due(t, f->due_ms);
+		due_set(f, next_active_due(t, due_get(f)));
 		FL_REMOVE(t, &t->act, f, tq_prev, tq_next);
 		FL_APPEND(t, &t->act, f, tq_prev, tq_next);
 		return 0;
@@ -565,7 +624,7 @@ make_room(struct flow_table *t)
 {
 	struct flow *f;
 
-	if ((f = FL_HEAD(t, t->end)) != NULL && past(f->due_ms, t->now_us)) {
+	if ((f = FL_HEAD(t, t->end)) != NULL && past(t, due_get(f))) {
 		end_flow(t, f, FLOW_END_DETECTED);
 		return;
 	}
@@ -598,7 +657,7 @@ flow_create(struct flow_table *t, const struct flow_key *k, uint32_t h,
 	f->key = *k;
 	f->tunnel = tunnel;
 	f->used_us = t->now_us;
-	f->due_ms = ms_ceil(t->now_us + t->active_us);
+	due_set(f, ms_ceil(t->now_us + t->active_us));
 	b = h & t->mask;
 	f->hnext = t->buckets[b];
 	t->buckets[b] = i;
@@ -628,6 +687,7 @@ flow_get(struct flow_table *t, const struct flow_key *k, uint8_t tunnel,
 {
 	uint32_t h = flow_key_hash(&t->key, k);
 	struct flow *f;
+	uint64_t dl_ms;
 
 	f = lookup(t, k, h, dir);
 	if (f != NULL && f->ended && syn_new) {
@@ -640,10 +700,14 @@ flow_get(struct flow_table *t, const struct flow_key *k, uint8_t tunnel,
 		if ((f = flow_create(t, k, h, tunnel)) == NULL)
 			return NULL;
 		*dir = FLOW_DIR_FWD;
-	} else if (f->used_us / US_PER_S != t->now_us / US_PER_S) {
-		/* Lazy LRU: once per second of table time at most. */
+	} else if (f->used_us / US_PER_S != t->now_s) {
+		/* Lazy LRU: once per second of table time at most; the
+		 * deadline's base moves with the second. */
+		dl_ms = due_get(f);
 		FL_REMOVE(t, &t->lru, f, lru_prev, lru_next);
 		FL_APPEND(t, &t->lru, f, lru_prev, lru_next);
+		f->used_us = t->now_us;
+		due_set(f, dl_ms);
 	}
 	f->used_us = t->now_us;
 	return f;
@@ -733,7 +797,7 @@ run_expiry(struct flow_table *t, size_t budget)
 		n++;
 	}
 	while (n < budget && (f = FL_HEAD(t, t->end)) != NULL &&
-	    past(f->due_ms, now)) {
+	    past(t, due_get(f))) {
 		(void)end_if_due(t, f);		/* end grace, or idle first */
 		n++;
 	}
@@ -748,7 +812,7 @@ run_expiry(struct flow_table *t, size_t budget)
 		n++;
 	}
 	while (n < budget && (f = FL_HEAD(t, t->act)) != NULL &&
-	    past(f->due_ms, now)) {
+	    past(t, due_get(f))) {
 		(void)end_if_due(t, f);
 		n++;
 	}
@@ -761,8 +825,7 @@ flow_table_expire(struct flow_table *t, uint64_t now_us)
 
 	if (t->in_cb)
 		return 0;
-	if (now_us > t->now_us)
-		t->now_us = now_us;
+	set_now(t, now_us);
 	run_expiry(t, 0);
 	return (size_t)(t->nended - before);
 }
@@ -772,8 +835,7 @@ flow_table_set_time(struct flow_table *t, uint64_t now_us)
 {
 	if (t->in_cb)
 		return -EDEADLK;
-	if (now_us > t->now_us)
-		t->now_us = now_us;
+	set_now(t, now_us);
 	return 0;
 }
 
@@ -839,22 +901,25 @@ account(struct flow_table *t, const struct dec_pkt *pkt, uint16_t sport,
 	}
 	c = &f->c[dir];
 	count(c, 1, pkt->ip_len, pkt->ts_us, pkt->ts_us);
-	c->tcp_flags |= flags;
+	f->tcp_flags[dir] |= flags;
 	if (hdr && !(f->icmp_seen & (1U << dir)) &&
 	    ((pkt->ip_version == 4 && pkt->proto == 1) ||
 	    (pkt->ip_version == 6 && pkt->proto == 58))) {
-		c->icmp_type = pkt->icmp_type;
-		c->icmp_code = pkt->icmp_code;
+		f->icmp_type[dir] = pkt->icmp_type;
+		f->icmp_code[dir] = pkt->icmp_code;
 		f->icmp_seen |= 1U << dir;
 	}
 	if (flags & TCP_FIN)
 		f->fin_seen |= 1U << dir;
-	if (!f->ended && ((flags & TCP_RST) || f->fin_seen == 3)) {
+	/* Only a FIN or an RST can end a flow (FINs both ways end it at
+	 * the second one). */
+	if ((flags & (TCP_FIN | TCP_RST)) && !f->ended &&
+	    ((flags & TCP_RST) || f->fin_seen == 3)) {
 		/* From the active list to the end list: a flow in its (short)
 		 * end grace is not cut by the active timeout. */
 		FL_REMOVE(t, &t->act, f, tq_prev, tq_next);
 		f->ended = 1;
-		f->due_ms = ms_ceil(t->now_us + t->grace_us);
+		due_set(f, ms_ceil(t->now_us + t->grace_us));
 		FL_APPEND(t, &t->end, f, tq_prev, tq_next);
 	}
 	call_pkt_cb(t, f, dir, pkt);
@@ -872,8 +937,7 @@ flow_table_add(struct flow_table *t, const struct dec_pkt *pkt)
 
 	if (t->in_cb)
 		return -EDEADLK;
-	if (pkt->ts_us > t->now_us)
-		t->now_us = pkt->ts_us;
+	set_now(t, pkt->ts_us);
 	run_expiry(t, FLOW_EXPIRE_BUDGET);
 
 	switch (pkt->frag) {

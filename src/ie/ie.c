@@ -565,7 +565,7 @@ uint_value(const struct ie_def *def, const struct ie_rec *r, int reverse)
 		/* 1 ICMP, 58 ICMPv6; other protocols have no type. */
 		if (c->pkts == 0 || (f->key.proto != 1 && f->key.proto != 58))
 			return 0;
-		return (uint64_t)c->icmp_type << 8 | c->icmp_code;
+		return (uint64_t)f->icmp_type[d] << 8 | f->icmp_code[d];
 	case IE_V_VLAN:
 		return f->key.vlan_id;
 	case IE_V_TUNNEL_ID:
@@ -583,7 +583,7 @@ uint_value(const struct ie_def *def, const struct ie_rec *r, int reverse)
 	case IE_V_BYTES:
 		return c->bytes;
 	case IE_V_TCP_FLAGS:
-		return c->tcp_flags;
+		return f->tcp_flags[d];
 	case IE_V_END_REASON:
 		return ie_flow_end_reason(r->rec->reason);
 	case IE_V_BIFLOW_DIR:

@@ -207,8 +207,8 @@ on_record(const struct exp_record *rec, size_t ext_size, void *arg)
 	r->dst_to_src_bytes = f->c[FLOW_DIR_REV].bytes;
 	r->total_pkts = r->src_to_dst_pkts + r->dst_to_src_pkts;
 	r->total_bytes = r->src_to_dst_bytes + r->dst_to_src_bytes;
-	r->src_to_dst_tcp_flags = f->c[FLOW_DIR_FWD].tcp_flags;
-	r->dst_to_src_tcp_flags = f->c[FLOW_DIR_REV].tcp_flags;
+	r->src_to_dst_tcp_flags = f->tcp_flags[FLOW_DIR_FWD];
+	r->dst_to_src_tcp_flags = f->tcp_flags[FLOW_DIR_REV];
 	/* A direction without packets has no times. */
 	first = f->c[FLOW_DIR_FWD].pkts == 0 ? f->c[FLOW_DIR_REV].first_us :
 	    f->c[FLOW_DIR_REV].pkts == 0 ? f->c[FLOW_DIR_FWD].first_us :

@@ -3,7 +3,9 @@
  * public include/l7probe/plugin.h).
  *
  * Per flow, flow->ext is laid out here:
- *	0			struct flow_hdr (8 bytes): plugins started
+ *	0			struct flow_hdr (8 bytes): plugins started;
+ *				only when the set has plugins (8 bytes a
+ *				flow saved otherwise)
  *	hooks[i].off		each core hook's slot (nDPI)
  *	plugin slot		a metric: its value (8 bytes); a classifier:
  *				its state (state_size, rounded up to 8)
@@ -194,7 +196,7 @@ view_init(struct view *vw, const struct plug_set *ps, const struct flow *f)
 		v->c[d].bytes = f->c[d].bytes;
 		v->c[d].first_us = f->c[d].first_us;
 		v->c[d].last_us = f->c[d].last_us;
-		v->c[d].tcp_flags = f->c[d].tcp_flags;
+		v->c[d].tcp_flags = f->tcp_flags[d];
 	}
 	v->app_name = view_app_name;
 	v->category_name = view_category_name;
@@ -609,7 +611,9 @@ plug_set_new(const struct plug_set_conf *conf, struct perr *err)
 	ps->app = conf->app;
 	ps->app_arg = conf->app_arg;
 
-	off = sizeof(struct flow_hdr);
+	/* The header is read only when ps->n > 0 (plug_packet,
+	 * plug_flow_end). */
+	off = conf->n_specs + conf->n_user > 0 ? sizeof(struct flow_hdr) : 0;
 	for (i = 0; i < conf->n_hooks; i++) {
 		conf->hooks[i].off = off;
 		off += ALIGN8(conf->hooks[i].ext_size);

@@ -111,7 +111,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		f->c[i].bytes = take(&c, 8);
 		f->c[i].first_us = take(&c, 8);
 		f->c[i].last_us = take(&c, 8);
-		f->c[i].tcp_flags = (uint8_t)take(&c, 1);
+		f->tcp_flags[i] = (uint8_t)take(&c, 1);
 	}
 	memset(&app, 0, sizeof(app));
 	take_str(&c, app.app_name, sizeof(app.app_name));

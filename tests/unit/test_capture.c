@@ -143,6 +143,67 @@ as_file(struct ng_buf *f)
 	return fp;
 }
 
+/* A reader of <f> as the file "mem", through <filter> (NULL: none); it
+ * must open. Its stream goes to <*fp>; close both with close_mem. */
+static struct ng_reader *
+open_mem(struct ng_buf *f, const char *filter, FILE **fp)
+{
+	struct perr err = { 0, "" };
+	struct ng_reader *r;
+
+	*fp = as_file(f);
+	if ((r = ng_open(*fp, "mem", filter, &err)) == NULL)
+		fail_msg("%s", err.msg);
+	return r;
+}
+
+static void
+close_mem(struct ng_reader *r, FILE *fp)
+{
+	ng_free(r);
+	fclose(fp);
+}
+
+/* Opens <f> and returns what reading its first packet gives, with <err>
+ * as ng_next left it. */
+static int
+first_packet(struct ng_buf *f, struct perr *err)
+{
+	struct ng_reader *r;
+	struct ng_pkt pkt;
+	FILE *fp;
+	int rc;
+
+	r = open_mem(f, NULL, &fp);
+	memset(err, 0, sizeof(*err));
+	rc = ng_next(r, &pkt, err);
+	close_mem(r, fp);
+	return rc;
+}
+
+/* ng_open of <f> through <filter>, which must be refused; <err> says
+ * why. */
+static void
+open_refused(struct ng_buf *f, const char *filter, struct perr *err)
+{
+	FILE *fp = as_file(f);
+
+	assert_null(ng_open(fp, "mem", filter, err));
+	fclose(fp);
+}
+
+/* A section with an Ethernet interface (0) and a raw IP one (1), and a
+ * packet on each: eth_udp at 1 us, raw_icmp at 2 us. */
+static void
+eth_and_raw(struct ng_buf *f)
+{
+	shb(f, 0);
+	idb(f, LT_EN10MB, 0, 0);
+	idb(f, LT_RAW, 0, 0);
+	epb(f, 0, 1, eth_udp, sizeof(eth_udp), sizeof(eth_udp));
+	epb(f, 1, 2, raw_icmp, sizeof(raw_icmp), sizeof(raw_icmp));
+}
+
 /* Two link types in one section, both byte orders, each packet decoded
  * by its own interface's type and time unit. */
 static void
@@ -165,9 +226,7 @@ test_mixed_linktypes(void **unused)
 		    sizeof(eth_udp));
 		epb(&f, 1, 1700000001987654321ull, raw_icmp,
 		    sizeof(raw_icmp), 1500);
-		fp = as_file(&f);
-		r = ng_open(fp, "mem", NULL, &err);
-		assert_non_null(r);
+		r = open_mem(&f, NULL, &fp);
 		assert_int_equal(ng_linktype(r), LT_EN10MB);
 		assert_int_equal(ng_next(r, &pkt, &err), 0);
 		assert_int_equal(pkt.linktype, LT_EN10MB);
@@ -182,8 +241,7 @@ test_mixed_linktypes(void **unused)
 		assert_int_equal(pkt.wirelen, 1500);
 		assert_memory_equal(pkt.data, raw_icmp, sizeof(raw_icmp));
 		assert_int_equal(ng_next(r, &pkt, &err), CAP_EOF);
-		ng_free(r);
-		fclose(fp);
+		close_mem(r, fp);
 	}
 }
 
@@ -203,14 +261,12 @@ test_time_units(void **unused)
 	idb(&f, LT_RAW, 3, 1000);		/* milliseconds, +1000 s */
 	epb(&f, 0, 1024u * 5 + 512, raw_icmp, sizeof(raw_icmp), 28);
 	epb(&f, 1, 2500, raw_icmp, sizeof(raw_icmp), 28);
-	fp = as_file(&f);
-	assert_non_null(r = ng_open(fp, "mem", NULL, &err));
+	r = open_mem(&f, NULL, &fp);
 	assert_int_equal(ng_next(r, &pkt, &err), 0);
 	assert_int_equal(pkt.ts_us, 5500000);	/* 5.5 s */
 	assert_int_equal(ng_next(r, &pkt, &err), 0);
 	assert_int_equal(pkt.ts_us, 1002500000);	/* 1000 + 2.5 s */
-	ng_free(r);
-	fclose(fp);
+	close_mem(r, fp);
 }
 
 /* A second section (other byte order) restarts the interface list; a
@@ -244,8 +300,7 @@ test_sections_spb_opb(void **unused)
 	put(&f, sizeof(raw_icmp), 4);
 	put_bytes(&f, raw_icmp, sizeof(raw_icmp));
 	blk_end(&f);
-	fp = as_file(&f);
-	assert_non_null(r = ng_open(fp, "mem", NULL, &err));
+	r = open_mem(&f, NULL, &fp);
 	assert_int_equal(ng_next(r, &pkt, &err), 0);
 	assert_int_equal(pkt.linktype, LT_EN10MB);
 	assert_int_equal(ng_next(r, &pkt, &err), 0);
@@ -256,8 +311,7 @@ test_sections_spb_opb(void **unused)
 	assert_int_equal(pkt.linktype, DLT_RAW);
 	assert_int_equal(pkt.ts_us, 7);
 	assert_int_equal(ng_next(r, &pkt, &err), CAP_EOF);
-	ng_free(r);
-	fclose(fp);
+	close_mem(r, fp);
 }
 
 /* The filter is compiled for each interface's link type: "udp" passes
@@ -272,25 +326,17 @@ test_filter_per_linktype(void **unused)
 	FILE *fp;
 
 	(void)unused;
-	shb(&f, 0);
-	idb(&f, LT_EN10MB, 0, 0);
-	idb(&f, LT_RAW, 0, 0);
-	epb(&f, 0, 1, eth_udp, sizeof(eth_udp), sizeof(eth_udp));
-	epb(&f, 1, 2, raw_icmp, sizeof(raw_icmp), sizeof(raw_icmp));
-	fp = as_file(&f);
-	assert_non_null(r = ng_open(fp, "mem", "udp", &err));
+	eth_and_raw(&f);
+	r = open_mem(&f, "udp", &fp);
 	assert_int_equal(ng_next(r, &pkt, &err), 0);
 	assert_int_equal(pkt.filtered, 0);
 	assert_int_equal(ng_next(r, &pkt, &err), 0);
 	assert_int_equal(pkt.filtered, 1);
-	ng_free(r);
-	fclose(fp);
+	close_mem(r, fp);
 
-	fp = as_file(&f);
-	assert_null(ng_open(fp, "mem", "no such filter (", &err));
+	open_refused(&f, "no such filter (", &err);
 	assert_int_equal(err.code, -EINVAL);
 	assert_non_null(strstr(err.msg, "filter 'no such filter ('"));
-	fclose(fp);
 }
 
 /* Cut and impossible blocks: each is CAP_BROKEN, never a read past the
@@ -299,12 +345,8 @@ static void
 test_broken(void **unused)
 {
 	struct ng_buf good = { .len = 0 }, f;
-	struct ng_reader *r;
-	struct ng_pkt pkt;
 	struct perr err;
 	size_t hdr_len, cut;
-	FILE *fp;
-	int rc;
 
 	(void)unused;
 	shb(&good, 0);
@@ -316,44 +358,26 @@ test_broken(void **unused)
 	for (cut = hdr_len + 1; cut < good.len; cut++) {
 		f = good;
 		f.len = cut;
-		memset(&err, 0, sizeof(err));
-		fp = as_file(&f);
-		assert_non_null(r = ng_open(fp, "mem", NULL, &err));
-		rc = ng_next(r, &pkt, &err);
-		assert_int_equal(rc, CAP_BROKEN);
+		assert_int_equal(first_packet(&f, &err), CAP_BROKEN);
 		assert_non_null(strstr(err.msg, "capture file 'mem'"));
-		ng_free(r);
-		fclose(fp);
 	}
 
 	/* A captured length past the block. */
 	f = good;
 	f.b[hdr_len + 20] = 0xff;		/* caplen low byte */
-	fp = as_file(&f);
-	assert_non_null(r = ng_open(fp, "mem", NULL, &err));
-	assert_int_equal(ng_next(r, &pkt, &err), CAP_BROKEN);
+	assert_int_equal(first_packet(&f, &err), CAP_BROKEN);
 	assert_non_null(strstr(err.msg, "longer than its block"));
-	ng_free(r);
-	fclose(fp);
 
 	/* A packet of interface 5, never declared. */
 	f = good;
 	f.b[hdr_len + 8] = 5;
-	fp = as_file(&f);
-	assert_non_null(r = ng_open(fp, "mem", NULL, &err));
-	assert_int_equal(ng_next(r, &pkt, &err), CAP_BROKEN);
+	assert_int_equal(first_packet(&f, &err), CAP_BROKEN);
 	assert_non_null(strstr(err.msg, "undeclared interface"));
-	ng_free(r);
-	fclose(fp);
 
 	/* Trailing length differs from the leading one. */
 	f = good;
 	f.b[f.len - 4] ^= 4;
-	fp = as_file(&f);
-	assert_non_null(r = ng_open(fp, "mem", NULL, &err));
-	assert_int_equal(ng_next(r, &pkt, &err), CAP_BROKEN);
-	ng_free(r);
-	fclose(fp);
+	assert_int_equal(first_packet(&f, &err), CAP_BROKEN);
 
 	/* Impossible lengths: not a multiple of 4, shorter than a block,
 	 * larger than NG_MAX_BLOCK. */
@@ -366,28 +390,20 @@ test_broken(void **unused)
 			f.len = hdr_len + 4;
 			put(&f, bad[i], 4);
 			f.len = good.len;
-			fp = as_file(&f);
-			assert_non_null(r = ng_open(fp, "mem", NULL, &err));
-			assert_int_equal(ng_next(r, &pkt, &err), CAP_BROKEN);
+			assert_int_equal(first_packet(&f, &err), CAP_BROKEN);
 			assert_non_null(strstr(err.msg, "impossible block"));
-			ng_free(r);
-			fclose(fp);
 		}
 	}
 
 	/* Not pcapng at all, and a bad byte-order magic. */
 	f = good;
 	f.b[0] = 0xd4;
-	fp = as_file(&f);
-	assert_null(ng_open(fp, "mem", NULL, &err));
+	open_refused(&f, NULL, &err);
 	assert_non_null(strstr(err.msg, "not a pcapng file"));
-	fclose(fp);
 	f = good;
 	f.b[8] = 0x11;
-	fp = as_file(&f);
-	assert_null(ng_open(fp, "mem", NULL, &err));
+	open_refused(&f, NULL, &err);
 	assert_non_null(strstr(err.msg, "byte-order magic"));
-	fclose(fp);
 }
 
 /* Through the public face: cap_open on a pcapng file on disk hands out
@@ -426,11 +442,7 @@ test_cap_open_pcapng(void **unused)
 	int fd;
 
 	(void)unused;
-	shb(&f, 0);
-	idb(&f, LT_EN10MB, 0, 0);
-	idb(&f, LT_RAW, 0, 0);
-	epb(&f, 0, 1, eth_udp, sizeof(eth_udp), sizeof(eth_udp));
-	epb(&f, 1, 2, raw_icmp, sizeof(raw_icmp), sizeof(raw_icmp));
+	eth_and_raw(&f);
 	epb(&f, 0, 3, eth_udp, sizeof(eth_udp), sizeof(eth_udp));
 	assert_true((fd = mkstemp(path)) >= 0);
 	assert_int_equal(write(fd, f.b, f.len), (ssize_t)f.len);

@@ -184,6 +184,14 @@ static const uint8_t dns_answer[] = {
 	142,250,180,4,			/* address */
 };
 
+/* The client's DNS query, from port <sport> to 8.8.8.8:53, at 1 s. */
+static void
+dns_query_from(struct tpkt *q, uint16_t sport)
+{
+	build(q, 17, ip_cli, sport, ip_dns, 53, 0, 0, 0, dns_query,
+	    sizeof(dns_query), 1000000);
+}
+
 static void
 test_dns_google(void **unused)
 {
@@ -195,8 +203,7 @@ test_dns_google(void **unused)
 
 	(void)unused;
 	assert_int_not_equal(dpi_ext_size(d), 0);
-	build(&q, 17, ip_cli, 53001, ip_dns, 53, 0, 0, 0, dns_query,
-	    sizeof(dns_query), 1000000);
+	dns_query_from(&q, 53001);
 	build(&r, 17, ip_dns, 53, ip_cli, 53001, 0, 0, 0, dns_answer,
 	    sizeof(dns_answer), 1020000);
 	f = flow_make(d, &q);
@@ -264,6 +271,14 @@ static const char http_ok[] =
 #define F_SYN	0x02
 #define F_PSH	0x08
 #define F_ACK	0x10
+
+/* A TCP SYN from port <sport> to a documentation address's port 443, at
+ * 4 s: no payload, so nothing for nDPI but the port. */
+static void
+syn_to_443(struct tpkt *p, uint16_t sport)
+{
+	build(p, 6, ip_cli, sport, ip_doc, 443, F_SYN, 1, 0, "", 0, 4000000);
+}
 
 /* The client side of an HTTP exchange on a TCP handshake. */
 static void
@@ -456,7 +471,7 @@ test_end_guesses(void **unused)
 	struct flow *f;
 
 	(void)unused;
-	build(&p, 6, ip_cli, 40001, ip_doc, 443, F_SYN, 1, 0, "", 0, 4000000);
+	syn_to_443(&p, 40001);
 	f = flow_make(d, &p);
 	/* Header-only: held, no nDPI state yet (and Unknown so far). */
 	dpi_packet(d, f, FLOW_DIR_FWD, &p.pkt);
@@ -498,7 +513,7 @@ test_held_max_pkts(void **unused)
 	int i;
 
 	(void)unused;
-	build(&p, 6, ip_cli, 40002, ip_doc, 443, F_SYN, 1, 0, "", 0, 4000000);
+	syn_to_443(&p, 40002);
 	f = flow_make(d, &p);
 	for (i = 0; i < 4; i++)
 		dpi_packet(d, f, FLOW_DIR_FWD, &p.pkt);
@@ -527,8 +542,7 @@ test_release_running(void **unused)
 	struct flow *f;
 
 	(void)unused;
-	build(&q, 17, ip_cli, 53002, ip_dns, 53, 0, 0, 0, dns_query,
-	    sizeof(dns_query), 1000000);
+	dns_query_from(&q, 53002);
 	f = flow_make(d, &q);
 	dpi_packet(d, f, FLOW_DIR_FWD, &q.pkt);
 	dpi_stats(d, &st);
@@ -550,8 +564,7 @@ test_later_fragment(void **unused)
 	struct flow *f;
 
 	(void)unused;
-	build(&q, 17, ip_cli, 53003, ip_dns, 53, 0, 0, 0, dns_query,
-	    sizeof(dns_query), 1000000);
+	dns_query_from(&q, 53003);
 	q.pkt.frag = DEC_FRAG_LATER;
 	f = flow_make(d, &q);
 	dpi_packet(d, f, FLOW_DIR_FWD, &q.pkt);
@@ -574,8 +587,7 @@ test_disabled(void **unused)
 
 	(void)unused;
 	assert_int_equal(dpi_ext_size(d), 0);
-	build(&q, 17, ip_cli, 53004, ip_dns, 53, 0, 0, 0, dns_query,
-	    sizeof(dns_query), 1000000);
+	dns_query_from(&q, 53004);
 	f = flow_make(d, &q);
 	dpi_packet(d, f, FLOW_DIR_FWD, &q.pkt);
 	dpi_stats(d, &st);
@@ -616,8 +628,7 @@ test_none(void **unused)
 	struct flow *f;
 
 	(void)unused;
-	build(&q, 17, ip_cli, 53005, ip_dns, 53, 0, 0, 0, dns_query,
-	    sizeof(dns_query), 1000000);
+	dns_query_from(&q, 53005);
 	f = flow_make(d, &q);
 	dpi_packet(d, f, FLOW_DIR_FWD, &q.pkt);
 	dpi_flow_end(d, f);

@@ -36,6 +36,7 @@
 struct rec {
 	struct flow_key		key;
 	struct flow_counters	c[2];
+	uint8_t			tcp_flags[2], icmp_type[2], icmp_code[2];
 	enum flow_end_reason	reason;
 	uint64_t		ext0;
 };
@@ -78,6 +79,9 @@ on_end(struct flow *f, enum flow_end_reason reason, void *arg)
 		r = &env->recs[env->nrec];
 		r->key = f->key;
 		memcpy(r->c, f->c, sizeof(r->c));
+		memcpy(r->tcp_flags, f->tcp_flags, 2);
+		memcpy(r->icmp_type, f->icmp_type, 2);
+		memcpy(r->icmp_code, f->icmp_code, 2);
 		r->reason = reason;
 		r->ext0 = 0;
 		if (flow_table_flow_size(env->t) >= sizeof(*f) + 8)
@@ -256,7 +260,7 @@ test_conf(void **unused)
 	assert_int_equal(flow_table_flow_size(t) % 8, 0);
 	/* The memory budget of a flow (see doc/BENCHMARKS.md). */
 	if (sizeof(void *) == 8)
-		assert_true(sizeof(struct flow) <= 168);
+		assert_true(sizeof(struct flow) <= 152);
 	assert_true(offsetof(struct flow, key) + sizeof(struct flow_key) <=
 	    64);
 	flow_table_free(t);
@@ -300,12 +304,12 @@ test_orientation_counts(void **unused)
 	assert_int_equal(r->key.ip_version, 4);
 	assert_int_equal(r->c[0].pkts, 3);
 	assert_int_equal(r->c[0].bytes, 60 + 52 + 1052);
-	assert_int_equal(r->c[0].tcp_flags, SYN | ACK | 0x08);
+	assert_int_equal(r->tcp_flags[0], SYN | ACK | 0x08);
 	assert_int_equal(r->c[0].first_us, T0);
 	assert_int_equal(r->c[0].last_us, T0 + 30);
 	assert_int_equal(r->c[1].pkts, 2);
 	assert_int_equal(r->c[1].bytes, 560);
-	assert_int_equal(r->c[1].tcp_flags, SYN | ACK | 0x08);
+	assert_int_equal(r->tcp_flags[1], SYN | ACK | 0x08);
 	assert_int_equal(r->c[1].first_us, T0 + 10);
 	assert_int_equal(r->c[1].last_us, T0 + 40);
 	assert_int_equal(stats(&env).active_flows, 0);
@@ -364,10 +368,10 @@ test_icmp_echo(void **unused)
 		assert_int_equal(flow_table_flush(env.t, FLOW_END_FORCED), 1);
 		assert_int_equal(env.recs[0].c[0].pkts, 2);
 		assert_int_equal(env.recs[0].c[1].pkts, 1);
-		assert_int_equal(env.recs[0].c[0].icmp_type, cases[i].req);
-		assert_int_equal(env.recs[0].c[0].icmp_code, 0);
-		assert_int_equal(env.recs[0].c[1].icmp_type, cases[i].rep);
-		assert_int_equal(env.recs[0].c[0].tcp_flags, 0);
+		assert_int_equal(env.recs[0].icmp_type[0], cases[i].req);
+		assert_int_equal(env.recs[0].icmp_code[0], 0);
+		assert_int_equal(env.recs[0].icmp_type[1], cases[i].rep);
+		assert_int_equal(env.recs[0].tcp_flags[0], 0);
 		env_close(&env);
 	}
 }
@@ -907,7 +911,7 @@ test_rst(void **unused)
 	assert_int_equal(env.recs[0].reason, FLOW_END_DETECTED);
 	assert_int_equal(env.recs[0].c[0].pkts, 2);
 	assert_int_equal(env.recs[0].c[1].pkts, 1);
-	assert_int_equal(env.recs[0].c[1].tcp_flags, RST | ACK);
+	assert_int_equal(env.recs[0].tcp_flags[1], RST | ACK);
 	assert_int_equal(stats(&env).records_ended[FLOW_END_DETECTED], 1);
 	assert_int_equal(stats(&env).active_flows, 0);
 	env_close(&env);
@@ -1051,6 +1055,96 @@ test_deadline_long_gap(void **unused)
 		assert_int_equal(env.recs[0].reason, FLOW_END_ACTIVE);
 		env_close(&env);
 	}
+}
+
+/*
+ * A flow keeps its deadline as an offset from its last packet (32-bit
+ * milliseconds): with the largest timeouts (2,000,000 s, 23.1 days) and
+ * packets days apart, records are cut on the same grid as with a 64-bit
+ * deadline, and the end grace runs across packets.
+ */
+static void
+test_deadline_offset(void **unused)
+{
+	static const uint64_t want[] = { 3, 2, 2, 3, 1 };
+	const uint64_t day = 86400 * S;
+	struct flow_table_conf conf;
+	struct env env;
+	size_t i;
+
+	(void)unused;
+	flow_table_conf_defaults(&conf);
+	conf.idle_timeout_s = conf.active_timeout_s = 2000000;
+	conf.end_grace_ms = 2000000000;
+	/* A packet every 10 days: cut at T0 + k * 23.1 days. */
+	env_open(&env, &conf);
+	for (i = 0; i <= 10; i++)
+		tcp(&env, T0 + i * 10 * day, A, 1000, B, 80, ACK, 40);
+	assert_int_equal(flow_table_flush(env.t, FLOW_END_FORCED), 1);
+	assert_int_equal(env.nrec, 5);
+	for (i = 0; i < 5; i++) {
+		assert_int_equal(env.recs[i].reason, i < 4 ? FLOW_END_ACTIVE :
+		    FLOW_END_FORCED);
+		assert_int_equal(env.recs[i].c[0].pkts, want[i]);
+	}
+	env_close(&env);
+
+	/* RST, a packet 20 days into the 23.1-day grace (still the same
+	 * flow), one after the grace: a new flow. */
+	env_open(&env, &conf);
+	tcp(&env, T0, A, 1000, B, 80, RST, 40);
+	tcp(&env, T0 + 20 * day, A, 1000, B, 80, ACK, 40);
+	assert_int_equal(env.nrec, 0);
+	tcp(&env, T0 + 2000000 * S + 1000, A, 1000, B, 80, ACK, 40);
+	assert_int_equal(env.nrec, 1);
+	assert_int_equal(env.recs[0].reason, FLOW_END_DETECTED);
+	assert_int_equal(env.recs[0].c[0].pkts, 2);
+	assert_int_equal(flow_table_flush(env.t, FLOW_END_FORCED), 1);
+	assert_int_equal(env.recs[1].c[0].pkts, 1);
+	env_close(&env);
+
+	/* Active timeout 11.6 days, idle 23.1: after a gap of 100 days the
+	 * record is cut by the active timeout (it came first), and the next
+	 * active deadline (104 days) is more than 2^32 ms after the last
+	 * packet; the flow then ends idle, as with the exact deadline. */
+	conf.active_timeout_s = 1000000;
+	env_open(&env, &conf);
+	tcp(&env, T0, A, 1000, B, 80, ACK, 40);
+	tcp(&env, T0 + 100 * day, C, 1000, B, 80, ACK, 40);
+	assert_int_equal(env.nrec, 2);
+	assert_int_equal(env.recs[0].reason, FLOW_END_ACTIVE);
+	assert_int_equal(env.recs[0].c[0].pkts, 1);
+	assert_int_equal(env.recs[1].reason, FLOW_END_IDLE);
+	assert_int_equal(env.recs[1].c[0].pkts, 0);
+	assert_int_equal(flow_table_flush(env.t, FLOW_END_FORCED), 1);
+	assert_int_equal(env.recs[2].reason, FLOW_END_FORCED);
+	env_close(&env);
+}
+
+/* The flags and ICMP type of a record restart with it after an active
+ * timeout, as the counters do. */
+static void
+test_active_restarts_flags(void **unused)
+{
+	struct flow_table_conf conf;
+	struct env env;
+
+	(void)unused;
+	/* Four 64-bit counters a direction, no padding. */
+	assert_int_equal(sizeof(struct flow_counters), 4 * sizeof(uint64_t));
+	flow_table_conf_defaults(&conf);
+	conf.active_timeout_s = 10;
+	env_open(&env, &conf);
+	tcp(&env, T0, A, 1000, B, 80, SYN, 40);
+	tcp(&env, T0 + 1, B, 80, A, 1000, SYN | ACK, 40);
+	tcp(&env, T0 + 11 * S, A, 1000, B, 80, ACK, 40);
+	assert_int_equal(env.nrec, 1);
+	assert_int_equal(env.recs[0].tcp_flags[0], SYN);
+	assert_int_equal(env.recs[0].tcp_flags[1], SYN | ACK);
+	assert_int_equal(flow_table_flush(env.t, FLOW_END_FORCED), 1);
+	assert_int_equal(env.recs[1].tcp_flags[0], ACK);
+	assert_int_equal(env.recs[1].tcp_flags[1], 0);
+	env_close(&env);
 }
 
 static void
@@ -1512,6 +1606,8 @@ main(void)
 		cmocka_unit_test(test_rst),
 		cmocka_unit_test(test_fin),
 		cmocka_unit_test(test_deadline_long_gap),
+		cmocka_unit_test(test_deadline_offset),
+		cmocka_unit_test(test_active_restarts_flags),
 		cmocka_unit_test(test_syn_reuse),
 		cmocka_unit_test(test_syn_reuse_reverse),
 		cmocka_unit_test(test_capacity),

@@ -30,6 +30,7 @@
 #endif
 
 #include "ie/ie.h"
+#include "tutil.h"
 
 /* Registry ----------------------------------------------------------- */
 
@@ -525,12 +526,14 @@ fixture_init(struct fixture *x, int ip_version)
 	f->key.tunnel_id = 0x01020304;
 	f->c[FLOW_DIR_FWD] = (struct flow_counters){
 		.pkts = 10, .bytes = 1000, .first_us = 1700000000500123,
-		.last_us = 1700000003000999, .tcp_flags = 0x1b,
+		.last_us = 1700000003000999,
 	};
+	f->tcp_flags[FLOW_DIR_FWD] = 0x1b;
 	f->c[FLOW_DIR_REV] = (struct flow_counters){
 		.pkts = 8, .bytes = 0x123456789, .first_us = 1700000000600000,
-		.last_us = 1700000003100000, .tcp_flags = 0x12,
+		.last_us = 1700000003100000,
 	};
+	f->tcp_flags[FLOW_DIR_REV] = 0x12;
 	snprintf(x->app.app_name, sizeof(x->app.app_name), "TLS.Instagram");
 	snprintf(x->app.category_name, sizeof(x->app.category_name),
 	    "SocialNetwork");
@@ -657,9 +660,10 @@ test_values_biflow(void **unused)
 
 	/* ICMPv6 echo request / reply: per direction. */
 	x.f->key.proto = 58;
-	x.f->c[FLOW_DIR_FWD] = (struct flow_counters){
-		.pkts = 1, .icmp_type = 128, .icmp_code = 0 };
-	x.f->c[FLOW_DIR_REV].icmp_type = 129;
+	x.f->c[FLOW_DIR_FWD] = (struct flow_counters){ .pkts = 1 };
+	x.f->icmp_type[FLOW_DIR_FWD] = 128;
+	x.f->icmp_code[FLOW_DIR_FWD] = 0;
+	x.f->icmp_type[FLOW_DIR_REV] = 129;
 	assert_int_equal(u("icmpTypeCodeIPv6", &bi, 0), 128 * 256);
 	assert_int_equal(u("icmpTypeCodeIPv6", &bi, 1), 129 * 256);
 	free(x.f);
@@ -683,12 +687,7 @@ test_register(void **unused)
 		uint8_t		v4[4];
 		uint8_t		v6[16];
 	};
-	static const struct {
-		const char	*name;
-		enum ie_type	type;
-		size_t		off;
-		uint16_t	max_len;
-	} rows[] = {
+	static const struct tu_row rows[] = {
 		{ "x_u64", IE_T_UNSIGNED64, offsetof(struct ext, u64), 0 },
 		{ "x_s64", IE_T_SIGNED64, offsetof(struct ext, s64), 0 },
 		{ "x_f64", IE_T_FLOAT64, offsetof(struct ext, f64), 0 },
@@ -716,14 +715,7 @@ test_register(void **unused)
 	(void)unused;
 	assert_non_null(reg = ie_reg_new());
 	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
-		memset(&d, 0, sizeof(d));
-		d.name = rows[i].name;
-		d.id = (uint16_t)(900 + i);
-		d.type = rows[i].type;
-		d.flags = IE_F_LOCAL_PEN;
-		d.ext_off = rows[i].off;
-		d.max_len = rows[i].max_len;
-		d.owner = "plugin 't'";
+		tu_row_def(&d, &rows[i], (uint16_t)(900 + i));
 		assert_int_equal(ie_register(reg, &d, &err), 0);
 	}
 	assert_int_equal(ie_count(reg), before + 10);

@@ -24,6 +24,7 @@
 
 #include "export/export.h"
 #include "ie/ie.h"
+#include "tutil.h"
 
 /* What we read back of a flow record. */
 struct rd {
@@ -293,23 +294,38 @@ read_file(const char *path, struct readback *rb)
 	fbInfoModelFree(m);
 }
 
+/* exp_open that must succeed. */
 static struct exporter *
-open_file(char *path, size_t size, const struct exp_conf *conf)
+open_ok(const char *uri, const struct exp_conf *conf)
 {
-	struct exporter *ex;
-	struct perr err;
-	static char uri[128];
-	int fd;
+	struct perr err = { 0, "" };
+	struct exporter *ex = exp_open(uri, conf, &err);
 
-	snprintf(path, size, "/tmp/l7probe-test-ipfix-XXXXXX");
-	fd = mkstemp(path);
-	assert_true(fd >= 0);
-	close(fd);
-	snprintf(uri, sizeof(uri), "ipfix-file:%s", path);
-	ex = exp_open(uri, conf, &err);
 	if (ex == NULL)
 		fail_msg("%s", err.msg);
 	return ex;
+}
+
+static struct exporter *
+open_file(char *path, size_t size, const struct exp_conf *conf)
+{
+	static char uri[128];
+
+	snprintf(path, size, "/tmp/l7probe-test-ipfix-XXXXXX");
+	tu_temp_file(path);
+	snprintf(uri, sizeof(uri), "ipfix-file:%s", path);
+	return open_ok(uri, conf);
+}
+
+/* A UDP socket on 127.0.0.1 and its "ipfix://127.0.0.1:PORT" in <uri>. */
+static int
+udp_collector(char *uri, size_t size)
+{
+	uint16_t port = 0;
+	int fd = tu_local_socket(SOCK_DGRAM, &port);
+
+	snprintf(uri, size, "ipfix://127.0.0.1:%u", port);
+	return fd;
 }
 
 static void
@@ -484,12 +500,9 @@ test_udp_mtu(void **unused)
 	static struct readback rb;
 	static uint8_t dgram[70000];
 	static char long_name[400];
-	struct sockaddr_in sin;
-	socklen_t slen = sizeof(sin);
 	struct exp_conf conf;
 	struct exp_record rec;
 	struct exporter *ex;
-	struct perr err;
 	struct flow f;
 	fbInfoModel_t *m;
 	fBuf_t *fbuf;
@@ -498,14 +511,8 @@ test_udp_mtu(void **unused)
 	int fd, i, n_dgrams = 0, big = 1 << 22;
 
 	(void)unused;
-	fd = socket(AF_INET, SOCK_DGRAM, 0);
+	fd = udp_collector(uri, sizeof(uri));
 	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &big, sizeof(big));
-	memset(&sin, 0, sizeof(sin));
-	sin.sin_family = AF_INET;
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	assert_int_equal(bind(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
-	getsockname(fd, (struct sockaddr *)&sin, &slen);
-	snprintf(uri, sizeof(uri), "ipfix://127.0.0.1:%u", ntohs(sin.sin_port));
 
 	fill_app();
 	memset(long_name, 'n', sizeof(long_name) - 1);
@@ -513,9 +520,7 @@ test_udp_mtu(void **unused)
 	conf_init(&conf);
 	conf.mtu = 512;
 	conf.template_refresh_pkts = 5;
-	ex = exp_open(uri, &conf, &err);
-	if (ex == NULL)
-		fail_msg("%s", err.msg);
+	ex = open_ok(uri, &conf);
 	rec.app = &app;
 	rec.reason = FLOW_END_IDLE;
 	rec.flow = &f;
@@ -585,30 +590,21 @@ recv_has_templates(int fd)
 static void
 test_probe_time(void **unused)
 {
-	struct sockaddr_in sin;
-	socklen_t slen = sizeof(sin);
 	struct exp_conf conf;
 	struct exp_record rec;
 	struct exporter *ex;
-	struct perr err;
 	struct flow f;
 	char uri[64];
 	int fd;
 
 	(void)unused;
-	fd = socket(AF_INET, SOCK_DGRAM, 0);
-	memset(&sin, 0, sizeof(sin));
-	sin.sin_family = AF_INET;
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	assert_int_equal(bind(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
-	getsockname(fd, (struct sockaddr *)&sin, &slen);
-	snprintf(uri, sizeof(uri), "ipfix://127.0.0.1:%u", ntohs(sin.sin_port));
+	fd = udp_collector(uri, sizeof(uri));
 	fill_app();
 	conf_init(&conf);
 	conf.template_refresh_pkts = 1000000;
 	conf.now = fake_now;
 	fake_now_us = 1800000000000000ull;
-	assert_non_null(ex = exp_open(uri, &conf, &err));
+	ex = open_ok(uri, &conf);
 	rec.app = &app;
 	rec.reason = FLOW_END_IDLE;
 	rec.flow = &f;

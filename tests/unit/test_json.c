@@ -15,6 +15,7 @@
 
 #include "export/export.h"
 #include "ie/ie.h"
+#include "tutil.h"
 
 static char *
 write_one_reg(const struct exp_record *rec, const struct ie_reg *reg)
@@ -25,23 +26,14 @@ write_one_reg(const struct exp_record *rec, const struct ie_reg *reg)
 	struct exporter *ex;
 	char uri[64];
 	static char out[16384];
-	FILE *fp;
-	size_t n;
-	int fd;
 
-	fd = mkstemp(path);
-	assert_true(fd >= 0);
-	close(fd);
+	tu_temp_file(path);
 	snprintf(uri, sizeof(uri), "json:%s", path);
 	ex = exp_open(uri, &conf, &err);
 	assert_non_null(ex);
 	assert_int_equal(exp_write(ex, rec), 0);
 	exp_close(ex);
-	fp = fopen(path, "r");
-	assert_non_null(fp);
-	n = fread(out, 1, sizeof(out) - 1, fp);
-	out[n] = '\0';
-	fclose(fp);
+	tu_read_file(path, out, sizeof(out));
 	unlink(path);
 	return out;
 }
@@ -92,12 +84,12 @@ test_ipv4_record(void **unused)
 	f->c[0].bytes = 180;
 	f->c[0].first_us = 1436720898354402ULL;
 	f->c[0].last_us = 1436720899000999ULL;
-	f->c[0].tcp_flags = 0x12;
+	f->tcp_flags[0] = 0x12;
 	f->c[1].pkts = 2;
 	f->c[1].bytes = 3000;
 	f->c[1].first_us = 1436720898300000ULL;	/* earlier: start_time */
 	f->c[1].last_us = 1436720898400000ULL;
-	f->c[1].tcp_flags = 0x18;
+	f->tcp_flags[1] = 0x18;
 	fill_app(&app);
 	rec.flow = f;
 	rec.reason = FLOW_END_DETECTED;
@@ -140,7 +132,7 @@ test_ipv6_icmp_record(void **unused)
 	f->c[0].pkts = 1;
 	f->c[0].bytes = 104;
 	f->c[0].first_us = f->c[0].last_us = 2000;
-	f->c[0].icmp_type = 128;			/* echo request */
+	f->icmp_type[0] = 128;			/* echo request */
 	fill_app(&app);
 	rec.flow = f;
 	rec.reason = FLOW_END_IDLE;
@@ -202,12 +194,7 @@ test_reasons(void **unused)
 static void
 test_registered_fields(void **unused)
 {
-	static const struct {
-		const char	*name;
-		enum ie_type	type;
-		size_t		off;
-		uint16_t	max_len;
-	} rows[] = {
+	static const struct tu_row rows[] = {
 		{ "p_u32", IE_T_UNSIGNED32, 0, 0 },
 		{ "p_s64", IE_T_SIGNED64, 8, 0 },
 		{ "p_f64", IE_T_FLOAT64, 16, 0 },
@@ -231,14 +218,7 @@ test_registered_fields(void **unused)
 	(void)unused;
 	assert_non_null(reg = ie_reg_new());
 	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
-		memset(&d, 0, sizeof(d));
-		d.name = rows[i].name;
-		d.id = (uint16_t)(500 + i);
-		d.type = rows[i].type;
-		d.flags = IE_F_LOCAL_PEN;
-		d.ext_off = rows[i].off;
-		d.max_len = rows[i].max_len;
-		d.owner = "plugin 't'";
+		tu_row_def(&d, &rows[i], (uint16_t)(500 + i));
 		assert_int_equal(ie_register(reg, &d, &err), 0);
 	}
 	memcpy(ext, &u32, 4);

@@ -70,6 +70,28 @@ cluster_stop(struct cluster *c)
 	rd_kafka_destroy(c->owner);
 }
 
+/* A fresh cluster for each test that names it, stopped even when the
+ * test fails: a test's state (*state) is its struct cluster. */
+static int
+cluster_setup(void **state)
+{
+	static struct cluster c;
+
+	cluster_start(&c);
+	*state = &c;
+	return 0;
+}
+
+static int
+cluster_teardown(void **state)
+{
+	cluster_stop(*state);
+	return 0;
+}
+
+#define WITH_CLUSTER(test) \
+	cmocka_unit_test_setup_teardown(test, cluster_setup, cluster_teardown)
+
 static struct tr_kafka *
 open_client(const struct cluster *c, uint32_t queue_msgs,
     const char *const *settings, size_t n)
@@ -188,11 +210,11 @@ poll_for(struct tr_kafka *k, int ms)
 }
 
 static void
-test_delivery_keys_partitions(void **unused)
+test_delivery_keys_partitions(void **state)
 {
 	enum { N = 400, KEYS = 40 };
 	static struct got g[N + 8];
-	struct cluster c;
+	struct cluster *c = *state;
 	struct tr_kafka *k;
 	struct tr_kafka_stats st;
 	int32_t part_of[KEYS];
@@ -202,9 +224,7 @@ test_delivery_keys_partitions(void **unused)
 	char want_key[16];
 	size_t n;
 
-	(void)unused;
-	cluster_start(&c);
-	k = open_client(&c, 1000, NULL, 0);
+	k = open_client(c, 1000, NULL, 0);
 	send_n(k, 0, N, KEYS, &queued, &full);
 	assert_int_equal(queued, N);
 	assert_int_equal(full, 0);
@@ -217,7 +237,7 @@ test_delivery_keys_partitions(void **unused)
 	assert_int_equal(st.waiting, 0);
 	tr_kafka_close(k);
 
-	n = consume_all(&c, g, N);
+	n = consume_all(c, g, N);
 	assert_int_equal(n, N);		/* each once: none missing, none more */
 	for (i = 0; i < KEYS; i++) {
 		part_of[i] = -1;
@@ -242,52 +262,46 @@ test_delivery_keys_partitions(void **unused)
 			n_used++;
 	}
 	assert_true(n_used > 1);
-	cluster_stop(&c);
 }
 
 static void
-test_down_at_start(void **unused)
+test_down_at_start(void **state)
 {
 	enum { N = 50 };
 	static struct got g[N + 8];
-	struct cluster c;
+	struct cluster *c = *state;
 	struct tr_kafka *k;
 	struct tr_kafka_stats st;
 	int queued = 0, full = 0;
 
-	(void)unused;
-	cluster_start(&c);
-	rd_kafka_mock_broker_set_down(c.mc, -1);
-	k = open_client(&c, 1000, NULL, 0);
+	rd_kafka_mock_broker_set_down(c->mc, -1);
+	k = open_client(c, 1000, NULL, 0);
 	send_n(k, 0, N, 5, &queued, &full);
 	assert_int_equal(queued, N);
 	poll_for(k, 1000);
 	tr_kafka_get_stats(k, &st);
 	assert_int_equal(st.delivered, 0);
 	assert_int_equal(st.waiting, N);
-	rd_kafka_mock_broker_set_up(c.mc, -1);
+	rd_kafka_mock_broker_set_up(c->mc, -1);
 	assert_int_equal(tr_kafka_drain(k, 15000), 0);
 	tr_kafka_get_stats(k, &st);
 	assert_int_equal(st.delivered, N);
 	assert_int_equal(st.failed, 0);
 	tr_kafka_close(k);
-	assert_int_equal(consume_all(&c, g, N), N);
-	cluster_stop(&c);
+	assert_int_equal(consume_all(c, g, N), N);
 }
 
 static void
-test_gone_midway_bounded(void **unused)
+test_gone_midway_bounded(void **state)
 {
 	enum { BOUND = 100, BEFORE = 30, DURING = 300 };
 	static struct got g[BEFORE + BOUND + 8];
-	struct cluster c;
+	struct cluster *c = *state;
 	struct tr_kafka *k;
 	struct tr_kafka_stats st;
 	int queued = 0, full = 0;
 
-	(void)unused;
-	cluster_start(&c);
-	k = open_client(&c, BOUND, NULL, 0);
+	k = open_client(c, BOUND, NULL, 0);
 	send_n(k, 0, BEFORE, 7, &queued, &full);
 	for (int i = 0; i < 500; i++) {
 		poll_for(k, 10);
@@ -296,13 +310,13 @@ test_gone_midway_bounded(void **unused)
 			break;
 	}
 	assert_int_equal(st.delivered, BEFORE);
-	rd_kafka_mock_broker_set_down(c.mc, -1);
+	rd_kafka_mock_broker_set_down(c->mc, -1);
 	send_n(k, BEFORE, DURING, 7, &queued, &full);
 	/* The bound holds exactly BOUND messages; the rest are refused. */
 	assert_int_equal(queued, BEFORE + BOUND);
 	assert_int_equal(full, DURING - BOUND);
 	poll_for(k, 500);
-	rd_kafka_mock_broker_set_up(c.mc, -1);
+	rd_kafka_mock_broker_set_up(c->mc, -1);
 	/* Dropped messages make the drain say so. */
 	assert_int_equal(tr_kafka_drain(k, 15000), -EIO);
 	tr_kafka_get_stats(k, &st);
@@ -310,22 +324,19 @@ test_gone_midway_bounded(void **unused)
 	assert_int_equal(st.dropped, DURING - BOUND);
 	assert_int_equal(st.failed, 0);
 	tr_kafka_close(k);
-	assert_int_equal(consume_all(&c, g, BEFORE + BOUND), BEFORE + BOUND);
-	cluster_stop(&c);
+	assert_int_equal(consume_all(c, g, BEFORE + BOUND), BEFORE + BOUND);
 }
 
 static void
-test_drain_timeout_counts(void **unused)
+test_drain_timeout_counts(void **state)
 {
-	struct cluster c;
+	struct cluster *c = *state;
 	struct tr_kafka *k;
 	struct tr_kafka_stats st;
 	int queued = 0, full = 0;
 
-	(void)unused;
-	cluster_start(&c);
-	rd_kafka_mock_broker_set_down(c.mc, -1);
-	k = open_client(&c, 1000, NULL, 0);
+	rd_kafka_mock_broker_set_down(c->mc, -1);
+	k = open_client(c, 1000, NULL, 0);
 	send_n(k, 0, 10, 3, &queued, &full);
 	assert_int_equal(tr_kafka_drain(k, 300), -EIO);
 	tr_kafka_get_stats(k, &st);
@@ -336,7 +347,6 @@ test_drain_timeout_counts(void **unused)
 	assert_int_equal(st.waiting, 0);
 	assert_int_equal(st.records_waiting, 0);
 	tr_kafka_close(k);
-	cluster_stop(&c);
 }
 
 /* The tids of this process, into <t>; returns how many. */
@@ -372,20 +382,18 @@ sig_blocked(pid_t tid)
 }
 
 static void
-test_threads_block_signals(void **unused)
+test_threads_block_signals(void **state)
 {
 	const unsigned long long want = 1ull << (SIGINT - 1) |
 	    1ull << (SIGTERM - 1) | 1ull << (SIGHUP - 1) |
 	    1ull << (SIGUSR1 - 1) | 1ull << (SIGALRM - 1);
 	pid_t before[256], after[256];
-	struct cluster c;
+	struct cluster *c = *state;
 	struct tr_kafka *k;
 	int nb, na, i, j, n_new = 0;
 
-	(void)unused;
-	cluster_start(&c);
 	nb = threads(before, 256);
-	k = open_client(&c, 1000, NULL, 0);
+	k = open_client(c, 1000, NULL, 0);
 	poll_for(k, 300);		/* broker threads up */
 	na = threads(after, 256);
 	for (i = 0; i < na; i++) {
@@ -400,7 +408,6 @@ test_threads_block_signals(void **unused)
 	/* The caller's own mask is as it was. */
 	assert_int_equal(sig_blocked(getpid()) & want, 0);
 	tr_kafka_close(k);
-	cluster_stop(&c);
 }
 
 static void
@@ -445,20 +452,18 @@ test_bad_settings(void **unused)
 }
 
 static void
-test_settings_applied(void **unused)
+test_settings_applied(void **state)
 {
 	/* A user setting wins over ours: a message larger than
 	 * message.max.bytes is refused at once. */
 	static const char *const s[] = { "message.max.bytes=2000",
 	    "compression.codec=lz4", "linger.ms=1" };
 	static char big[4000];
-	struct cluster c;
+	struct cluster *c = *state;
 	struct tr_kafka *k;
 	struct tr_kafka_stats st;
 
-	(void)unused;
-	cluster_start(&c);
-	k = open_client(&c, 10, s, 3);
+	k = open_client(c, 10, s, 3);
 	memset(big, 'x', sizeof(big));
 	assert_int_equal(tr_kafka_send(k, big, sizeof(big), "k", 1, 2),
 	    -EMSGSIZE);
@@ -471,11 +476,11 @@ test_settings_applied(void **unused)
 	assert_int_equal(st.records_delivered, 3);
 	assert_int_equal(st.records_dropped, 2);
 	tr_kafka_close(k);
-	cluster_stop(&c);
 }
 
 static struct transport *
-open_transport(const char *target, uint32_t queue, struct perr *err)
+open_transport(const char *target, uint32_t queue,
+    const struct tr_hooks *hooks, struct perr *err)
 {
 	struct transport_conf tc;
 
@@ -484,7 +489,7 @@ open_transport(const char *target, uint32_t queue, struct perr *err)
 	tc.target = target;
 	tc.queue_records = queue;
 	tc.name = "kafka://t";
-	return tr_open(&tc, NULL, err);
+	return tr_open(&tc, hooks, err);
 }
 
 /* The stamp hook: counts its calls and sequence units, on this thread. */
@@ -515,7 +520,7 @@ send_keyed(struct transport *tr, const char *v, size_t len,
 }
 
 static void
-test_transport_target(void **unused)
+test_transport_target(void **state)
 {
 	static const struct {
 		const char	*query;
@@ -531,19 +536,17 @@ test_transport_target(void **unused)
 		{ "?linger.ms", "is not KEY=VALUE" },
 		{ "?linger.ms=soon", "setting 'linger.ms'" },
 	};
-	struct cluster c;
+	struct cluster *c = *state;
 	struct transport *tr;
 	struct perr err;
 	char target[1024];
 	size_t i;
 
-	(void)unused;
-	cluster_start(&c);
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		snprintf(target, sizeof(target), "%s/%s%s", c.brokers, TOPIC,
+		snprintf(target, sizeof(target), "%s/%s%s", c->brokers, TOPIC,
 		    cases[i].query);
 		memset(&err, 0, sizeof(err));
-		tr = open_transport(target, 10, &err);
+		tr = open_transport(target, 10, NULL, &err);
 		if (cases[i].says == NULL) {
 			if (tr == NULL)
 				fail_msg("'%s': %s", cases[i].query, err.msg);
@@ -555,31 +558,28 @@ test_transport_target(void **unused)
 			fail_msg("'%s': '%s'", cases[i].query, err.msg);
 	}
 	memset(&err, 0, sizeof(err));
-	assert_null(open_transport("127.0.0.1:9/bad topic", 10, &err));
+	assert_null(open_transport("127.0.0.1:9/bad topic", 10, NULL, &err));
 	assert_non_null(strstr(err.msg, "bad topic"));
-	assert_null(open_transport("127.0.0.1:9", 10, &err));
+	assert_null(open_transport("127.0.0.1:9", 10, NULL, &err));
 	assert_non_null(strstr(err.msg, "no topic"));
-	cluster_stop(&c);
 }
 
 static void
-test_transport_send_and_counters(void **unused)
+test_transport_send_and_counters(void **state)
 {
 	static struct got g[16];
 	static char big[4000];
-	struct cluster c;
+	struct cluster *c = *state;
 	struct transport *tr;
 	struct tr_stats ts;
 	struct perr err = { 0, "" };
 	char target[1024];
 	int i;
 
-	(void)unused;
-	cluster_start(&c);
 	/* An escaped setting reaches librdkafka decoded: 2000 bytes. */
 	snprintf(target, sizeof(target), "%s/%s?message.max.bytes=%%32000",
-	    c.brokers, TOPIC);
-	if ((tr = open_transport(target, 100, &err)) == NULL)
+	    c->brokers, TOPIC);
+	if ((tr = open_transport(target, 100, NULL, &err)) == NULL)
 		fail_msg("%s", err.msg);
 	for (i = 0; i < 5; i++)
 		assert_int_equal(send_keyed(tr, "k1:v", 4, 2, "k1"), 0);
@@ -596,40 +596,31 @@ test_transport_send_and_counters(void **unused)
 	assert_int_equal(ts.records_unacked, 0);
 	assert_int_equal(ts.queued_records, 0);
 	tr_close(tr);
-	assert_int_equal(consume_all(&c, g, 5), 5);
+	assert_int_equal(consume_all(c, g, 5), 5);
 	for (i = 0; i < 5; i++) {
 		assert_string_equal(g[i].key, "k1");
 		assert_int_equal(g[i].partition, g[0].partition);
 	}
-	cluster_stop(&c);
 }
 
 /* The stamp hook runs once per message handed over, with its sequence
  * units, on the caller's thread (from tr_send). */
 static void
-test_transport_stamp(void **unused)
+test_transport_stamp(void **state)
 {
-	struct cluster c;
+	struct cluster *c = *state;
 	struct transport *tr;
-	struct transport_conf tc;
 	struct tr_hooks hooks;
 	struct perr err = { 0, "" };
 	char target[1024];
 	uint32_t st[2] = { 0, 0 };
 	int i;
 
-	(void)unused;
-	cluster_start(&c);
-	snprintf(target, sizeof(target), "%s/%s", c.brokers, TOPIC);
-	memset(&tc, 0, sizeof(tc));
-	tc.kind = "kafka";
-	tc.target = target;
-	tc.queue_records = 100;
-	tc.name = "kafka://t";
+	snprintf(target, sizeof(target), "%s/%s", c->brokers, TOPIC);
 	memset(&hooks, 0, sizeof(hooks));
 	hooks.stamp = count_stamp;
 	hooks.arg = st;
-	if ((tr = tr_open(&tc, &hooks, &err)) == NULL)
+	if ((tr = open_transport(target, 100, &hooks, &err)) == NULL)
 		fail_msg("%s", err.msg);
 	for (i = 0; i < 4; i++)
 		assert_int_equal(send_keyed(tr, "v", 1, 3, "k"), 0);
@@ -638,7 +629,6 @@ test_transport_stamp(void **unused)
 	assert_int_equal(tr_drain(tr, 10000), 0);
 	assert_int_equal(st[0], 4);		/* not again at delivery */
 	tr_close(tr);
-	cluster_stop(&c);
 }
 
 int
@@ -646,15 +636,15 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_bad_settings),
-		cmocka_unit_test(test_settings_applied),
-		cmocka_unit_test(test_delivery_keys_partitions),
-		cmocka_unit_test(test_down_at_start),
-		cmocka_unit_test(test_gone_midway_bounded),
-		cmocka_unit_test(test_drain_timeout_counts),
-		cmocka_unit_test(test_threads_block_signals),
-		cmocka_unit_test(test_transport_target),
-		cmocka_unit_test(test_transport_send_and_counters),
-		cmocka_unit_test(test_transport_stamp),
+		WITH_CLUSTER(test_settings_applied),
+		WITH_CLUSTER(test_delivery_keys_partitions),
+		WITH_CLUSTER(test_down_at_start),
+		WITH_CLUSTER(test_gone_midway_bounded),
+		WITH_CLUSTER(test_drain_timeout_counts),
+		WITH_CLUSTER(test_threads_block_signals),
+		WITH_CLUSTER(test_transport_target),
+		WITH_CLUSTER(test_transport_send_and_counters),
+		WITH_CLUSTER(test_transport_stamp),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

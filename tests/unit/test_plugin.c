@@ -194,6 +194,33 @@ test_layout(void **unused)
 	plug_set_free(ps);
 }
 
+/* Without plugins, no header: the core hook's slot is all of ext. */
+static void
+test_layout_no_plugins(void **unused)
+{
+	struct hook_slot *slot;
+	struct plug_set *ps;
+	struct flow *f;
+	struct perr err;
+
+	(void)unused;
+	hook_export_at = 0;
+	assert_non_null(ps = new_set(NULL, 0, &err));
+	assert_int_equal(plug_set_count(ps), 0);
+	assert_int_equal(hook.off, 0);
+	assert_int_equal(plug_set_ext_size(ps), sizeof(struct hook_slot));
+	f = new_flow(ps);
+	slot = (struct hook_slot *)(void *)f->ext;
+	assert_int_equal(feed(ps, f, FLOW_DIR_FWD, 60, 1000000, 0x02), 0);
+	assert_int_equal(feed(ps, f, FLOW_DIR_REV, 60, 1000100, 0x12), 0);
+	assert_int_equal(slot->pkts, 2);
+	plug_flow_end(ps, f, FLOW_END_IDLE);
+	assert_int_equal(slot->ends, 1);
+	plug_flow_release(ps, f);
+	free(f);
+	plug_set_free(ps);
+}
+
 static void
 test_metric_and_classifier(void **unused)
 {
@@ -405,6 +432,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_layout),
+		cmocka_unit_test(test_layout_no_plugins),
 		cmocka_unit_test(test_metric_and_classifier),
 		cmocka_unit_test(test_forced_export),
 		cmocka_unit_test(test_descriptor_and_two_sets),

@@ -27,6 +27,7 @@
 #include <cmocka.h>
 
 #include "transport/tr_int.h"
+#include "tutil.h"
 
 static void
 test_parse_target(void **unused)
@@ -70,27 +71,34 @@ test_parse_target(void **unused)
 	}
 }
 
-/* A socket of <type> bound to 127.0.0.1 on a kernel-chosen port. */
+/* A <type> socket on 127.0.0.1 (as tu_local_socket, <*port> 0 for any)
+ * and its "127.0.0.1:PORT" in <target>. */
 static int
-local_socket(int type, uint16_t *port)
+local_target(int type, uint16_t *port, char *target, size_t size)
 {
-	struct sockaddr_in sin;
-	socklen_t len = sizeof(sin);
-	int fd, one = 1;
+	int fd = tu_local_socket(type, port);
 
-	fd = socket(AF_INET, type, 0);
-	assert_true(fd >= 0);
-	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	memset(&sin, 0, sizeof(sin));
-	sin.sin_family = AF_INET;
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	sin.sin_port = htons(*port);
-	assert_int_equal(bind(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
-	assert_int_equal(getsockname(fd, (struct sockaddr *)&sin, &len), 0);
-	*port = ntohs(sin.sin_port);
-	if (type == SOCK_STREAM)
-		assert_int_equal(listen(fd, 4), 0);
+	snprintf(target, size, "127.0.0.1:%u", *port);
 	return fd;
+}
+
+/* A port on 127.0.0.1 nobody listens on (yet), in <*port> and <target>. */
+static void
+dead_target(uint16_t *port, char *target, size_t size)
+{
+	close(local_target(SOCK_DGRAM, port, target, size));
+}
+
+static void
+tr_conf(struct transport_conf *tc, const char *kind, const char *target,
+    uint32_t queue)
+{
+	memset(tc, 0, sizeof(*tc));
+	tc->kind = kind;
+	tc->target = target;
+	tc->default_port = 4739;
+	tc->queue_records = queue;
+	tc->name = "test-collector";
 }
 
 static struct transport *
@@ -100,18 +108,28 @@ open_tr(const char *kind, const char *target, uint32_t queue,
 	struct transport_conf tc;
 	struct tr_hooks hooks = { NULL, cb, arg };
 
-	memset(&tc, 0, sizeof(tc));
-	tc.kind = kind;
-	tc.target = target;
-	tc.default_port = 4739;
-	tc.queue_records = queue;
-	tc.name = "test-collector";
+	tr_conf(&tc, kind, target, queue);
 	return tr_open(&tc, &hooks, err);
 }
 
-/* tr_send of <len> bytes holding <n_records> records. */
+/* open_tr that must succeed. */
+static struct transport *
+open_ok(const char *kind, const char *target, uint32_t queue,
+    tr_connect_fn cb, void *arg)
+{
+	struct perr err = { 0, "" };
+	struct transport *tr = open_tr(kind, target, queue, cb, arg, &err);
+
+	if (tr == NULL)
+		fail_msg("%s", err.msg);
+	return tr;
+}
+
+/* tr_send of a copy of <len> bytes holding <n> records (and as many
+ * sequence units), with TR_MSG_* <flags>. */
 static int
-send_buf(struct transport *tr, const void *data, size_t len, uint32_t n)
+send_msg(struct transport *tr, const void *data, size_t len, uint32_t n,
+    uint32_t flags)
 {
 	uint8_t copy[16384];
 	struct tr_msg m;
@@ -123,7 +141,14 @@ send_buf(struct transport *tr, const void *data, size_t len, uint32_t n)
 	m.len = len;
 	m.n_records = n;
 	m.n_seq = n;
+	m.flags = flags;
 	return tr_send(tr, &m);
+}
+
+static int
+send_buf(struct transport *tr, const void *data, size_t len, uint32_t n)
+{
+	return send_msg(tr, data, len, n, 0);
 }
 
 static int
@@ -136,16 +161,7 @@ send_str(struct transport *tr, const char *s, size_t len, uint32_t n)
 static int
 send_first(struct transport *tr, const char *s, size_t len)
 {
-	uint8_t copy[256];
-	struct tr_msg m;
-
-	assert_true(len <= sizeof(copy));
-	memcpy(copy, s, len);
-	memset(&m, 0, sizeof(m));
-	m.data = copy;
-	m.len = len;
-	m.flags = TR_MSG_FIRST;
-	return tr_send(tr, &m);
+	return send_msg(tr, s, len, 0, TR_MSG_FIRST);
 }
 
 static void
@@ -159,10 +175,8 @@ test_udp(void **unused)
 	int fd;
 
 	(void)unused;
-	fd = local_socket(SOCK_DGRAM, &port);
-	snprintf(target, sizeof(target), "127.0.0.1:%u", port);
-	tr = open_tr("udp", target, 0, NULL, NULL, &err);
-	assert_non_null(tr);
+	fd = local_target(SOCK_DGRAM, &port, target, sizeof(target));
+	tr = open_ok("udp", target, 0, NULL, NULL);
 	assert_true(tr_connected(tr));
 	assert_int_equal(tr_status(tr, NULL), 0);
 	assert_int_equal(send_str(tr, "first", 5, 1), 0);
@@ -180,10 +194,8 @@ test_udp(void **unused)
 	close(fd);
 
 	/* Nobody listening: sends do not fail the caller for good. */
-	fd = local_socket(SOCK_DGRAM, &port);
-	close(fd);
-	tr = open_tr("udp", target, 0, NULL, NULL, &err);
-	assert_non_null(tr);
+	dead_target(&port, target, sizeof(target));
+	tr = open_ok("udp", target, 0, NULL, NULL);
 	send_str(tr, "x", 1, 1);
 	usleep(10000);
 	send_str(tr, "y", 1, 1);
@@ -204,7 +216,6 @@ test_udp_v6(void **unused)
 	struct sockaddr_in6 sin6;
 	socklen_t len = sizeof(sin6);
 	struct transport *tr;
-	struct perr err;
 	char target[48], buf[16];
 	int fd;
 
@@ -220,8 +231,7 @@ test_udp_v6(void **unused)
 	}
 	getsockname(fd, (struct sockaddr *)&sin6, &len);
 	snprintf(target, sizeof(target), "[::1]:%u", ntohs(sin6.sin6_port));
-	tr = open_tr("udp", target, 0, NULL, NULL, &err);
-	assert_non_null(tr);
+	tr = open_ok("udp", target, 0, NULL, NULL);
 	assert_int_equal(send_str(tr, "six", 3, 1), 0);
 	assert_int_equal(recv(fd, buf, sizeof(buf), 0), 3);
 	tr_close(tr);
@@ -280,37 +290,62 @@ wait_connected(struct transport *tr, int ms)
 	return 0;
 }
 
+/* Polls the transport for up to 500 ms until it sees the collector gone. */
+static void
+wait_closed(struct transport *tr)
+{
+	int i;
+
+	for (i = 0; i < 50 && tr_connected(tr); i++) {
+		usleep(10000);
+		tr_poll(tr, 0);
+	}
+}
+
+/* The collector's side of the next connection to <lfd>. */
+static int
+accept_ok(int lfd)
+{
+	int cfd = accept(lfd, NULL, NULL);
+
+	assert_true(cfd >= 0);
+	return cfd;
+}
+
+static long
+ms_since(const struct timespec *t0)
+{
+	struct timespec t1;
+
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	return (t1.tv_sec - t0->tv_sec) * 1000 +
+	    (t1.tv_nsec - t0->tv_nsec) / 1000000;
+}
+
 static void
 test_tcp_templates_and_reconnect(void **unused)
 {
 	struct cb_state cs = { 0, "" };
 	struct transport *tr;
 	struct tr_stats st;
-	struct perr err;
 	char target[32], buf[256];
 	uint16_t port = 0;
-	int lfd, cfd, i;
+	int lfd, cfd;
 
 	(void)unused;
-	lfd = local_socket(SOCK_STREAM, &port);
-	snprintf(target, sizeof(target), "127.0.0.1:%u", port);
-	tr = open_tr("tcp", target, 100, on_connect, &cs, &err);
-	assert_non_null(tr);
+	lfd = local_target(SOCK_STREAM, &port, target, sizeof(target));
+	tr = open_ok("tcp", target, 100, on_connect, &cs);
 	assert_int_equal(cs.calls, 1);
 	assert_true(tr_connected(tr));
 	assert_int_equal(send_str(tr, "D1;", 3, 1), 0);
 	assert_int_equal(send_str(tr, "D2;", 3, 1), 0);
-	cfd = accept(lfd, NULL, NULL);
-	assert_true(cfd >= 0);
+	cfd = accept_ok(lfd);
 	read_all(cfd, buf, sizeof(buf), 9);
 	assert_string_equal(buf, "T1;D1;D2;");
 
 	/* The collector goes away cleanly: what it read is not resent. */
 	close(cfd);
-	for (i = 0; i < 50 && tr_connected(tr); i++) {
-		usleep(10000);
-		tr_poll(tr, 0);
-	}
+	wait_closed(tr);
 	assert_false(tr_connected(tr));
 	assert_int_equal(send_str(tr, "D3;", 3, 1), 0);
 	/* Zero-record messages while down: the exporter resends them. */
@@ -320,8 +355,7 @@ test_tcp_templates_and_reconnect(void **unused)
 	/* Backoff: the next attempt comes after about a second. */
 	assert_true(wait_connected(tr, 3000));
 	assert_int_equal(cs.calls, 2);
-	cfd = accept(lfd, NULL, NULL);
-	assert_true(cfd >= 0);
+	cfd = accept_ok(lfd);
 	read_all(cfd, buf, sizeof(buf), 6);
 	assert_string_equal(buf, "T2;D3;");
 	tr_get_stats(tr, &st);
@@ -341,18 +375,15 @@ test_tcp_queue_full_and_late_collector(void **unused)
 	struct cb_state cs = { 0, "" };
 	struct transport *tr;
 	struct tr_stats st;
-	struct perr err, why;
+	struct perr why;
 	char target[32], buf[256];
 	uint16_t port = 0;
 	int lfd, cfd;
 
 	(void)unused;
-	/* A port nobody listens on (yet). */
-	lfd = local_socket(SOCK_DGRAM, &port);
-	close(lfd);
-	snprintf(target, sizeof(target), "127.0.0.1:%u", port);
-	tr = open_tr("tcp", target, 3, on_connect, &cs, &err);
-	assert_non_null(tr);	/* not fatal: it keeps trying */
+	dead_target(&port, target, sizeof(target));
+	/* Not fatal: it keeps trying. */
+	tr = open_ok("tcp", target, 3, on_connect, &cs);
 	assert_false(tr_connected(tr));
 	assert_int_equal(tr_status(tr, &why), -ECONNREFUSED);
 	assert_non_null(strstr(why.msg, "collector 'test-collector': connect "
@@ -369,11 +400,10 @@ test_tcp_queue_full_and_late_collector(void **unused)
 	assert_int_equal(st.msgs_dropped, 1);
 
 	/* The collector starts: the queue goes out behind the templates. */
-	lfd = local_socket(SOCK_STREAM, &port);
+	lfd = tu_local_socket(SOCK_STREAM, &port);
 	assert_true(wait_connected(tr, 3000));
 	assert_int_equal(cs.calls, 1);
-	cfd = accept(lfd, NULL, NULL);
-	assert_true(cfd >= 0);
+	cfd = accept_ok(lfd);
 	read_all(cfd, buf, sizeof(buf), 7);
 	assert_string_equal(buf, "T1;A;B;");
 	assert_int_equal(tr_drain(tr, 1000), 0);
@@ -390,25 +420,18 @@ test_tcp_drain_drops_at_exit(void **unused)
 {
 	struct transport *tr;
 	struct tr_stats st;
-	struct perr err;
 	char target[32];
 	uint16_t port = 0;
-	int fd;
-	struct timespec t0, t1;
+	struct timespec t0;
 
 	(void)unused;
-	fd = local_socket(SOCK_DGRAM, &port);
-	close(fd);
-	snprintf(target, sizeof(target), "127.0.0.1:%u", port);
-	tr = open_tr("tcp", target, 10, NULL, NULL, &err);
-	assert_non_null(tr);
+	dead_target(&port, target, sizeof(target));
+	tr = open_ok("tcp", target, 10, NULL, NULL);
 	assert_int_equal(send_str(tr, "A;", 2, 4), 0);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	assert_int_equal(tr_drain(tr, 300), -ETIMEDOUT);
-	clock_gettime(CLOCK_MONOTONIC, &t1);
 	/* Bounded: it gave up after its timeout, not later. */
-	assert_true((t1.tv_sec - t0.tv_sec) * 1000 +
-	    (t1.tv_nsec - t0.tv_nsec) / 1000000 < 1500);
+	assert_true(ms_since(&t0) < 1500);
 	tr_get_stats(tr, &st);
 	assert_int_equal(st.records_dropped, 4);
 	assert_int_equal(st.queued_records, 0);
@@ -423,28 +446,23 @@ test_tcp_slow_collector_never_blocks(void **unused)
 	static uint8_t msg[8192];
 	struct transport *tr;
 	struct tr_stats st;
-	struct perr err;
 	char target[32];
 	uint16_t port = 0;
 	int lfd, i, small = 4096, dropped = 0;
-	struct timespec t0, t1;
+	struct timespec t0;
 
 	(void)unused;
 	lfd = socket(AF_INET, SOCK_STREAM, 0);
 	close(lfd);
-	lfd = local_socket(SOCK_STREAM, &port);
+	lfd = local_target(SOCK_STREAM, &port, target, sizeof(target));
 	setsockopt(lfd, SOL_SOCKET, SO_RCVBUF, &small, sizeof(small));
-	snprintf(target, sizeof(target), "127.0.0.1:%u", port);
-	tr = open_tr("tcp", target, 500, NULL, NULL, &err);
-	assert_non_null(tr);
+	tr = open_ok("tcp", target, 500, NULL, NULL);
 	memset(msg, 'x', sizeof(msg));
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	for (i = 0; i < 2000; i++)
 		if (send_buf(tr, msg, sizeof(msg), 1) == -ENOBUFS)
 			dropped++;
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	assert_true((t1.tv_sec - t0.tv_sec) * 1000 +
-	    (t1.tv_nsec - t0.tv_nsec) / 1000000 < 2000);
+	assert_true(ms_since(&t0) < 2000);
 	assert_true(dropped > 0);
 	tr_get_stats(tr, &st);
 	assert_int_equal(st.records_dropped, (uint64_t)dropped);
@@ -466,15 +484,10 @@ test_file(void **unused)
 	struct tr_stats st;
 	struct perr err;
 	char buf[64];
-	FILE *fp;
-	int fd;
 
 	(void)unused;
-	fd = mkstemp(path);
-	assert_true(fd >= 0);
-	close(fd);
-	tr = open_tr("file", path, 0, NULL, NULL, &err);
-	assert_non_null(tr);
+	tu_temp_file(path);
+	tr = open_ok("file", path, 0, NULL, NULL);
 	assert_int_equal(send_str(tr, "abc", 3, 1), 0);
 	assert_int_equal(send_first(tr, "de", 2), 0);
 	tr_poll(tr, 0);
@@ -482,11 +495,8 @@ test_file(void **unused)
 	assert_int_equal(st.msgs_sent, 2);
 	assert_int_equal(tr_drain(tr, 0), 0);
 	tr_close(tr);
-	fp = fopen(path, "rb");
-	assert_non_null(fp);
-	assert_int_equal(fread(buf, 1, sizeof(buf), fp), 5);
+	assert_int_equal(tu_read_file(path, buf, sizeof(buf)), 5);
 	assert_memory_equal(buf, "abcde", 5);
-	fclose(fp);
 	unlink(path);
 
 	tr = open_tr("file", "/nonexistent-dir/x.ipfix", 0, NULL, NULL, &err);
@@ -506,17 +516,13 @@ test_udp_refused_counted(void **unused)
 {
 	struct transport *tr;
 	struct tr_stats st;
-	struct perr err;
 	char target[32];
 	uint16_t port = 0;
-	int fd, i;
+	int i;
 
 	(void)unused;
-	fd = local_socket(SOCK_DGRAM, &port);
-	close(fd);
-	snprintf(target, sizeof(target), "127.0.0.1:%u", port);
-	tr = open_tr("udp", target, 0, NULL, NULL, &err);
-	assert_non_null(tr);
+	dead_target(&port, target, sizeof(target));
+	tr = open_ok("udp", target, 0, NULL, NULL);
 	for (i = 0; i < 5; i++) {
 		assert_int_equal(send_str(tr, "abcd", 4, 3), 0);
 		usleep(5000);	/* the ICMP error comes back meanwhile */
@@ -540,16 +546,13 @@ test_udp_dropped_at_exit(void **unused)
 	struct transport *tr;
 	struct tr_stats st;
 	struct tr_msg m;
-	struct perr err;
 	char target[32], buf[64];
 	uint16_t port = 0;
 	int fd;
 
 	(void)unused;
-	fd = local_socket(SOCK_DGRAM, &port);
-	snprintf(target, sizeof(target), "127.0.0.1:%u", port);
-	tr = open_tr("udp", target, 0, NULL, NULL, &err);
-	assert_non_null(tr);
+	fd = local_target(SOCK_DGRAM, &port, target, sizeof(target));
+	tr = open_ok("udp", target, 0, NULL, NULL);
 	assert_int_equal(send_str(tr, "first", 5, 1), 0);
 	memset(&m, 0, sizeof(m));
 	m.data = big;
@@ -612,14 +615,8 @@ test_tcp_stamp_at_wire(void **unused)
 	int lfd, cfd;
 
 	(void)unused;
-	lfd = local_socket(SOCK_DGRAM, &port);
-	close(lfd);
-	snprintf(target, sizeof(target), "127.0.0.1:%u", port);
-	memset(&tc, 0, sizeof(tc));
-	tc.kind = "tcp";
-	tc.target = target;
-	tc.queue_records = 2;
-	tc.name = "c";
+	dead_target(&port, target, sizeof(target));
+	tr_conf(&tc, "tcp", target, 2);
 	tr = tr_open(&tc, &hooks, &err);
 	assert_non_null(tr);
 	/* Queued while nobody listens: not stamped yet. */
@@ -627,12 +624,11 @@ test_tcp_stamp_at_wire(void **unused)
 	assert_int_equal(send_str(tr, "B?;", 3, 1), 0);
 	assert_int_equal(send_str(tr, "C?;", 3, 1), -ENOBUFS);
 	assert_int_equal(sp.calls, 0);
-	lfd = local_socket(SOCK_STREAM, &port);
+	lfd = tu_local_socket(SOCK_STREAM, &port);
 	assert_true(wait_connected(tr, 3000));
 	assert_int_equal(sp.on_connect, 1);
 	assert_int_equal(send_str(tr, "D?;", 3, 1), 0);
-	cfd = accept(lfd, NULL, NULL);
-	assert_true(cfd >= 0);
+	cfd = accept_ok(lfd);
 	read_all(cfd, buf, sizeof(buf), 9);
 	/* Gapless on the wire: the dropped C took no number. */
 	assert_string_equal(buf, "A0;B1;D2;");
@@ -649,18 +645,14 @@ test_tcp_queue_smaller_than_a_message(void **unused)
 {
 	struct transport *tr;
 	struct tr_stats st;
-	struct perr err;
 	char target[32], buf[256];
 	uint16_t port = 0;
 	int lfd, cfd, i;
 
 	(void)unused;
-	lfd = local_socket(SOCK_STREAM, &port);
-	snprintf(target, sizeof(target), "127.0.0.1:%u", port);
-	tr = open_tr("tcp", target, 1, NULL, NULL, &err);
-	assert_non_null(tr);
-	cfd = accept(lfd, NULL, NULL);
-	assert_true(cfd >= 0);
+	lfd = local_target(SOCK_STREAM, &port, target, sizeof(target));
+	tr = open_ok("tcp", target, 1, NULL, NULL);
+	cfd = accept_ok(lfd);
 	for (i = 0; i < 20; i++)
 		assert_int_equal(send_str(tr, "0123456789", 10, 10), 0);
 	assert_int_equal(read_all(cfd, buf, sizeof(buf), 200), 200);
@@ -682,7 +674,6 @@ test_tcp_unacked_at_exit(void **unused)
 	static uint8_t msg[4000];
 	struct transport *tr;
 	struct tr_stats st;
-	struct perr err;
 	char target[32];
 	uint16_t port = 0;
 	int lfd, cfd, i, small = 8192;
@@ -691,14 +682,11 @@ test_tcp_unacked_at_exit(void **unused)
 	struct pollfd pfd;
 
 	(void)unused;
-	lfd = local_socket(SOCK_STREAM, &port);
+	lfd = local_target(SOCK_STREAM, &port, target, sizeof(target));
 	setsockopt(lfd, SOL_SOCKET, SO_RCVBUF, &small, sizeof(small));
-	snprintf(target, sizeof(target), "127.0.0.1:%u", port);
-	tr = open_tr("tcp", target, 1000000, NULL, NULL, &err);
-	assert_non_null(tr);
+	tr = open_ok("tcp", target, 1000000, NULL, NULL);
 	small = 8192;
-	cfd = accept(lfd, NULL, NULL);
-	assert_true(cfd >= 0);
+	cfd = accept_ok(lfd);
 	memset(msg, 'm', sizeof(msg));
 	for (i = 0; i < 500; i++)
 		assert_int_equal(send_buf(tr, msg, sizeof(msg), 1), 0);
@@ -768,28 +756,23 @@ test_tcp_resolve_per_reconnect(void **unused)
 	struct perr err;
 	char target[48], buf[64];
 	uint16_t port = 0;
-	int l1, l2, c1, c2, i;
+	int l1, l2, c1, c2;
 
 	(void)unused;
-	l1 = local_socket(SOCK_STREAM, &port);
+	l1 = tu_local_socket(SOCK_STREAM, &port);
 	if ((l2 = bind_on("127.0.0.2", port)) == -1) {
 		close(l1);
 		skip();		/* no 127.0.0.2 on this loopback */
 	}
 	snprintf(target, sizeof(target), "collector.test:%u", port);
-	memset(&tc, 0, sizeof(tc));
-	tc.kind = "tcp";
-	tc.target = target;
-	tc.queue_records = 100;
-	tc.name = "c";
+	tr_conf(&tc, "tcp", target, 100);
 	tc.resolve = fake_resolve;
 	resolve_calls = 0;
 	resolve_to = "127.0.0.1";
 	tr = tr_open(&tc, NULL, &err);
 	assert_non_null(tr);
 	assert_int_equal(resolve_calls, 1);
-	c1 = accept(l1, NULL, NULL);
-	assert_true(c1 >= 0);
+	c1 = accept_ok(l1);
 	assert_int_equal(send_str(tr, "one;", 4, 1), 0);
 	read_all(c1, buf, sizeof(buf), 4);
 	assert_string_equal(buf, "one;");
@@ -797,15 +780,11 @@ test_tcp_resolve_per_reconnect(void **unused)
 	resolve_to = "127.0.0.2";
 	close(c1);
 	close(l1);
-	for (i = 0; i < 50 && tr_connected(tr); i++) {
-		usleep(10000);
-		tr_poll(tr, 0);
-	}
+	wait_closed(tr);
 	assert_int_equal(send_str(tr, "two;", 4, 1), 0);
 	assert_true(wait_connected(tr, 3000));
 	assert_true(resolve_calls >= 2);
-	c2 = accept(l2, NULL, NULL);
-	assert_true(c2 >= 0);
+	c2 = accept_ok(l2);
 	read_all(c2, buf, sizeof(buf), 4);
 	assert_string_equal(buf, "two;");
 	assert_int_equal(tr_drain(tr, 1000), 0);
@@ -849,14 +828,11 @@ test_file_cut_back_to_whole_messages(void **unused)
 	struct rlimit old, lim;
 	struct transport *tr;
 	struct tr_stats st;
-	struct perr err;
 	struct stat sb;
-	int fd, i;
+	int i;
 
 	(void)unused;
-	fd = mkstemp(path);
-	assert_true(fd >= 0);
-	close(fd);
+	tu_temp_file(path);
 	memset(line, 'x', sizeof(line));
 	line[sizeof(line) - 1] = '\n';
 	signal(SIGXFSZ, SIG_IGN);
@@ -864,8 +840,7 @@ test_file_cut_back_to_whole_messages(void **unused)
 	lim = old;
 	lim.rlim_cur = 1000;
 	assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
-	tr = open_tr("file", path, 0, NULL, NULL, &err);
-	assert_non_null(tr);
+	tr = open_ok("file", path, 0, NULL, NULL);
 	for (i = 0; i < 10; i++)
 		assert_int_equal(send_str(tr, line, sizeof(line), 2), 0);
 	assert_int_equal(tr_drain(tr, 0), -ETIMEDOUT);
@@ -900,17 +875,12 @@ test_file_reopen_after_move(void **unused)
 	struct transport *tr;
 	struct tr_stats st;
 	struct perr err;
-	FILE *fp;
-	int fd, calls = 0;
-	size_t n;
+	int calls = 0;
 
 	(void)unused;
-	fd = mkstemp(path);
-	assert_true(fd >= 0);
-	close(fd);
+	tu_temp_file(path);
 	snprintf(moved, sizeof(moved), "%s.1", path);
-	tr = open_tr("file", path, 0, tmpl_first, &calls, &err);
-	assert_non_null(tr);
+	tr = open_ok("file", path, 0, tmpl_first, &calls);
 	assert_int_equal(calls, 1);
 	assert_int_equal(send_str(tr, "a;", 2, 1), 0);
 	assert_int_equal(rename(path, moved), 0);
@@ -923,17 +893,9 @@ test_file_reopen_after_move(void **unused)
 	assert_int_equal(st.records_sent, 3);
 	assert_int_equal(st.reopens, 1);
 	tr_close(tr);
-	fp = fopen(moved, "rb");
-	assert_non_null(fp);
-	n = fread(buf, 1, sizeof(buf) - 1, fp);
-	buf[n] = '\0';
-	fclose(fp);
+	tu_read_file(moved, buf, sizeof(buf));
 	assert_string_equal(buf, "T;a;b;");
-	fp = fopen(path, "rb");
-	assert_non_null(fp);
-	n = fread(buf, 1, sizeof(buf) - 1, fp);
-	buf[n] = '\0';
-	fclose(fp);
+	tu_read_file(path, buf, sizeof(buf));
 	assert_string_equal(buf, "T;c;");
 	unlink(path);
 	unlink(moved);
@@ -945,7 +907,6 @@ test_file_closed_pipe_is_fatal(void **unused)
 {
 	struct transport *tr;
 	struct tr_stats st;
-	struct perr err;
 	int p[2], saved;
 
 	(void)unused;
@@ -954,8 +915,7 @@ test_file_closed_pipe_is_fatal(void **unused)
 	close(p[0]);
 	saved = dup(STDOUT_FILENO);
 	dup2(p[1], STDOUT_FILENO);
-	tr = open_tr("file", "-", 0, NULL, NULL, &err);
-	assert_non_null(tr);
+	tr = open_ok("file", "-", 0, NULL, NULL);
 	assert_int_equal(send_str(tr, "x\n", 2, 1), 0);
 	assert_int_equal(tr_drain(tr, 0), -ETIMEDOUT);
 	assert_int_equal(tr_fatal(tr), -EPIPE);
