@@ -13,8 +13,9 @@
 #   --no-ndpireader  skip the ndpiReader comparison
 #
 # Figures: (a) throughput on the repeated nDPI corpus, with and without DPI;
-# (b) memory per active flow: a capture of 200000 DNS flows against a
-# control of the same length with 1000 flows;
+# (b) memory per active flow: a capture of 200000 DNS flows against
+# controls of the same length with 1000 and with 100000 flows (the second
+# gives the marginal cost, once every fixed cost is paid);
 # (c) probe version, capture sizes, machine.
 
 set -u
@@ -119,6 +120,7 @@ stat_of() {	# FILE KEY: a key=value of the generator's line for FILE
 corpus=$outdir/corpus.pcap
 dns_big=$outdir/dns-200000.pcap
 dns_ctrl=$outdir/dns-1000-of-200000.pcap
+dns_mid=$outdir/dns-100000-of-200000.pcap
 c_pkts=$(stat_of "$corpus" packets)
 c_bytes=$(stat_of "$corpus" captured_bytes)
 c_rep=$(stat_of "$corpus" repeat)
@@ -134,7 +136,7 @@ echo "  machine:  $(nproc) CPUs, $(awk -F': ' '/^model name/ { print $2; exit }'
     "$(awk '/^MemTotal/ { printf "%.1f GiB RAM", $2 / 1048576 }' /proc/meminfo), kernel $(uname -r)"
 printf "  corpus:   %s: %d packets, %d bytes of frames (%d Ethernet files x %d repeats), file %d bytes\n" \
     "$corpus" "$c_pkts" "$c_bytes" "$c_files" "$c_rep" "$(stat -c %s "$corpus")"
-for f in "$dns_big" "$dns_ctrl"; do
+for f in "$dns_big" "$dns_mid" "$dns_ctrl"; do
 	printf "  dns:      %s: %d packets (%d flows), %d bytes of frames\n" "$f" \
 	    "$(stat_of "$f" packets)" "$(stat_of "$f" flows)" \
 	    "$(stat_of "$f" captured_bytes)"
@@ -174,9 +176,12 @@ fi
 # control has the same packets, sizes and times (only the flow count
 # differs), so what depends on the capture's length (file pages the mapped
 # reader keeps, buffers) cancels out. Also through libpcap (-r - < FILE),
-# which keeps no file pages.
+# which keeps no file pages. Also the marginal cost: (peak RSS with 200000
+# flows - peak RSS with 100000) / 100000, where buffers whose use grows
+# with the records in flight (the workers' record batches, a fixed cost a
+# long run pays anyway) are full in both runs, not in the 1000-flow one.
 echo
-echo "== (b) memory per active flow (detection over): 200000 DNS flows vs 1000, same capture length"
+echo "== (b) memory per active flow (detection over): 200000 DNS flows vs 1000, and vs 100000 (marginal), same capture length"
 margs=(--idle-timeout 3600 --active-timeout 3600 --max-flows 1000000 -n json:/dev/null)
 thr_list=(1)
 [ "$(nproc)" -gt 1 ] && thr_list+=("$(nproc)")
@@ -185,9 +190,10 @@ for mode in dpi nodpi; do
 		for path in file pipe; do
 			extra=(--threads "$th")
 			[ $mode = nodpi ] && extra+=(--no-dpi)
-			for f in big ctrl; do
+			for f in big ctrl mid; do
 				cap=$dns_big
 				[ $f = ctrl ] && cap=$dns_ctrl
+				[ $f = mid ] && cap=$dns_mid
 				pfx=$tmp/m_${mode}_${th}_${path}_$f
 				if [ $path = file ]; then
 					run_timed "$pfx" "$probe" -r "$cap" \
@@ -202,22 +208,27 @@ for mode in dpi nodpi; do
 			pfx=$tmp/m_${mode}_${th}_${path}
 			read -r _ _ _ rb <"${pfx}_big.t"
 			read -r _ _ _ rs <"${pfx}_ctrl.t"
+			read -r _ _ _ rm <"${pfx}_mid.t"
 			pb=$(sed -n 's/.*flows [0-9]*, peak \([0-9]*\).*/\1/p' "${pfx}_big.err")
 			ps=$(sed -n 's/.*flows [0-9]*, peak \([0-9]*\).*/\1/p' "${pfx}_ctrl.err")
+			pm=$(sed -n 's/.*flows [0-9]*, peak \([0-9]*\).*/\1/p' "${pfx}_mid.err")
 			label="DPI"
 			[ $mode = nodpi ] && label="--no-dpi"
 			how="-r FILE"
 			[ $path = pipe ] && how="-r - <FILE"
 			label=$(printf "%-8s --threads %s  %-11s" "$label" "$th" "$how")
-			if [ -z "$pb" ] || [ -z "$ps" ]; then
+			if [ -z "$pb" ] || [ -z "$ps" ] || [ -z "$pm" ]; then
 				echo "  $label: could not read the probe's flow counters (see below)"
 				sed 's/^/    /' "${pfx}_big.err"
 				continue
 			fi
-			awk -v l="$label" -v rb="$rb" -v rs="$rs" -v pb="$pb" -v ps="$ps" 'BEGIN {
+			awk -v l="$label" -v rb="$rb" -v rs="$rs" -v pb="$pb" -v ps="$ps" \
+			    -v rm="$rm" -v pm="$pm" 'BEGIN {
 				if (rb == "nan") { printf "  %s no peak RSS (GNU time missing)\n", l; exit }
-				printf "  %s peak RSS %.1f MiB with %d flows, %.1f MiB with %d: %.0f bytes per flow\n",
+				printf "  %s peak RSS %.1f MiB with %d flows, %.1f MiB with %d: %.0f bytes per flow;",
 				    l, rb / 1024, pb, rs / 1024, ps, (rb - rs) * 1024 / (pb - ps)
+				printf " marginal (%.1f MiB with %d): %.0f\n",
+				    rm / 1024, pm, (rb - rm) * 1024 / (pb - pm)
 			}'
 		done
 	done

@@ -34,7 +34,9 @@ dns-M-of-N.pcap
               capture has M flows and only the flow count differs from
               dns-N.pcap (a reader that keeps file pages resident keeps as
               many for both; see doc/BENCHMARKS.md, "(b) Memory per active
-              flow").
+              flow"). Built for M = --dns-small (1000) and M = --dns-mid
+              (half of N): the second gives the marginal cost of a flow
+              between two counts at which every fixed cost is paid.
 
 Output is classic little-endian pcap, microsecond timestamps. Files that are
 already there with the same parameters are kept (see the .params files).
@@ -480,6 +482,10 @@ def main():
     ap.add_argument("--dns-small", type=int, default=1000,
                     help="DNS pairs of the small capture, and flows of "
                     "the control capture dns-M-of-N.pcap (default 1000)")
+    ap.add_argument("--dns-mid", type=int, default=None,
+                    help="flows of the second control capture "
+                    "dns-M-of-N.pcap, for the marginal cost of a flow "
+                    "(default: half of --dns)")
     ap.add_argument("--no-corpus", action="store_true",
                     help="do not build corpus.pcap")
     ap.add_argument("--no-dns", action="store_true",
@@ -488,8 +494,11 @@ def main():
                     help="rebuild even if up to date")
     ap.add_argument("-q", "--quiet", action="store_true")
     args = ap.parse_args()
-    if args.dns < 1 or args.dns_small < 1 or args.dns > (1 << 24):
-        die("--dns and --dns-small must be in 1..16777216")
+    if args.dns_mid is None:
+        args.dns_mid = max(1, args.dns // 2)
+    if args.dns < 1 or args.dns_small < 1 or args.dns > (1 << 24) or \
+            args.dns_mid < 1:
+        die("--dns, --dns-small and --dns-mid must be in 1..16777216")
     if not 1 <= args.replicas <= 65536:
         die("--replicas must be in 1..65536")
     os.makedirs(args.outdir, exist_ok=True)
@@ -515,13 +524,14 @@ def main():
             result[p] = make(p, {"pairs": n, "version": 3},
                              lambda n=n, p=p: build_dns(n, p),
                              args.force, args.quiet)
-        if args.dns_small < args.dns:
+        for m in sorted({args.dns_small, args.dns_mid}):
+            if m >= args.dns:
+                continue
             p = os.path.join(args.outdir, "dns-%d-of-%d.pcap" %
-                             (args.dns_small, args.dns))
-            result[p] = make(p, {"pairs": args.dns, "flows": args.dns_small,
+                             (m, args.dns))
+            result[p] = make(p, {"pairs": args.dns, "flows": m,
                                  "version": 3},
-                             lambda p=p: build_dns(args.dns, p,
-                                                   args.dns_small),
+                             lambda p=p, m=m: build_dns(args.dns, p, m),
                              args.force, args.quiet)
     for p, s in result.items():
         print("%s %s" % (p, " ".join("%s=%s" % kv for kv in sorted(
