@@ -427,7 +427,6 @@ cap_release(struct capture *cap, uint64_t off)
 	cap->map_dropped = upto;
 }
 
-
 /* A cursor maps the file for itself: it gives back its own pages behind
  * it, whatever the other cursors' pace (they share the page cache). */
 struct cap_cursor {
