@@ -6,21 +6,27 @@
  * per struct dpi, with every protocol enabled and nDPI's default
  * categories; not thread-safe, like nDPI itself.
  *
- * Each flow's ext area holds a struct dpi_flow (16 bytes). Its life:
+ * Each flow's ext area holds a struct dpi_flow, one 64-bit word (layout in
+ * dpi_int.h). Its life:
  *   DPI_IDLE     zeroed by the flow table, no packet seen yet;
- *   DPI_HELD     only TCP packets without payload so far: p is a block of
- *                the string arena with their headers (see held_add), to
- *                be fed before the first payload or at the end;
- *   DPI_RUNNING  p is nDPI's flow state (688 bytes and what nDPI hangs on
- *                it), fed packet by packet;
- *   DPI_DONE     the result (ids, category, confidence) plus p, one block
- *                of the string arena with the metadata strings that are
- *                not empty, back to back and NUL-terminated, in the order
- *                SNI, JA3 client, JA3 server, User-Agent (meta has a bit
- *                for each one stored); NULL when all are empty.
+ *   DPI_HELD     only TCP packets without payload so far: a block of the
+ *                string arena with their headers (see held_add), to be
+ *                fed before the first payload or at the end;
+ *   DPI_RUNNING  a malloc'd block: the packets fed so far, then nDPI's
+ *                flow state (688 bytes and what nDPI hangs on it), fed
+ *                packet by packet;
+ *   DPI_DONE     the result (ids, category, confidence, guessed) packed in
+ *                the word, with the handle of one block of the string
+ *                arena: a byte with a bit for each metadata string stored
+ *                (bits of META_*), then those not empty, back to back and
+ *                NUL-terminated, in the order SNI, JA3 client, JA3 server,
+ *                User-Agent; handle 0 when all are empty.
  * nDPI's state is freed the moment detection ends, so a flow that lives on
- * costs 16 bytes and its strings (rounded up to 4 bytes, no malloc
- * header).
+ * costs 8 bytes and its strings (rounded up to 4 bytes, no malloc header).
+ *
+ * The word holds no pointer once detection is over, only a handle, which
+ * any struct dpi resolves: the plugins' view describes a flow through the
+ * probe's struct dpi while a worker's owns it (dpi_flow_info).
  *
  * Detection ends as ndpiReader's does (example/reader_util.c): when nDPI
  * reports an application protocol and ndpi_extra_dissection_possible()
@@ -34,8 +40,12 @@
 #endif
 
 #include "dpi/dpi.h"
+#include "dpi/dpi_int.h"
 
 #include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -65,65 +75,74 @@
 #define confidence_name(c)	""
 #endif
 
-#define DPI_MAX_PKTS_LIMIT	65535	/* dpi_flow.pkts is 16 bits */
+#define DPI_MAX_PKTS_LIMIT	65535	/* the packet counts are 16 bits */
 #define DPI_UA_MAX		512	/* longest User-Agent kept, bytes */
 #define DPI_HELD_PKTS		3	/* header-only TCP packets kept before
 					 * the first payload (a handshake) */
 #define DPI_HELD_BYTES		128	/* longer ones start nDPI at once */
 
-enum dpi_state {
-	DPI_IDLE = 0,
-	DPI_RUNNING,
-	DPI_DONE,
-	DPI_HELD,
-};
+/* What the DONE word's widths (dpi_int.h) assume of nDPI: protocol ids
+ * below NDPI_NUM_BITS (custom ones included), categories below
+ * NDPI_PROTOCOL_NUM_CATEGORIES, confidences below NDPI_CONFIDENCE_MAX. */
+_Static_assert(NDPI_MAX_SUPPORTED_PROTOCOLS + NDPI_MAX_NUM_CUSTOM_PROTOCOLS
+    <= 1 << DPI_ID_BITS, "nDPI protocol ids must fit DPI_ID_BITS");
+_Static_assert(NDPI_PROTOCOL_NUM_CATEGORIES <= 1 << DPI_CAT_BITS,
+    "nDPI categories must fit DPI_CAT_BITS");
+_Static_assert(CUSTOM_CATEGORY_ANTIMALWARE < 1 << DPI_CAT_BITS,
+    "nDPI categories must fit DPI_CAT_BITS");
+_Static_assert(NDPI_CONFIDENCE_MAX <= 1 << DPI_CONF_BITS,
+    "nDPI confidence values must fit DPI_CONF_BITS");
+_Static_assert(DPI_HELD + 1 <= 1 << DPI_STATE_BITS,
+    "the states must fit DPI_STATE_BITS");
+/* RUNNING: the header keeps nDPI's state aligned as malloc's blocks are,
+ * and malloc's alignment leaves the state bits of the pointer free. */
+_Static_assert(DPI_RUN_HDR % _Alignof(max_align_t) == 0 &&
+    _Alignof(max_align_t) >= 1 << DPI_STATE_BITS,
+    "the RUNNING block must keep nDPI's state aligned and the tag free");
+_Static_assert(DPI_MAX_PKTS_LIMIT <= UINT16_MAX, "counts are 16 bits");
+
+#define STATE_MASK		((uint64_t)(1U << DPI_STATE_BITS) - 1)
+
+/* The RUNNING block of word <w>, and nDPI's state in it. */
+static unsigned char *
+run_block(uint64_t w)
+{
+	return (unsigned char *)(uintptr_t)(w & ~STATE_MASK);
+}
+
+static struct ndpi_flow_struct *
+run_nf(uint64_t w)
+{
+	return (struct ndpi_flow_struct *)(void *)(run_block(w) +
+	    DPI_RUN_HDR);
+}
 
 /*
- * The per-flow state in flow->ext, 16 bytes; all zero is DPI_IDLE. It is
- * complete in itself (pointers, no index into the dpi's tables), so any
- * struct dpi can describe the flow (dpi_flow_info), as the plugins' view
- * does with the probe's.
+ * The string arena (dpi_int.h): the metadata strings of finished flows
+ * and the packets held (see held_add), without malloc's per-block header
+ * and 16-byte rounding. A free block holds the handle of the next free
+ * one of its size (copied in and out: blocks are only 4-aligned). Chunks
+ * never move or go back before dpi_free(), so a block stays where it is
+ * until it is freed.
+ *
+ * The chunk table is one fixed array for the process, touched as it fills
+ * (index 0 is never used, so handle 0 is none): a struct dpi takes a slot
+ * for each new chunk under str_lock (once per 64 KiB of blocks) and
+ * publishes the chunk with a release store; readers load it with acquire,
+ * without the lock. dpi_free() gives its slots back for reuse.
  */
-struct dpi_flow {
-	void		*p;		/* DPI_RUNNING: nDPI's flow state;
-					 * DPI_DONE: the arena block of the
-					 * metadata strings, NULL = none;
-					 * DPI_HELD: the arena block of the
-					 * packets held */
-	union {
-		uint16_t	pkts;	/* RUNNING, HELD: counted so far */
-		uint16_t	master_id; /* DONE */
-	} u;
-	uint16_t	app_id;		/* DONE */
-	uint16_t	category;	/* DONE */
-	uint8_t		state:4;	/* enum dpi_state */
-	uint8_t		meta:4;		/* DONE: bit i set = string i of
-					 * META_* is in the block p */
-	uint8_t		guessed:1;	/* DONE */
-	uint8_t		confidence:7;	/* DONE: ndpi_confidence_t */
-};
-
-
-/*
- * The metadata strings of finished flows (and the packets held, see
- * held_add), without malloc's per-block header and 16-byte rounding:
- * blocks of whole 4-byte units (at least two: a free block holds the next
- * one's address, copied in and out, so blocks need no 8-byte alignment)
- * carved from 64 KiB chunks, a free list per block size. Chunks never
- * move or go back before dpi_free(), so a block stays where it is until
- * it is freed.
- */
-#define STR_UNIT		4
-#define STR_MIN_UNITS		2			/* a pointer */
-#define STR_CHUNK		65536
-#define STR_MAX_UNITS		256			/* 1 KiB: more than
-							 * the longest block */
 struct str_arena {
-	unsigned char	**chunk;
-	uint32_t	nchunks, cap;
-	size_t		next;		/* next free byte of the last chunk */
-	unsigned char	*free[STR_MAX_UNITS + 1]; /* by units */
+	uint32_t	*idx;		/* this dpi's chunk slots */
+	uint32_t	n, cap;
+	uint32_t	next;		/* next free unit of the last chunk */
+	uint32_t	free[DPI_STR_MAX_UNITS + 1]; /* handles, by units */
 };
+
+static _Atomic(unsigned char *) str_chunk[DPI_STR_MAX_CHUNKS];
+static pthread_mutex_t str_lock = PTHREAD_MUTEX_INITIALIZER;
+static uint32_t str_used = 1;		/* slots ever taken, 0 included */
+static uint32_t *str_spare;		/* slots given back */
+static uint32_t str_nspare, str_spare_cap;
 
 struct dpi {
 	struct ndpi_detection_module_struct *ndpi;	/* NULL when disabled */
@@ -134,7 +153,8 @@ struct dpi {
 	struct str_arena strs;
 };
 
-/* The metadata strings, in the order they are stored (dpi_flow.meta). */
+/* The metadata strings, in the order they are stored (bits of the DONE
+ * block's first byte). */
 enum {
 	META_SNI = 0,
 	META_JA3C,
@@ -147,70 +167,125 @@ enum {
 static uint32_t
 str_units_for(size_t len)
 {
-	size_t u = (len + STR_UNIT - 1) / STR_UNIT;
+	size_t u = (len + DPI_STR_UNIT - 1) / DPI_STR_UNIT;
 
-	return (uint32_t)(u < STR_MIN_UNITS ? STR_MIN_UNITS : u);
+	return (uint32_t)(u < 1 ? 1 : u);
 }
 
-/* A block of <units> (STR_MIN_UNITS to STR_MAX_UNITS), or NULL when
- * memory is short. */
-static unsigned char *
-str_alloc(struct str_arena *a, uint32_t units)
+unsigned char *
+dpi_str_block(uint32_t h)
 {
-	unsigned char **nc, *b;
-
-	if ((b = a->free[units]) != NULL) {
-		memcpy(&a->free[units], b, sizeof(b));
-		return b;
-	}
-	if (a->nchunks == 0 || a->next + units * STR_UNIT > STR_CHUNK) {
-		if (a->nchunks == a->cap) {
-			uint32_t cap = a->cap ? a->cap * 2 : 16;
-
-			if ((nc = realloc(a->chunk, cap * sizeof(*nc))) ==
-			    NULL)
-				return NULL;
-			a->chunk = nc;
-			a->cap = cap;
-		}
-		if ((a->chunk[a->nchunks] = malloc(STR_CHUNK)) == NULL)
-			return NULL;
-		a->nchunks++;
-		a->next = 0;
-	}
-	b = a->chunk[a->nchunks - 1] + a->next;
-	a->next += units * STR_UNIT;
-	return b;
+	return atomic_load_explicit(&str_chunk[h >> DPI_STR_OFF_BITS],
+	    memory_order_acquire) + (h & ((1U << DPI_STR_OFF_BITS) - 1)) *
+	    DPI_STR_UNIT;
 }
 
-static void
-str_free(struct str_arena *a, void *block, uint32_t units)
+/* Takes a slot of the table for a new chunk of <a>: 0, or -1 when memory
+ * or the table is short. */
+static int
+str_grow(struct str_arena *a)
 {
-	memcpy(block, &a->free[units], sizeof(a->free[units]));
-	a->free[units] = block;
+	unsigned char *c;
+	uint32_t *ni, slot = 0;
+
+	if (a->n == a->cap) {
+		uint32_t cap = a->cap ? a->cap * 2 : 16;
+
+		if ((ni = realloc(a->idx, cap * sizeof(*ni))) == NULL)
+			return -1;
+		a->idx = ni;
+		a->cap = cap;
+	}
+	if ((c = malloc(DPI_STR_CHUNK)) == NULL)
+		return -1;
+	pthread_mutex_lock(&str_lock);
+	if (str_nspare > 0)
+		slot = str_spare[--str_nspare];
+	else if (str_used < DPI_STR_MAX_CHUNKS)
+		slot = str_used++;
+	if (slot != 0)
+		atomic_store_explicit(&str_chunk[slot], c,
+		    memory_order_release);
+	pthread_mutex_unlock(&str_lock);
+	if (slot == 0) {
+		free(c);
+		return -1;
+	}
+	a->idx[a->n++] = slot;
+	a->next = 0;
+	return 0;
+}
+
+uint32_t
+dpi_str_alloc(struct dpi *d, uint32_t units)
+{
+	struct str_arena *a = &d->strs;
+	uint32_t h;
+
+	if ((h = a->free[units]) != 0) {
+		memcpy(&a->free[units], dpi_str_block(h), sizeof(h));
+		return h;
+	}
+	if (a->n == 0 || a->next + units > 1U << DPI_STR_OFF_BITS) {
+		if (str_grow(a) != 0)
+			return 0;
+	}
+	h = a->idx[a->n - 1] << DPI_STR_OFF_BITS | a->next;
+	a->next += units;
+	return h;
+}
+
+void
+dpi_str_free(struct dpi *d, uint32_t h, uint32_t units)
+{
+	struct str_arena *a = &d->strs;
+
+	memcpy(dpi_str_block(h), &a->free[units], sizeof(a->free[units]));
+	a->free[units] = h;
 }
 
 static void
 str_fini(struct str_arena *a)
 {
-	uint32_t i;
+	uint32_t i, *ns;
+	unsigned char *c;
+	int room;
 
-	for (i = 0; i < a->nchunks; i++)
-		free(a->chunk[i]);
-	free(a->chunk);
+	pthread_mutex_lock(&str_lock);
+	room = str_nspare + a->n <= str_spare_cap;
+	if (!room && (ns = realloc(str_spare, (str_nspare + a->n) *
+	    sizeof(*ns))) != NULL) {
+		str_spare = ns;
+		str_spare_cap = str_nspare + a->n;
+		room = 1;
+	}
+	for (i = 0; i < a->n; i++) {
+		c = atomic_load_explicit(&str_chunk[a->idx[i]],
+		    memory_order_relaxed);
+		/* Without room to keep the slot for reuse, it stays taken
+		 * (and NULL): only the table's capacity is lost. */
+		atomic_store_explicit(&str_chunk[a->idx[i]], NULL,
+		    memory_order_relaxed);
+		if (room)
+			str_spare[str_nspare++] = a->idx[i];
+		free(c);
+	}
+	pthread_mutex_unlock(&str_lock);
+	free(a->idx);
 }
 
-/* Units of the block holding <strs>: the strings of <mask> (bits of
- * META_*), back to back. */
+/* Units of the DONE block <b>: its byte of META_* bits, then those
+ * strings back to back. */
 static uint32_t
-str_units(const char *strs, unsigned int mask)
+str_units(const unsigned char *b)
 {
-	size_t len = 0;
+	const char *s = (const char *)b + 1;
+	size_t len = 1;
 	int i;
 
 	for (i = 0; i < META_N; i++)
-		if (mask & (1U << i))
-			len += strlen(strs + len) + 1;
+		if (b[0] & (1U << i))
+			len += strlen(s + len - 1) + 1;
 	return str_units_for(len);
 }
 
@@ -223,13 +298,14 @@ str_units(const char *strs, unsigned int mask)
  * never carries payload (a SYN to a closed port, a scan) costs a small
  * block for its life instead of nDPI's flow state.
  *
- * Block: byte 0 its units, byte 1 the packets; from byte 8 each packet
- * as an 8-byte time (us), a 2-byte length and its bytes.
+ * Block: byte 0 its units, byte 1 the packets kept, bytes 2-3 the packets
+ * counted (kept or not); from byte 8 each packet as an 8-byte time (us),
+ * a 2-byte length and its bytes.
  */
 #define HELD_HDR	8
 #define HELD_REC	10
 _Static_assert(HELD_HDR + DPI_HELD_PKTS * (HELD_REC + DPI_HELD_BYTES) <=
-    255 * STR_UNIT, "a held block's units must fit its byte 0");
+    255 * DPI_STR_UNIT, "a held block's units must fit its byte 0");
 
 static size_t
 held_len(const unsigned char *b)
@@ -245,37 +321,51 @@ held_len(const unsigned char *b)
 	return off;
 }
 
-/* Keeps <pkt> (header-only TCP) for <df>, IDLE or HELD. 0, or -1 when it
- * cannot be kept (too long, memory short): then nDPI starts now. */
+/* Keeps <pkt> (header-only TCP) for <df>, IDLE or HELD, and counts it.
+ * 0, or -1 when it cannot be kept (too long, memory short): then nDPI
+ * starts now. Sets <*pkts> to the packets counted. */
 static int
-held_add(struct dpi *d, struct dpi_flow *df, const struct dec_pkt *pkt)
+held_add(struct dpi *d, struct dpi_flow *df, const struct dec_pkt *pkt,
+    uint16_t *pkts)
 {
-	unsigned char *old = df->p;
+	uint32_t oh = dpi_flow_state(df->w) == DPI_HELD ?
+	    (uint32_t)(df->w >> DPI_HANDLE_SHIFT) : 0, h, units;
+	unsigned char *old = oh != 0 ? dpi_str_block(oh) : NULL, *b;
 	size_t olen = old != NULL ? held_len(old) : HELD_HDR, nlen;
-	uint16_t len = (uint16_t)pkt->l3_caplen;
-	unsigned char *b;
-	uint32_t units;
+	uint16_t len = (uint16_t)pkt->l3_caplen, n = 0;
 
 	if (pkt->l3_caplen > DPI_HELD_BYTES)
 		return -1;
-	if (old != NULL && old[1] >= DPI_HELD_PKTS)
-		return 0;		/* counted, not kept */
+	if (old != NULL && old[1] >= DPI_HELD_PKTS) {
+		/* Counted, not kept. */
+		memcpy(&n, old + 2, sizeof(n));
+		n++;
+		memcpy(old + 2, &n, sizeof(n));
+		*pkts = n;
+		return 0;
+	}
 	nlen = olen + HELD_REC + len;
 	units = str_units_for(nlen);
-	if ((b = str_alloc(&d->strs, units)) == NULL)
+	if ((h = dpi_str_alloc(d, units)) == 0)
 		return -1;
+	b = dpi_str_block(h);
 	if (old != NULL) {
 		memcpy(b, old, olen);
-		str_free(&d->strs, old, old[0]);
-	} else
+		dpi_str_free(d, oh, old[0]);
+	} else {
 		b[1] = 0;
+		memset(b + 2, 0, sizeof(n));
+	}
 	b[0] = (unsigned char)units;
 	b[1]++;
+	memcpy(&n, b + 2, sizeof(n));
+	n++;
+	memcpy(b + 2, &n, sizeof(n));
 	memcpy(b + olen, &pkt->ts_us, 8);
 	memcpy(b + olen + 8, &len, sizeof(len));
 	memcpy(b + olen + HELD_REC, pkt->l3, len);
-	df->p = b;
-	df->state = DPI_HELD;
+	df->w = (uint64_t)h << DPI_HANDLE_SHIFT | DPI_HELD;
+	*pkts = n;
 	return 0;
 }
 
@@ -382,69 +472,82 @@ meta_from_ndpi(const struct ndpi_flow_struct *nf, uint16_t master,
 }
 
 /* Copies <nf>'s metadata strings that are not empty into one block of
- * the string arena and sets <df>'s p and meta; p is NULL when all are
- * empty or memory is short (the flow then just lacks metadata). */
-static void
-meta_copy(struct dpi *d, struct dpi_flow *df,
-    const struct ndpi_flow_struct *nf, uint16_t master, uint16_t app)
+ * the string arena, after a byte with their META_* bits; returns its
+ * handle, 0 when all are empty or memory is short (the flow then just
+ * lacks metadata). */
+static uint32_t
+meta_copy(struct dpi *d, const struct ndpi_flow_struct *nf, uint16_t master,
+    uint16_t app)
 {
 	const char *s[META_N];
-	size_t len[META_N], total = 0, i;
+	size_t len[META_N], total = 1, i;
 	unsigned int mask = 0;
-	char *block, *p;
+	unsigned char *block, *p;
+	uint32_t h;
 
-	df->p = NULL;
-	df->meta = 0;
 	meta_from_ndpi(nf, master, app, s, len);
 	for (i = 0; i < META_N; i++)
 		if (len[i] > 0) {
 			total += len[i] + 1;
 			mask |= 1U << i;
 		}
-	/* At most 80 + 33 + 33 + DPI_UA_MAX + META_N bytes. */
-	if (total == 0 || (block = (char *)str_alloc(&d->strs,
-	    str_units_for(total))) == NULL)
-		return;
-	for (p = block, i = 0; i < META_N; i++)
+	/* At most 1 + 80 + 33 + 33 + DPI_UA_MAX + META_N bytes. */
+	if (mask == 0 || (h = dpi_str_alloc(d, str_units_for(total))) == 0)
+		return 0;
+	block = dpi_str_block(h);
+	block[0] = (unsigned char)mask;
+	for (p = block + 1, i = 0; i < META_N; i++)
 		if (len[i] > 0) {
 			memcpy(p, s[i], len[i]);
 			p += len[i];
 			*p++ = '\0';
 		}
-	df->p = block;
-	df->meta = mask & 0xf;
+	return h;
+}
+
+/* Frees RUNNING block <run> (nDPI's state in it included). */
+static void
+run_free(struct dpi *d, unsigned char *run)
+{
+	ndpi_free_flow_data((struct ndpi_flow_struct *)(void *)(run +
+	    DPI_RUN_HDR));
+	free(run);
+	d->st.flows_active--;
 }
 
 /*
- * Ends detection of <df>, whose last packet gave <proto>: asks nDPI to
- * give up (and maybe guess) when <giveup> is set or nothing was found,
- * keeps the result and the metadata, frees nDPI's state.
+ * Ends detection of <df> (RUNNING), whose last packet gave <proto>: asks
+ * nDPI to give up (and maybe guess) when <giveup> is set or nothing was
+ * found, keeps the result and the metadata, frees nDPI's state.
  */
 static void
 finish(struct dpi *d, struct dpi_flow *df, ndpi_protocol proto, int giveup)
 {
-	struct ndpi_flow_struct *nf = df->p;
+	unsigned char *run = run_block(df->w);
+	struct ndpi_flow_struct *nf = run_nf(df->w);
 	int found = nf->detected_protocol_stack[0] != NDPI_PROTOCOL_UNKNOWN;
 	uint8_t was_guessed = 0;
+	struct dpi_result r;
 
+	memset(&r, 0, sizeof(r));
 	if (giveup || proto.app_protocol == NDPI_PROTOCOL_UNKNOWN)
 		proto = ndpi_detection_giveup(d->ndpi, nf, 1, &was_guessed);
 	if (found)
 		d->st.flows_detected++;
 	else if (proto.app_protocol != NDPI_PROTOCOL_UNKNOWN ||
 	    proto.master_protocol != NDPI_PROTOCOL_UNKNOWN) {
-		df->guessed = 1;
+		r.guessed = 1;
 		d->st.flows_guessed++;
 	} else
 		d->st.flows_unknown++;
-	df->u.master_id = proto.master_protocol;
-	df->app_id = proto.app_protocol;
-	df->category = (uint16_t)proto.category;
-	df->confidence = (uint8_t)nf->confidence;
-	meta_copy(d, df, nf, df->u.master_id, df->app_id);
-	df->state = DPI_DONE;
-	ndpi_free_flow(nf);
-	d->st.flows_active--;
+	/* Within their widths: see the _Static_asserts above. */
+	r.master_id = proto.master_protocol;
+	r.app_id = proto.app_protocol;
+	r.category = (uint16_t)proto.category;
+	r.confidence = (uint8_t)nf->confidence;
+	r.strs = meta_copy(d, nf, r.master_id, r.app_id);
+	df->w = dpi_result_pack(&r);
+	run_free(d, run);
 }
 
 /* 1 for a TCP segment with no payload captured. */
@@ -457,25 +560,31 @@ header_only(const struct dec_pkt *pkt)
 
 /*
  * Gives <df> (IDLE or HELD) an nDPI state and feeds it the packets held,
- * in order (they are counted in df->pkts already). 0, or -ENOMEM (the
+ * in order; the RUNNING count starts at the HELD one. 0, or -ENOMEM (the
  * flow stays as it was).
  */
 static int
 start(struct dpi *d, struct dpi_flow *df)
 {
-	unsigned char *b;
+	unsigned char *b, *run;
 	struct ndpi_flow_struct *nf;
 	size_t off = HELD_HDR;
+	uint32_t h;
 	uint64_t ts;
-	uint16_t len;
+	uint16_t len, n = 0;
 	int i;
 
-	if ((nf = ndpi_flow_malloc(SIZEOF_FLOW_STRUCT)) == NULL)
+	/* Our own block, so the count can sit in front of nDPI's state;
+	 * run_free() frees it (ndpi_free_flow_data(), then free()). */
+	if ((run = malloc(DPI_RUN_HDR + SIZEOF_FLOW_STRUCT)) == NULL)
 		return -ENOMEM;
+	nf = (struct ndpi_flow_struct *)(void *)(run + DPI_RUN_HDR);
 	memset(nf, 0, SIZEOF_FLOW_STRUCT);
 	d->st.flows_active++;
-	if (df->state == DPI_HELD) {
-		b = df->p;
+	if (dpi_flow_state(df->w) == DPI_HELD) {
+		h = (uint32_t)(df->w >> DPI_HANDLE_SHIFT);
+		b = dpi_str_block(h);
+		memcpy(&n, b + 2, sizeof(n));
 		for (i = 0; i < b[1]; i++) {
 			memcpy(&ts, b + off, 8);
 			memcpy(&len, b + off + 8, sizeof(len));
@@ -484,10 +593,10 @@ start(struct dpi *d, struct dpi_flow *df)
 			d->st.pkts_fed++;
 			off += HELD_REC + len;
 		}
-		str_free(&d->strs, b, b[0]);
+		dpi_str_free(d, h, b[0]);
 	}
-	df->p = nf;
-	df->state = DPI_RUNNING;
+	memcpy(run, &n, sizeof(n));
+	df->w = (uint64_t)(uintptr_t)run | DPI_RUNNING;
 	return 0;
 }
 
@@ -497,32 +606,39 @@ dpi_packet(struct dpi *d, struct flow *f, enum flow_dir dir,
 {
 	struct dpi_flow *df;
 	ndpi_protocol proto, none = NDPI_PROTOCOL_NULL;
+	enum dpi_state st;
+	unsigned char *run;
 	uint32_t len;
+	uint16_t n;
 
 	/* nDPI finds the direction itself, from the addresses. */
 	(void)dir;
 	if (!d->enabled)
 		return;
 	df = flow_state(d, f);
-	if (df->state == DPI_DONE || pkt->frag == DEC_FRAG_LATER ||
+	st = dpi_flow_state(df->w);
+	if (st == DPI_DONE || pkt->frag == DEC_FRAG_LATER ||
 	    pkt->l3 == NULL || pkt->l3_caplen == 0)
 		return;
-	if ((df->state == DPI_IDLE || df->state == DPI_HELD) &&
-	    header_only(pkt) && held_add(d, df, pkt) == 0) {
-		if (++df->u.pkts >= d->max_pkts && start(d, df) == 0)
+	if ((st == DPI_IDLE || st == DPI_HELD) &&
+	    header_only(pkt) && held_add(d, df, pkt, &n) == 0) {
+		if (n >= d->max_pkts && start(d, df) == 0)
 			finish(d, df, none, 1);
 		return;
 	}
-	if (df->state != DPI_RUNNING && start(d, df) != 0)
+	if (st != DPI_RUNNING && start(d, df) != 0)
 		return;		/* try again with the next packet */
+	run = run_block(df->w);
 	len = pkt->l3_caplen > 0xffff ? 0xffff : pkt->l3_caplen;
-	proto = ndpi_detection_process_packet(d->ndpi, df->p, pkt->l3,
+	proto = ndpi_detection_process_packet(d->ndpi, run_nf(df->w), pkt->l3,
 	    (unsigned short)len, pkt->ts_us / 1000);
-	df->u.pkts++;
+	memcpy(&n, run, sizeof(n));
+	n++;
+	memcpy(run, &n, sizeof(n));
 	d->st.pkts_fed++;
-	if (df->u.pkts >= d->max_pkts ||
+	if (n >= d->max_pkts ||
 	    (proto.app_protocol != NDPI_PROTOCOL_UNKNOWN &&
-	    !more_wanted(d->ndpi, df->p)))
+	    !more_wanted(d->ndpi, run_nf(df->w))))
 		finish(d, df, proto, 0);
 }
 
@@ -537,9 +653,9 @@ dpi_flow_end(struct dpi *d, struct flow *f)
 	df = flow_state(d, f);
 	/* Given up even when a protocol was found and extra dissection goes
 	 * on, as ndpiReader does at the end: nDPI then keeps that protocol. */
-	if (df->state == DPI_HELD && start(d, df) != 0)
+	if (dpi_flow_state(df->w) == DPI_HELD && start(d, df) != 0)
 		return;		/* no memory: Unknown */
-	if (df->state == DPI_RUNNING)
+	if (dpi_flow_state(df->w) == DPI_RUNNING)
 		finish(d, df, none, 1);
 }
 
@@ -547,18 +663,27 @@ void
 dpi_flow_release(struct dpi *d, struct flow *f)
 {
 	struct dpi_flow *df;
+	uint32_t h;
 
 	if (!d->enabled)
 		return;
 	df = flow_state(d, f);
-	if (df->state == DPI_RUNNING) {
-		ndpi_free_flow(df->p);
-		d->st.flows_active--;
-	} else if (df->state == DPI_DONE && df->p != NULL)
-		str_free(&d->strs, df->p, str_units(df->p, df->meta));
-	else if (df->state == DPI_HELD)
-		str_free(&d->strs, df->p, ((unsigned char *)df->p)[0]);
-	memset(df, 0, sizeof(*df));
+	h = (uint32_t)(df->w >> DPI_HANDLE_SHIFT);
+	switch (dpi_flow_state(df->w)) {
+	case DPI_RUNNING:
+		run_free(d, run_block(df->w));
+		break;
+	case DPI_DONE:
+		if (h != 0)
+			dpi_str_free(d, h, str_units(dpi_str_block(h)));
+		break;
+	case DPI_HELD:
+		dpi_str_free(d, h, dpi_str_block(h)[0]);
+		break;
+	default:
+		break;
+	}
+	df->w = 0;
 }
 
 /* Copies NUL-terminated <src> (NULL taken as "") into <buf> of <size> >= 1
@@ -648,19 +773,22 @@ dpi_flow_info(const struct dpi *d, const struct flow *f,
 	const char *s[META_N] = { "", "", "", "" }, *p;
 	size_t len[META_N], i;
 	ndpi_protocol proto = NDPI_PROTOCOL_NULL;
+	struct dpi_result r;
+	const unsigned char *b;
 	const char *cat;
 
 	set_unknown(out);
 	if (!d->enabled)
 		return;
 	df = flow_state(d, f);
-	switch (df->state) {
+	switch (dpi_flow_state(df->w)) {
 	case DPI_IDLE:
 	case DPI_HELD:
 		return;
 	case DPI_RUNNING:
-		/* Result so far, metadata borrowed from nDPI's state. */
-		nf = df->p;
+		/* Result so far, metadata borrowed from nDPI's state (only
+		 * the owner's thread sees a flow RUNNING). */
+		nf = run_nf(df->w);
 		proto.master_protocol = nf->detected_protocol_stack[1];
 		proto.app_protocol = nf->detected_protocol_stack[0];
 		proto.category = nf->category;
@@ -669,13 +797,17 @@ dpi_flow_info(const struct dpi *d, const struct flow *f,
 		    proto.app_protocol, s, len);
 		break;
 	default:
-		proto.master_protocol = df->u.master_id;
-		proto.app_protocol = df->app_id;
-		proto.category = (ndpi_protocol_category_t)df->category;
-		out->confidence = df->confidence;
-		out->guessed = df->guessed;
-		for (p = df->p, i = 0; p != NULL && i < META_N; i++)
-			if (df->meta & (1U << i)) {
+		dpi_result_unpack(df->w, &r);
+		proto.master_protocol = r.master_id;
+		proto.app_protocol = r.app_id;
+		proto.category = (ndpi_protocol_category_t)r.category;
+		out->confidence = r.confidence;
+		out->guessed = r.guessed;
+		if (r.strs == 0)
+			break;
+		b = dpi_str_block(r.strs);
+		for (p = (const char *)b + 1, i = 0; i < META_N; i++)
+			if (b[0] & (1U << i)) {
 				s[i] = p;
 				p += strlen(p) + 1;
 			}

@@ -13,6 +13,7 @@
 #endif
 
 #include <errno.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -23,6 +24,7 @@
 #include <cmocka.h>
 
 #include "dpi/dpi.h"
+#include "dpi/dpi_int.h"
 
 #define EXT_OFF		8	/* as if another module came first */
 #define PKT_MAX		1500
@@ -618,6 +620,220 @@ test_bad_conf(void **unused)
 }
 #endif
 
+#ifdef HAVE_NDPI
+/* The per-flow word: 8 bytes, every field at its largest and smallest
+ * without touching its neighbours. */
+static void
+test_word_pack(void **unused)
+{
+	static const struct dpi_result cases[] = {
+		/* master, app, category, confidence, guessed, handle */
+		{ 0, 0, 0, 0, 0, 0 },
+		{ 511, 0, 0, 0, 0, 0 },		/* largest id: NDPI_NUM_BITS-1 */
+		{ 0, 511, 0, 0, 0, 0 },
+		{ 0, 0, 105, 0, 0, 0 },		/* CUSTOM_CATEGORY_ANTIMALWARE */
+		{ 0, 0, 127, 0, 0, 0 },		/* all category bits */
+		{ 0, 0, 0, 7, 0, 0 },		/* all confidence bits */
+		{ 0, 0, 0, 0, 1, 0 },
+		{ 0, 0, 0, 0, 0, 0xffffffffU },	/* largest handle */
+		{ 511, 511, 127, 7, 1, 0xffffffffU },
+		{ 5, 126, 14, 6, 0, 0x4001 },	/* DNS.Google, Web, DPI */
+	};
+	struct dpi *d = dpi_make(1, 0);
+	struct dpi_result r, c;
+	uint64_t w;
+	size_t i;
+	uint8_t conf;
+
+	(void)unused;
+	assert_int_equal(sizeof(struct dpi_flow), 8);
+	assert_int_equal(dpi_ext_size(d), 8);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		w = dpi_result_pack(&cases[i]);
+		assert_int_equal(dpi_flow_state(w), DPI_DONE);
+		memset(&r, 0xa5, sizeof(r));
+		dpi_result_unpack(w, &r);
+		assert_int_equal(r.master_id, cases[i].master_id);
+		assert_int_equal(r.app_id, cases[i].app_id);
+		assert_int_equal(r.category, cases[i].category);
+		assert_int_equal(r.confidence, cases[i].confidence);
+		assert_int_equal(r.guessed, cases[i].guessed);
+		assert_int_equal(r.strs, cases[i].strs);
+	}
+	/* Every confidence value with the other fields at their largest. */
+	for (conf = 0; conf < 1U << DPI_CONF_BITS; conf++) {
+		c = cases[8];
+		c.confidence = conf;
+		dpi_result_unpack(dpi_result_pack(&c), &r);
+		assert_int_equal(r.confidence, conf);
+		assert_int_equal(r.master_id, 511);
+		assert_int_equal(r.app_id, 511);
+		assert_int_equal(r.category, 127);
+		assert_int_equal(r.guessed, 1);
+		assert_int_equal(r.strs, 0xffffffffU);
+		c.master_id = c.app_id = c.category = c.guessed = 0;
+		c.strs = 0;
+		dpi_result_unpack(dpi_result_pack(&c), &r);
+		assert_int_equal(r.confidence, conf);
+		assert_int_equal(r.master_id + r.app_id + r.category +
+		    r.guessed, 0);
+		assert_int_equal(r.strs, 0);
+	}
+	dpi_free(d);
+}
+
+/*
+ * The string arena: blocks of every size in many chunks, each keeping
+ * its bytes; freed blocks come back by size; two struct dpi allocate
+ * side by side and each one's blocks are read without it; a freed dpi's
+ * chunk slots are taken again.
+ */
+static void
+test_arena(void **unused)
+{
+	enum { N = 600 };
+	struct dpi *d[2] = { dpi_make(1, 0), dpi_make(1, 0) }, *d3;
+	uint32_t h[2][N], chunks[2][N], units, again, i, k;
+	int j, found;
+
+	(void)unused;
+	for (i = 0; i < N; i++)
+		for (j = 0; j < 2; j++) {
+			units = 1 + (i * 37 + (uint32_t)j) % DPI_STR_MAX_UNITS;
+			h[j][i] = dpi_str_alloc(d[j], units);
+			assert_int_not_equal(h[j][i], 0);
+			chunks[j][i] = h[j][i] >> DPI_STR_OFF_BITS;
+			assert_true((h[j][i] & ((1U << DPI_STR_OFF_BITS) - 1)) +
+			    units <= 1U << DPI_STR_OFF_BITS);
+			memset(dpi_str_block(h[j][i]), (int)(i * 2 +
+			    (uint32_t)j) & 0xff, units * DPI_STR_UNIT);
+		}
+	/* About 300 KiB each: both dpis have several chunks, none shared. */
+	for (j = 0; j < 2; j++)
+		assert_true(chunks[j][N - 1] != chunks[j][0]);
+	for (i = 0; i < N; i++)
+		for (k = 0; k < N; k++)
+			assert_int_not_equal(chunks[0][i], chunks[1][k]);
+	for (i = 0; i < N; i++)
+		for (j = 0; j < 2; j++) {
+			const unsigned char *b = dpi_str_block(h[j][i]);
+
+			units = 1 + (i * 37 + (uint32_t)j) % DPI_STR_MAX_UNITS;
+			for (k = 0; k < units * DPI_STR_UNIT; k++)
+				assert_int_equal(b[k], (i * 2 + (uint32_t)j) &
+				    0xff);
+		}
+	/* A freed block is the next one of its size, and only of it. */
+	units = 1 + (5 * 37) % DPI_STR_MAX_UNITS;
+	dpi_str_free(d[0], h[0][5], units);
+	again = dpi_str_alloc(d[0], units + 1);
+	assert_int_not_equal(again, h[0][5]);
+	assert_int_equal(dpi_str_alloc(d[0], units), h[0][5]);
+	/* Slots of a freed dpi are reused. */
+	dpi_free(d[1]);
+	d3 = dpi_make(1, 0);
+	again = dpi_str_alloc(d3, 1);
+	assert_int_not_equal(again, 0);
+	for (found = 0, i = 0; i < N; i++)
+		found |= again >> DPI_STR_OFF_BITS == chunks[1][i];
+	assert_true(found);
+	dpi_free(d3);
+	dpi_free(d[0]);
+}
+
+/*
+ * A flow owned by one struct dpi described through another, as the
+ * plugins' view does through the probe's while workers own the flows:
+ * two threads, each with its own dpi, classify flows whose strings fill
+ * several chunks, and read them through a third dpi, all at once.
+ */
+struct other_arg {
+	struct dpi	*view;
+	unsigned	base;
+	int		ok;
+};
+
+static void *
+other_thread(void *arg)
+{
+	enum { N = 4000 };
+	struct other_arg *a = arg;
+	struct dpi_conf conf;
+	struct perr err;
+	struct dpi *d;
+	struct flow **f = calloc(N, sizeof(*f));
+	char (*names)[80] = calloc(N, sizeof(*names));
+	struct dpi_info in, own;
+	uint8_t q[128];
+	struct tpkt *t = calloc(1, sizeof(*t));
+	unsigned i;
+	size_t len;
+
+	a->ok = 0;
+	dpi_conf_defaults(&conf);
+	conf.max_pkts = 1;
+	memset(&err, 0, sizeof(err));
+	if (f == NULL || names == NULL || t == NULL ||
+	    (d = dpi_new(&conf, &err)) == NULL)
+		return NULL;
+	dpi_set_ext_offset(d, EXT_OFF);
+	for (i = 0; i < N; i++) {
+		len = dns_query_named(q, 20 + (i + a->base) % 40, i + a->base,
+		    names[i]);
+		build(t, 17, ip_cli, (uint16_t)(1024 + i), ip_doc, 53, 0, 0,
+		    0, q, len, 1000000 + i);
+		if ((f[i] = calloc(1, sizeof(struct flow) + EXT_OFF +
+		    dpi_ext_size(d))) == NULL)
+			goto out;
+		f[i]->key.proto = 17;
+		dpi_packet(d, f[i], FLOW_DIR_FWD, &t->pkt);
+		dpi_flow_info(a->view, f[i], &in);
+		dpi_flow_info(d, f[i], &own);
+		if (strcmp(in.server_name, names[i]) != 0 ||
+		    strcmp(in.app_name, own.app_name) != 0 ||
+		    strcmp(in.category_name, own.category_name) != 0 ||
+		    in.confidence != own.confidence)
+			goto out;
+	}
+	for (i = 0; i < N; i++) {
+		dpi_flow_info(a->view, f[i], &in);
+		if (strcmp(in.server_name, names[i]) != 0)
+			goto out;
+	}
+	a->ok = 1;
+out:
+	for (i = 0; i < N; i++)
+		if (f[i] != NULL) {
+			dpi_flow_release(d, f[i]);
+			free(f[i]);
+		}
+	dpi_free(d);
+	free(f);
+	free(names);
+	free(t);
+	return NULL;
+}
+
+static void
+test_other_dpi(void **unused)
+{
+	struct dpi *view = dpi_make(1, 0);
+	struct other_arg a[2] = { { view, 0, 0 }, { view, 7, 0 } };
+	pthread_t th[2];
+	int i;
+
+	(void)unused;
+	for (i = 0; i < 2; i++)
+		assert_int_equal(pthread_create(&th[i], NULL, other_thread,
+		    &a[i]), 0);
+	for (i = 0; i < 2; i++) {
+		assert_int_equal(pthread_join(th[i], NULL), 0);
+		assert_int_equal(a[i].ok, 1);
+	}
+	dpi_free(view);
+}
+#endif
+
 /* Built without nDPI: enabled or not, every flow is Unknown. */
 static void
 test_none(void **unused)
@@ -654,6 +870,9 @@ main(void)
 		cmocka_unit_test(test_disabled),
 #ifdef HAVE_NDPI
 		cmocka_unit_test(test_bad_conf),
+		cmocka_unit_test(test_word_pack),
+		cmocka_unit_test(test_arena),
+		cmocka_unit_test(test_other_dpi),
 #endif
 	};
 	const struct CMUnitTest none_tests[] = {
