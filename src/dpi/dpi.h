@@ -12,9 +12,11 @@
  * nDPI (dpi_none.c) or run with --no-dpi, every flow is "Unknown" in
  * category "Unspecified".
  *
- * Per flow, after detection, the ext area holds 16 bytes, and a block of
- * the dpi's string arena holds its metadata strings (none when all are
- * empty).
+ * Per flow, after detection, the ext area holds 8 bytes, and a block of
+ * the string arena holds its metadata strings (none when all are empty).
+ * A flow owned by one struct dpi can be described through any other
+ * (dpi_flow_info), as the plugins' view does through the probe's while
+ * the workers own the flows.
  */
 #ifndef L7_DPI_H
 #define L7_DPI_H

@@ -172,8 +172,8 @@ str_units_for(size_t len)
 	return (uint32_t)(u < 1 ? 1 : u);
 }
 
-unsigned char *
-dpi_str_block(uint32_t h)
+static inline unsigned char *
+str_block(uint32_t h)
 {
 	return atomic_load_explicit(&str_chunk[h >> DPI_STR_OFF_BITS],
 	    memory_order_acquire) + (h & ((1U << DPI_STR_OFF_BITS) - 1)) *
@@ -216,14 +216,14 @@ str_grow(struct str_arena *a)
 	return 0;
 }
 
-uint32_t
-dpi_str_alloc(struct dpi *d, uint32_t units)
+static inline uint32_t
+str_alloc(struct dpi *d, uint32_t units)
 {
 	struct str_arena *a = &d->strs;
 	uint32_t h;
 
 	if ((h = a->free[units]) != 0) {
-		memcpy(&a->free[units], dpi_str_block(h), sizeof(h));
+		memcpy(&a->free[units], str_block(h), sizeof(h));
 		return h;
 	}
 	if (a->n == 0 || a->next + units > 1U << DPI_STR_OFF_BITS) {
@@ -235,12 +235,12 @@ dpi_str_alloc(struct dpi *d, uint32_t units)
 	return h;
 }
 
-void
-dpi_str_free(struct dpi *d, uint32_t h, uint32_t units)
+static inline void
+str_free(struct dpi *d, uint32_t h, uint32_t units)
 {
 	struct str_arena *a = &d->strs;
 
-	memcpy(dpi_str_block(h), &a->free[units], sizeof(a->free[units]));
+	memcpy(str_block(h), &a->free[units], sizeof(a->free[units]));
 	a->free[units] = h;
 }
 
@@ -272,6 +272,26 @@ str_fini(struct str_arena *a)
 	}
 	pthread_mutex_unlock(&str_lock);
 	free(a->idx);
+}
+
+/* The arena for the white-box tests (dpi_int.h); the module itself calls
+ * the static functions above, inlined. */
+uint32_t
+dpi_str_alloc(struct dpi *d, uint32_t units)
+{
+	return str_alloc(d, units);
+}
+
+void
+dpi_str_free(struct dpi *d, uint32_t h, uint32_t units)
+{
+	str_free(d, h, units);
+}
+
+unsigned char *
+dpi_str_block(uint32_t h)
+{
+	return str_block(h);
 }
 
 /* Units of the DONE block <b>: its byte of META_* bits, then those
@@ -330,7 +350,7 @@ held_add(struct dpi *d, struct dpi_flow *df, const struct dec_pkt *pkt,
 {
 	uint32_t oh = dpi_flow_state(df->w) == DPI_HELD ?
 	    (uint32_t)(df->w >> DPI_HANDLE_SHIFT) : 0, h, units;
-	unsigned char *old = oh != 0 ? dpi_str_block(oh) : NULL, *b;
+	unsigned char *old = oh != 0 ? str_block(oh) : NULL, *b;
 	size_t olen = old != NULL ? held_len(old) : HELD_HDR, nlen;
 	uint16_t len = (uint16_t)pkt->l3_caplen, n = 0;
 
@@ -346,12 +366,12 @@ held_add(struct dpi *d, struct dpi_flow *df, const struct dec_pkt *pkt,
 	}
 	nlen = olen + HELD_REC + len;
 	units = str_units_for(nlen);
-	if ((h = dpi_str_alloc(d, units)) == 0)
+	if ((h = str_alloc(d, units)) == 0)
 		return -1;
-	b = dpi_str_block(h);
+	b = str_block(h);
 	if (old != NULL) {
 		memcpy(b, old, olen);
-		dpi_str_free(d, oh, old[0]);
+		str_free(d, oh, old[0]);
 	} else {
 		b[1] = 0;
 		memset(b + 2, 0, sizeof(n));
@@ -492,9 +512,9 @@ meta_copy(struct dpi *d, const struct ndpi_flow_struct *nf, uint16_t master,
 			mask |= 1U << i;
 		}
 	/* At most 1 + 80 + 33 + 33 + DPI_UA_MAX + META_N bytes. */
-	if (mask == 0 || (h = dpi_str_alloc(d, str_units_for(total))) == 0)
+	if (mask == 0 || (h = str_alloc(d, str_units_for(total))) == 0)
 		return 0;
-	block = dpi_str_block(h);
+	block = str_block(h);
 	block[0] = (unsigned char)mask;
 	for (p = block + 1, i = 0; i < META_N; i++)
 		if (len[i] > 0) {
@@ -583,7 +603,7 @@ start(struct dpi *d, struct dpi_flow *df)
 	d->st.flows_active++;
 	if (dpi_flow_state(df->w) == DPI_HELD) {
 		h = (uint32_t)(df->w >> DPI_HANDLE_SHIFT);
-		b = dpi_str_block(h);
+		b = str_block(h);
 		memcpy(&n, b + 2, sizeof(n));
 		for (i = 0; i < b[1]; i++) {
 			memcpy(&ts, b + off, 8);
@@ -593,7 +613,7 @@ start(struct dpi *d, struct dpi_flow *df)
 			d->st.pkts_fed++;
 			off += HELD_REC + len;
 		}
-		dpi_str_free(d, h, b[0]);
+		str_free(d, h, b[0]);
 	}
 	memcpy(run, &n, sizeof(n));
 	df->w = (uint64_t)(uintptr_t)run | DPI_RUNNING;
@@ -675,10 +695,10 @@ dpi_flow_release(struct dpi *d, struct flow *f)
 		break;
 	case DPI_DONE:
 		if (h != 0)
-			dpi_str_free(d, h, str_units(dpi_str_block(h)));
+			str_free(d, h, str_units(str_block(h)));
 		break;
 	case DPI_HELD:
-		dpi_str_free(d, h, dpi_str_block(h)[0]);
+		str_free(d, h, str_block(h)[0]);
 		break;
 	default:
 		break;
@@ -805,7 +825,7 @@ dpi_flow_info(const struct dpi *d, const struct flow *f,
 		out->guessed = r.guessed;
 		if (r.strs == 0)
 			break;
-		b = dpi_str_block(r.strs);
+		b = str_block(r.strs);
 		for (p = (const char *)b + 1, i = 0; i < META_N; i++)
 			if (b[0] & (1U << i)) {
 				s[i] = p;
