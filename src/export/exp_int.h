@@ -13,6 +13,13 @@ uint64_t exp_now_us(const struct exp_conf *conf);
 
 /* An exporter's delivery op from its transport's counters. */
 void	exp_delivery_of(const struct transport *tr, struct exp_delivery *d);
+/* After tr_drain(): what an exporter's finish op returns from its
+ * transport's counters. -ENOBUFS when records were dropped (queue full,
+ * gone at exit, UDP datagrams the kernel did not send), -ECONNREFUSED
+ * when the collector's host refused some (ICMP port unreachable),
+ * -ETIMEDOUT when some were not acknowledged before exit (the collector
+ * may still get them), else 0. What UDP loses on the way is not known. */
+int	exp_lost_of(const struct transport *tr);
 
 extern const struct exp_ops exp_json_ops;
 extern const struct exp_ops exp_json_tcp_ops;	/* "json+tcp" */

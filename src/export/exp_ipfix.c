@@ -875,7 +875,6 @@ static int
 ipfix_finish(struct exporter *ex)
 {
 	struct ipfix_priv *xp = exp_priv(ex);
-	struct tr_stats ts;
 
 	if (xp->tr == NULL || xp->finished)
 		return xp->fatal;
@@ -890,17 +889,11 @@ ipfix_finish(struct exporter *ex)
 	    xp->conf->kafka_flush_timeout_ms : FINISH_MS);
 	if (xp->fatal)
 		return xp->fatal;
-	tr_get_stats(xp->tr, &ts);
-	/* Records known lost, said by the transport with how many: TCP
-	 * when it dropped (queue full, gone at exit) or when the collector
-	 * did not acknowledge everything before exit (it may still get it:
-	 * the exit status says delivery is not known); UDP the datagrams
-	 * the kernel did not send and those the collector's host refused
-	 * (ICMP port unreachable). What UDP loses on the way is not known. */
+	/* Records too big for a message, then those the transport knows
+	 * lost or not acknowledged. */
 	if (xp->too_big > 0)
 		return -EMSGSIZE;
-	return ts.records_dropped > 0 ? -ENOBUFS : ts.records_refused > 0 ?
-	    -ECONNREFUSED : ts.records_unacked > 0 ? -ETIMEDOUT : 0;
+	return exp_lost_of(xp->tr);
 }
 
 static void

@@ -543,17 +543,14 @@ static int
 json_finish(struct exporter *ex)
 {
 	struct json_priv *jp = exp_priv(ex);
-	struct tr_stats ts;
 
 	if (jp->tr == NULL)
 		return 0;
 	tr_drain(jp->tr, jp->kafka ? jp->conf->kafka_flush_timeout_ms :
 	    FINISH_MS);
-	tr_get_stats(jp->tr, &ts);
 	if ((jp->fatal = tr_fatal(jp->tr)) != 0)
 		return jp->fatal;
-	return ts.records_dropped > 0 ? -ENOBUFS : ts.records_unacked > 0 ?
-	    -ETIMEDOUT : 0;
+	return exp_lost_of(jp->tr);
 }
 
 static int

@@ -141,18 +141,14 @@ static int
 nfv9_finish(struct exporter *ex)
 {
 	struct nfv9_priv *np = exp_priv(ex);
-	struct tr_stats ts;
 
 	if (np->enc == NULL || np->tr == NULL)
 		return 0;
 	nfv9_flush(np->enc, exp_now_us(np->conf));
 	/* UDP: the ICMP report about the last packets, if any; then the
-	 * records known lost (the transport says how many): packets the
-	 * kernel did not send, packets the collector's host refused. */
+	 * records known lost. */
 	tr_drain(np->tr, 100);
-	tr_get_stats(np->tr, &ts);
-	return ts.records_dropped > 0 ? -ENOBUFS : ts.records_refused > 0 ?
-	    -ECONNREFUSED : 0;
+	return exp_lost_of(np->tr);
 }
 
 static void

@@ -275,6 +275,16 @@ exp_delivery_of(const struct transport *tr, struct exp_delivery *d)
 }
 
 int
+exp_lost_of(const struct transport *tr)
+{
+	struct tr_stats ts;
+
+	tr_get_stats(tr, &ts);
+	return ts.records_dropped > 0 ? -ENOBUFS : ts.records_refused > 0 ?
+	    -ECONNREFUSED : ts.records_unacked > 0 ? -ETIMEDOUT : 0;
+}
+
+int
 exp_uri_is_stdout(const char *uri)
 {
 	const char *colon = strchr(uri, ':');
