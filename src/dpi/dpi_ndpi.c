@@ -294,19 +294,43 @@ dpi_str_block(uint32_t h)
 	return str_block(h);
 }
 
-/* Units of the DONE block <b>: its byte of META_* bits, then those
- * strings back to back. */
-static uint32_t
-str_units(const unsigned char *b)
+/* The DONE block <b>: its byte of META_* bits, then those strings back
+ * to back. Points the s[] of the strings stored at them (the others are
+ * left as they are); returns the block's length in bytes. */
+static size_t
+done_strings(const unsigned char *b, const char *s[META_N])
 {
-	const char *s = (const char *)b + 1;
-	size_t len = 1;
+	const char *p = (const char *)b + 1;
 	int i;
 
 	for (i = 0; i < META_N; i++)
-		if (b[0] & (1U << i))
-			len += strlen(s + len - 1) + 1;
-	return str_units_for(len);
+		if (b[0] & (1U << i)) {
+			s[i] = p;
+			p += strlen(p) + 1;
+		}
+	return (size_t)(p - (const char *)b);
+}
+
+/* Units of the DONE block <b>. */
+static uint32_t
+str_units(const unsigned char *b)
+{
+	const char *s[META_N];
+
+	return str_units_for(done_strings(b, s));
+}
+
+/* Adds one to the 16-bit packet count at <p> (a block's bytes, any
+ * alignment); returns the new count. */
+static uint16_t
+count_up(unsigned char *p)
+{
+	uint16_t n;
+
+	memcpy(&n, p, sizeof(n));
+	n++;
+	memcpy(p, &n, sizeof(n));
+	return n;
 }
 
 /*
@@ -352,16 +376,12 @@ held_add(struct dpi *d, struct dpi_flow *df, const struct dec_pkt *pkt,
 	    (uint32_t)(df->w >> DPI_HANDLE_SHIFT) : 0, h, units;
 	unsigned char *old = oh != 0 ? str_block(oh) : NULL, *b;
 	size_t olen = old != NULL ? held_len(old) : HELD_HDR, nlen;
-	uint16_t len = (uint16_t)pkt->l3_caplen, n = 0;
+	uint16_t len = (uint16_t)pkt->l3_caplen;
 
 	if (pkt->l3_caplen > DPI_HELD_BYTES)
 		return -1;
 	if (old != NULL && old[1] >= DPI_HELD_PKTS) {
-		/* Counted, not kept. */
-		memcpy(&n, old + 2, sizeof(n));
-		n++;
-		memcpy(old + 2, &n, sizeof(n));
-		*pkts = n;
+		*pkts = count_up(old + 2);	/* counted, not kept */
 		return 0;
 	}
 	nlen = olen + HELD_REC + len;
@@ -374,18 +394,15 @@ held_add(struct dpi *d, struct dpi_flow *df, const struct dec_pkt *pkt,
 		str_free(d, oh, old[0]);
 	} else {
 		b[1] = 0;
-		memset(b + 2, 0, sizeof(n));
+		memset(b + 2, 0, sizeof(uint16_t));
 	}
 	b[0] = (unsigned char)units;
 	b[1]++;
-	memcpy(&n, b + 2, sizeof(n));
-	n++;
-	memcpy(b + 2, &n, sizeof(n));
+	*pkts = count_up(b + 2);
 	memcpy(b + olen, &pkt->ts_us, 8);
 	memcpy(b + olen + 8, &len, sizeof(len));
 	memcpy(b + olen + HELD_REC, pkt->l3, len);
 	df->w = (uint64_t)h << DPI_HANDLE_SHIFT | DPI_HELD;
-	*pkts = n;
 	return 0;
 }
 
@@ -652,9 +669,7 @@ dpi_packet(struct dpi *d, struct flow *f, enum flow_dir dir,
 	len = pkt->l3_caplen > 0xffff ? 0xffff : pkt->l3_caplen;
 	proto = ndpi_detection_process_packet(d->ndpi, run_nf(df->w), pkt->l3,
 	    (unsigned short)len, pkt->ts_us / 1000);
-	memcpy(&n, run, sizeof(n));
-	n++;
-	memcpy(run, &n, sizeof(n));
+	n = count_up(run);
 	d->st.pkts_fed++;
 	if (n >= d->max_pkts ||
 	    (proto.app_protocol != NDPI_PROTOCOL_UNKNOWN &&
@@ -790,11 +805,10 @@ dpi_flow_info(const struct dpi *d, const struct flow *f,
 {
 	const struct dpi_flow *df;
 	const struct ndpi_flow_struct *nf;
-	const char *s[META_N] = { "", "", "", "" }, *p;
-	size_t len[META_N], i;
+	const char *s[META_N] = { "", "", "", "" };
+	size_t len[META_N];
 	ndpi_protocol proto = NDPI_PROTOCOL_NULL;
 	struct dpi_result r;
-	const unsigned char *b;
 	const char *cat;
 
 	set_unknown(out);
@@ -823,14 +837,8 @@ dpi_flow_info(const struct dpi *d, const struct flow *f,
 		proto.category = (ndpi_protocol_category_t)r.category;
 		out->confidence = r.confidence;
 		out->guessed = r.guessed;
-		if (r.strs == 0)
-			break;
-		b = str_block(r.strs);
-		for (p = (const char *)b + 1, i = 0; i < META_N; i++)
-			if (b[0] & (1U << i)) {
-				s[i] = p;
-				p += strlen(p) + 1;
-			}
+		if (r.strs != 0)
+			(void)done_strings(str_block(r.strs), s);
 		break;
 	}
 	out->master_id = proto.master_protocol;
