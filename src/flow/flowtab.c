@@ -493,7 +493,31 @@ hash_remove(struct flow_table *t, struct flow *f)
 	f->hnext = 0;
 }
 
-static uint64_t next_active_due(const struct flow_table *t, uint64_t dl_ms);
+/* The active deadline after <dl_ms> has passed: the first of dl + k *
+ * active timeout still ahead of table time, so the records of a long
+ * flow are cut on the same grid whenever expiry looks at it (the periods
+ * it skipped had no packet: its next packet would have cut it). */
+static uint64_t
+next_active_due(const struct flow_table *t, uint64_t dl_ms)
+{
+	uint64_t a_ms = t->active_us / 1000, now_ms = t->now_ms;
+
+	if (a_ms == 0)
+		a_ms = 1;
+	if (now_ms < dl_ms)
+		return dl_ms + a_ms;
+	return dl_ms + ((now_ms - dl_ms) / a_ms + 1) * a_ms;
+}
+
+/* <f>'s next record starts: its active deadline moves on, and it goes to
+ * the end of the active list. */
+static void
+next_record(struct flow_table *t, struct flow *f)
+{
+	due_set(f, next_active_due(t, due_get(f)));
+	FL_REMOVE(t, &t->act, f, tq_prev, tq_next);
+	FL_APPEND(t, &t->act, f, tq_prev, tq_next);
+}
 
 /*
  * Reports the record of <f> with <reason>. For FLOW_END_ACTIVE the flow
@@ -515,9 +539,7 @@ end_flow(struct flow_table *t, struct flow *f, enum flow_end_reason reason)
 		memset(f->icmp_type, 0, sizeof(f->icmp_type));
 		memset(f->icmp_code, 0, sizeof(f->icmp_code));
 		f->icmp_seen = 0;
-		due_set(f, next_active_due(t, due_get(f)));
-		FL_REMOVE(t, &t->act, f, tq_prev, tq_next);
-		FL_APPEND(t, &t->act, f, tq_prev, tq_next);
+		next_record(t, f);
 		return;
 	}
 	hash_remove(t, f);
@@ -582,22 +604,6 @@ due_reason(const struct flow_table *t, const struct flow *f)
 	return f->ended ? FLOW_END_DETECTED : FLOW_END_ACTIVE;
 }
 
-/* The active deadline after <dl_ms> has passed: the first of dl + k *
- * active timeout still ahead of table time, so the records of a long
- * flow are cut on the same grid whenever expiry looks at it (the periods
- * it skipped had no packet: its next packet would have cut it). */
-static uint64_t
-next_active_due(const struct flow_table *t, uint64_t dl_ms)
-{
-	uint64_t a_ms = t->active_us / 1000, now_ms = t->now_ms;
-
-	if (a_ms == 0)
-		a_ms = 1;
-	if (now_ms < dl_ms)
-		return dl_ms + a_ms;
-	return dl_ms + ((now_ms - dl_ms) / a_ms + 1) * a_ms;
-}
-
 /* Ends what is due of <f> (see due_reason); an active timeout with
  * nothing counted only restarts the record. Returns 1 when <f> is gone. */
 static int
@@ -608,9 +614,7 @@ end_if_due(struct flow_table *t, struct flow *f)
 	if (r == 0)
 		return 0;
 	if (r == FLOW_END_ACTIVE && f->c[0].pkts + f->c[1].pkts == 0) {
-		due_set(f, next_active_due(t, due_get(f)));
-		FL_REMOVE(t, &t->act, f, tq_prev, tq_next);
-		FL_APPEND(t, &t->act, f, tq_prev, tq_next);
+		next_record(t, f);
 		return 0;
 	}
 	end_flow(t, f, r);
