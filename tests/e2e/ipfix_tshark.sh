@@ -27,15 +27,7 @@ done
 
 port=$(free_port udp)
 # A sink on the port, so the kernel sends no "port unreachable".
-"$PYTHON" -c '
-import socket, sys
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.bind(("127.0.0.1", int(sys.argv[1])))
-while True:
-    s.recv(65535)
-' "$port" &
-sink=$!
-at_exit "kill $sink 2>/dev/null"
+udp_sink "$port"
 
 tshark -i lo -f "udp port $port" -w "$tmp/cap.pcapng" >"$tmp/tshark.log" 2>&1 &
 tpid=$!

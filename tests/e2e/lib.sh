@@ -78,6 +78,30 @@ s.close()
 PYEOF
 }
 
+# udp_sink PORT [LINES]: a UDP sink on 127.0.0.1:PORT that reads every
+# datagram (with LINES, a file: writes each one's length there, a line
+# each, flushed at once); returns once it is bound (exit 99 if it never
+# is); killed at exit.
+udp_sink() {
+	"$PYTHON" -c 'import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 22)
+s.bind(("127.0.0.1", int(sys.argv[1])))
+out = open(sys.argv[3], "w", buffering=1) if sys.argv[3] else None
+open(sys.argv[2], "w").close()
+while True:
+    n = len(s.recv(65535))
+    if out:
+        out.write("%d\n" % n)' "$1" "$tmp/.udp_sink$1.ready" "${2:-}" &
+	at_exit "kill $! 2>/dev/null"
+	for _l7_i in $(seq 100); do
+		[ -f "$tmp/.udp_sink$1.ready" ] && return 0
+		sleep 0.05
+	done
+	echo "ERROR: the UDP sink on port $1 did not start"
+	exit 99
+}
+
 # _l7_version: the probe's -V output; exits 99 without a probe binary.
 _l7_version() {
 	[ -x "$L7PROBE" ] || { echo "ERROR: no probe binary at $L7PROBE"; exit 99; }

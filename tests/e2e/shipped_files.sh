@@ -50,18 +50,7 @@ check() {
 port=$(free_port udp)
 # A NetFlow v9 sink on it: the probe's datagrams are taken (nobody
 # listening would be records lost, exit status 1).
-"$PYTHON" -c 'import socket, sys, time
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.bind(("127.0.0.1", int(sys.argv[1])))
-open(sys.argv[2], "w").close()
-while True:
-    s.recv(65535)' "$port" "$tmp/sink.ready" &
-sink=$!
-at_exit "kill $sink 2>/dev/null"
-for _ in $(seq 100); do
-	[ -f "$tmp/sink.ready" ] && break
-	sleep 0.05
-done
+udp_sink "$port"
 for f in "$tdir"/*; do
 	case ${f##*/} in
 	ipfixcol2-*.xml) check libfds "$f" ;;

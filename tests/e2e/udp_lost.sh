@@ -77,22 +77,7 @@ fi
 # --- a collector that takes everything -------------------------------------
 # A sink writes one line per datagram.
 port=$(free_port udp)
-"$PYTHON" -c 'import socket, sys
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 22)
-s.bind(("127.0.0.1", int(sys.argv[1])))
-out = open(sys.argv[2], "w", buffering=1)
-open(sys.argv[3], "w").close()
-while True:
-    out.write("%d\n" % len(s.recv(65535)))' "$port" "$tmp/sink.lines" \
-    "$tmp/sink.ready" &
-sink=$!
-at_exit "kill $sink 2>/dev/null"
-for _ in $(seq 100); do
-	[ -f "$tmp/sink.ready" ] && break
-	sleep 0.05
-done
-[ -f "$tmp/sink.ready" ] || { echo "ERROR: the sink did not start"; exit 99; }
+udp_sink "$port" "$tmp/sink.lines"
 
 if have_ipfix; then
 	"$L7PROBE" -r "$cap" -n "ipfix://127.0.0.1:$port" \
