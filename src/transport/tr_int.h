@@ -103,6 +103,14 @@ int	tr_target_numeric(const struct transport *tr);
 /* "192.0.2.7:4739" or "[2001:db8::1]:4739" for an address, for messages. */
 void	tr_addr_str(const struct sockaddr *sa, char *buf, size_t size);
 
+/* 1 when datagrams from <self> to <peer> (a connected socket's own and
+ * peer addresses) stay on this host: <peer> is a loopback address, or the
+ * source address the kernel picked for it (a local address is its own
+ * source). Such a datagram is delivered, or refused by ICMP, while the
+ * send runs. */
+int	tr_addr_local(const struct sockaddr *self,
+	    const struct sockaddr *peer);
+
 /* Monotonic clock, microseconds (timeouts at exit). */
 uint64_t tr_mono_us(void);
 

@@ -19,7 +19,11 @@
  * records known lost, dropped and refused, are said in one warning
  * naming the collector, and tr_drain returns a negative errno: the
  * probe's exit status is 1 (doc/FAULTS.md). What the collector's host
- * took and then lost is not known here. The exporter keeps each
+ * took and then lost is not known here. The report about the last
+ * datagram is waited for at exit: up to 100 ms for a collector on
+ * another host (a round trip), 10 ms for one on this host, whose refusal
+ * comes back while the send runs (the wait only covers a busy kernel
+ * that finishes delivery a little later). The exporter keeps each
  * message within its MTU (--mtu) and resends templates periodically,
  * since UDP loses silently (RFC 7011 10.3).
  */
@@ -34,13 +38,30 @@
 #include <unistd.h>
 
 #define UDP_SNDBUF	(4 * 1024 * 1024)	/* bursts at flow expiry */
+#define EXIT_WAIT_MS	100	/* the last datagram's ICMP report */
+#define EXIT_WAIT_LOCAL_MS 10	/* the same, the collector on this host */
 
 struct udp_priv {
 	int	fd;
 	int	last_err;		/* warned about, 0 after a success */
 	uint32_t last_records;		/* in the last datagram sent */
 	int	unreported;		/* sent since the last ICMP report */
+	int	local;			/* the collector is on this host */
 };
+
+/* Whether the connected socket's datagrams stay on this host. */
+static int
+is_local(int fd)
+{
+	struct sockaddr_storage self, peer;
+	socklen_t ls = sizeof(self), lp = sizeof(peer);
+
+	if (getsockname(fd, (struct sockaddr *)&self, &ls) != 0 ||
+	    getpeername(fd, (struct sockaddr *)&peer, &lp) != 0)
+		return 0;
+	return tr_addr_local((struct sockaddr *)&self,
+	    (struct sockaddr *)&peer);
+}
 
 static int
 udp_open(struct transport *tr, struct perr *err)
@@ -71,6 +92,7 @@ udp_open(struct transport *tr, struct perr *err)
 	if (u->fd == -1)
 		return perr_set(err, -e, "collector '%s': cannot open a UDP "
 		    "socket to '%s': %s", tr->name, tr->target, strerror(e));
+	u->local = is_local(u->fd);
 	/* Best effort: the kernel caps it at net.core.wmem_max. */
 	(void)setsockopt(u->fd, SOL_SOCKET, SO_SNDBUF, &sz, sizeof(sz));
 	return 0;
@@ -170,9 +192,10 @@ udp_drain(struct transport *tr, uint32_t timeout_ms)
 {
 	struct udp_priv *u = (struct udp_priv *)tr->priv;
 	const struct tr_stats *st = &tr->st;
+	uint32_t wait = u->local ? EXIT_WAIT_LOCAL_MS : EXIT_WAIT_MS;
 
 	if (u->unreported)
-		collect_error(tr, timeout_ms < 100 ? (int)timeout_ms : 100);
+		collect_error(tr, (int)(timeout_ms < wait ? timeout_ms : wait));
 	if (st->records_dropped + st->records_refused == 0)
 		return 0;
 	log_warn("collector '%s': %" PRIu64 " records lost over UDP: %" PRIu64

@@ -170,6 +170,34 @@ tr_addr_str(const struct sockaddr *sa, char *buf, size_t size)
 		snprintf(buf, size, "?");
 }
 
+int
+tr_addr_local(const struct sockaddr *self, const struct sockaddr *peer)
+{
+	static const uint8_t mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	    0xff, 0xff };
+
+	if (self->sa_family != peer->sa_family)
+		return 0;
+	if (peer->sa_family == AF_INET) {
+		const struct sockaddr_in *s = (const void *)self;
+		const struct sockaddr_in *d = (const void *)peer;
+		const uint8_t *a = (const uint8_t *)&d->sin_addr;
+
+		return a[0] == 127 ||
+		    s->sin_addr.s_addr == d->sin_addr.s_addr;
+	}
+	if (peer->sa_family == AF_INET6) {
+		const struct sockaddr_in6 *s = (const void *)self;
+		const struct sockaddr_in6 *d = (const void *)peer;
+		const uint8_t *a = d->sin6_addr.s6_addr;
+
+		return IN6_IS_ADDR_LOOPBACK(&d->sin6_addr) ||
+		    (memcmp(a, mapped, 12) == 0 && a[12] == 127) ||
+		    memcmp(&s->sin6_addr, &d->sin6_addr, 16) == 0;
+	}
+	return 0;
+}
+
 struct transport *
 tr_open(const struct transport_conf *conf, const struct tr_hooks *hooks,
     struct perr *err)

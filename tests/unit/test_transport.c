@@ -536,6 +536,92 @@ test_udp_refused_counted(void **unused)
 	tr_close(tr);
 }
 
+/* The collector on this host: the refusal of the last datagram, sent
+ * right before tr_drain, is still counted (it came back while the send
+ * ran; tr_drain waits less for it than for a remote collector). */
+static void
+test_udp_refused_last(void **unused)
+{
+	struct transport *tr;
+	struct tr_stats st;
+	char target[32];
+	uint16_t port = 0;
+
+	(void)unused;
+	dead_target(&port, target, sizeof(target));
+	tr = open_ok("udp", target, 0, NULL, NULL);
+	assert_int_equal(send_str(tr, "abcd", 4, 2), 0);
+	assert_int_equal(tr_drain(tr, 500), -ECONNREFUSED);
+	tr_get_stats(tr, &st);
+	assert_int_equal(st.msgs_sent, 1);
+	assert_int_equal(st.msgs_refused, 1);
+	assert_int_equal(st.records_refused, 2);
+	tr_close(tr);
+}
+
+static void
+set4(struct sockaddr_storage *ss, const char *a)
+{
+	struct sockaddr_in *s = (struct sockaddr_in *)ss;
+
+	memset(ss, 0, sizeof(*ss));
+	s->sin_family = AF_INET;
+	assert_int_equal(inet_pton(AF_INET, a, &s->sin_addr), 1);
+}
+
+static void
+set6(struct sockaddr_storage *ss, const char *a)
+{
+	struct sockaddr_in6 *s = (struct sockaddr_in6 *)ss;
+
+	memset(ss, 0, sizeof(*ss));
+	s->sin6_family = AF_INET6;
+	assert_int_equal(inet_pton(AF_INET6, a, &s->sin6_addr), 1);
+}
+
+/* Which collectors are on this host: loopback, or the address the kernel
+ * picked as the source; documentation addresses stand for remote ones. */
+static void
+test_addr_local(void **unused)
+{
+	static const struct {
+		int		v6;
+		const char	*self, *peer;
+		int		local;
+	} c[] = {
+		{ 0, "127.0.0.1", "127.0.0.1", 1 },
+		{ 0, "127.0.0.1", "127.3.2.1", 1 },
+		{ 0, "192.0.2.7", "192.0.2.7", 1 },
+		{ 0, "192.0.2.7", "192.0.2.8", 0 },
+		{ 0, "192.0.2.7", "198.51.100.1", 0 },
+		{ 1, "::1", "::1", 1 },
+		{ 1, "2001:db8::1", "2001:db8::1", 1 },
+		{ 1, "2001:db8::1", "2001:db8::2", 0 },
+		{ 1, "::ffff:127.0.0.1", "::ffff:127.0.0.1", 1 },
+		{ 1, "::ffff:192.0.2.7", "::ffff:198.51.100.1", 0 },
+	};
+	struct sockaddr_storage self, peer;
+	size_t i;
+
+	(void)unused;
+	for (i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		if (c[i].v6) {
+			set6(&self, c[i].self);
+			set6(&peer, c[i].peer);
+		} else {
+			set4(&self, c[i].self);
+			set4(&peer, c[i].peer);
+		}
+		assert_int_equal(tr_addr_local((struct sockaddr *)&self,
+		    (struct sockaddr *)&peer), c[i].local);
+	}
+	/* Families that differ are never one host's own path. */
+	set4(&self, "127.0.0.1");
+	set6(&peer, "::1");
+	assert_int_equal(tr_addr_local((struct sockaddr *)&self,
+	    (struct sockaddr *)&peer), 0);
+}
+
 /* UDP, a datagram the kernel does not take (larger than UDP allows):
  * dropped, counted, and tr_drain says records were lost (-ENOBUFS); the
  * datagrams before and after it arrive. */
@@ -942,6 +1028,8 @@ main(void)
 		cmocka_unit_test(test_tcp_slow_collector_never_blocks),
 		cmocka_unit_test(test_file),
 		cmocka_unit_test(test_udp_refused_counted),
+		cmocka_unit_test(test_udp_refused_last),
+		cmocka_unit_test(test_addr_local),
 		cmocka_unit_test(test_udp_dropped_at_exit),
 		cmocka_unit_test(test_tcp_stamp_at_wire),
 		cmocka_unit_test(test_tcp_queue_smaller_than_a_message),
