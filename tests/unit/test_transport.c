@@ -181,6 +181,16 @@ test_udp(void **unused)
 	assert_int_equal(tr_status(tr, NULL), 0);
 	assert_int_equal(send_str(tr, "first", 5, 1), 0);
 	assert_int_equal(send_str(tr, "second!", 7, 2), 0);
+	/* Batched: queued until the batch fills, waits too long, or the
+	 * exporter's flush polls. */
+	tr_get_stats(tr, &st);
+	assert_int_equal(st.msgs_sent, 0);
+	assert_int_equal(st.queued_records, 3);
+	assert_int_equal(st.queued_bytes, 12);
+	tr_poll(tr, 0);
+	tr_get_stats(tr, &st);
+	assert_int_equal(st.queued_records, 0);
+	assert_int_equal(st.queued_bytes, 0);
 	assert_int_equal(recv(fd, buf, sizeof(buf), 0), 5);
 	assert_memory_equal(buf, "first", 5);
 	assert_int_equal(recv(fd, buf, sizeof(buf), 0), 7);
@@ -233,6 +243,7 @@ test_udp_v6(void **unused)
 	snprintf(target, sizeof(target), "[::1]:%u", ntohs(sin6.sin6_port));
 	tr = open_ok("udp", target, 0, NULL, NULL);
 	assert_int_equal(send_str(tr, "six", 3, 1), 0);
+	tr_poll(tr, 0);
 	assert_int_equal(recv(fd, buf, sizeof(buf), 0), 3);
 	tr_close(tr);
 	close(fd);
@@ -559,6 +570,71 @@ test_udp_refused_last(void **unused)
 	tr_close(tr);
 }
 
+/* A full batch goes without a poll, in order, each datagram stamped
+ * right before it goes; the next one waits. */
+static void
+test_udp_batch(void **unused)
+{
+	struct transport *tr;
+	struct tr_stats st;
+	char target[32], buf[64], want[8];
+	uint16_t port = 0;
+	int fd, i;
+
+	(void)unused;
+	fd = local_target(SOCK_DGRAM, &port, target, sizeof(target));
+	tr = open_ok("udp", target, 0, NULL, NULL);
+	for (i = 0; i < 17; i++) {
+		snprintf(want, sizeof(want), "m%02d", i);
+		assert_int_equal(send_str(tr, want, 3, 1), 0);
+	}
+	tr_get_stats(tr, &st);
+	assert_int_equal(st.msgs_sent, 16);
+	assert_int_equal(st.records_sent, 16);
+	assert_int_equal(st.queued_records, 1);
+	for (i = 0; i < 16; i++) {
+		snprintf(want, sizeof(want), "m%02d", i);
+		assert_int_equal(recv(fd, buf, sizeof(buf), 0), 3);
+		assert_memory_equal(buf, want, 3);
+	}
+	assert_int_equal(recv(fd, buf, sizeof(buf), MSG_DONTWAIT), -1);
+	assert_int_equal(tr_drain(tr, 100), 0);
+	assert_int_equal(recv(fd, buf, sizeof(buf), 0), 3);
+	assert_memory_equal(buf, "m16", 3);
+	tr_get_stats(tr, &st);
+	assert_int_equal(st.msgs_sent, 17);
+	assert_int_equal(st.queued_records, 0);
+	tr_close(tr);
+	close(fd);
+}
+
+/* Nobody listening, whole batches at once: on loopback the refusal of
+ * each datagram comes back while the batch is being sent, so sendmmsg()
+ * stops at the next one; every refusal is still counted, with the
+ * records of the datagram it concerns. */
+static void
+test_udp_batch_refused(void **unused)
+{
+	struct transport *tr;
+	struct tr_stats st;
+	char target[32];
+	uint16_t port = 0;
+	int i;
+
+	(void)unused;
+	dead_target(&port, target, sizeof(target));
+	tr = open_ok("udp", target, 0, NULL, NULL);
+	for (i = 0; i < 40; i++)
+		assert_int_equal(send_str(tr, "abcd", 4, 2), 0);
+	assert_int_equal(tr_drain(tr, 500), -ECONNREFUSED);
+	tr_get_stats(tr, &st);
+	assert_int_equal(st.msgs_sent, 40);
+	assert_int_equal(st.msgs_dropped, 0);
+	assert_int_equal(st.msgs_refused, 40);
+	assert_int_equal(st.records_refused, 80);
+	tr_close(tr);
+}
+
 static void
 set4(struct sockaddr_storage *ss, const char *a)
 {
@@ -646,7 +722,9 @@ test_udp_dropped_at_exit(void **unused)
 	m.n_records = 7;
 	assert_int_equal(tr_send(tr, &m), -EMSGSIZE);
 	assert_int_equal(send_str(tr, "third", 5, 1), 0);
+	tr_poll(tr, 0);
 	assert_int_equal(recv(fd, buf, sizeof(buf), 0), 5);
+	assert_memory_equal(buf, "first", 5);
 	assert_int_equal(recv(fd, buf, sizeof(buf), 0), 5);
 	assert_memory_equal(buf, "third", 5);
 	assert_int_equal(tr_drain(tr, 100), -ENOBUFS);
@@ -1029,6 +1107,8 @@ main(void)
 		cmocka_unit_test(test_file),
 		cmocka_unit_test(test_udp_refused_counted),
 		cmocka_unit_test(test_udp_refused_last),
+		cmocka_unit_test(test_udp_batch),
+		cmocka_unit_test(test_udp_batch_refused),
 		cmocka_unit_test(test_addr_local),
 		cmocka_unit_test(test_udp_dropped_at_exit),
 		cmocka_unit_test(test_tcp_stamp_at_wire),
