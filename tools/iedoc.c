@@ -268,9 +268,10 @@ md(void)
 	    "templates |");
 	puts("| 261 | RFC 6759 application | observationDomainId | "
 	    "applicationId (9), applicationName (64, NUL-padded), "
-	    "applicationDescription (64: the nDPI category) | with the "
-	    "templates, every application seen; a new one just before its "
-	    "first flow |");
+	    "applicationDescription (64: the nDPI category) | every "
+	    "application seen: with the first templates, then over UDP every "
+	    "`--template-refresh` seconds (not with the refreshes by count); "
+	    "a new one just before its first flow |");
 	puts("| 262 | exporter statistics | observationDomainId | "
 	    "systemInitTimeMilliseconds (probe start), "
 	    "observationTimeMilliseconds (now), exportedMessageTotalCount, "
@@ -300,8 +301,9 @@ md(void)
 	    "APPLICATION_ID 95 (the applicationId above), APPLICATION_NAME 96, "
 	    "APPLICATION_DESCRIPTION 94 (the nDPI category), both of "
 	    "`applicationName`'s length in the template (32 by default) | only when the template has "
-	    "`applicationId`: with the templates, every application seen; a "
-	    "new one just before its first flow |");
+	    "`applicationId`: every application seen, with the first "
+	    "templates and then every `--template-refresh` seconds (not with "
+	    "the refreshes by count); a new one just before its first flow |");
 	puts("\nTemplates go at the start of a packet before the first data "
 	    "record, then every\n`--template-refresh` seconds (also without "
 	    "traffic) and `--template-refresh-packets`\npackets. Times: "

@@ -39,7 +39,12 @@
  * shows gaps that are the other partitions' records. With them go the RFC 5610
  * records of every enterprise element the templates use and the RFC 6759
  * records of the applications seen so far; a new application gets its
- * record just before its first flow record. An exporter statistics
+ * record just before its first flow record. Over UDP the application
+ * records (one per application seen: with nDPI, hundreds, more bytes
+ * than the flow records if they went every template_refresh_pkts
+ * messages) go with the first templates and then every
+ * template_refresh_s seconds only; a refresh by count carries the
+ * templates and type records. An exporter statistics
  * record goes every template_refresh_s seconds and at the end.
  *
  * Records: uniflow by default, one record per direction with packets
@@ -281,19 +286,24 @@ ipfix_put_template(struct ipfix_priv *xp, uint16_t tid)
 static void
 write_templates(struct ipfix_priv *xp)
 {
+	uint64_t now = exp_now_us(xp->conf);
+	uint64_t period = (uint64_t)xp->conf->template_refresh_s * 1000000u;
+	int rows;
 	size_t i;
 
+	rows = xp->kind != XP_UDP || !xp->tmpl_sent || now >= xp->next_apps_us;
 	xp->in_tmpl = 1;
 	ipfix_put_types(xp);
 	for (i = 0; i < 2; i++)
 		if (!xp->no_family[i])
 			ipfix_put_template(xp, xp->dt[i].tid);
-	ipfix_put_apps(xp);
+	ipfix_put_apps(xp, rows);
 	xp->in_tmpl = 0;
 	xp->tmpl_sent = 1;
 	xp->msgs_since_tmpl = 0;
-	xp->next_tmpl_us = exp_now_us(xp->conf) +
-	    (uint64_t)xp->conf->template_refresh_s * 1000000u;
+	xp->next_tmpl_us = now + period;
+	if (rows)
+		xp->next_apps_us = now + period;
 }
 
 /* The transport's stamp hook: the sequence number of a message going on

@@ -105,6 +105,7 @@ struct ipfix_priv {
 	int			tmpl_sent;
 	uint32_t		msgs_since_tmpl;
 	uint64_t		next_tmpl_us;	/* wall clock */
+	uint64_t		next_apps_us;	/* UDP: application rows */
 	uint64_t		next_stats_us;
 	int			finished;
 	int			fatal;		/* the transport's, kept (EPIPE) */
@@ -153,9 +154,9 @@ void	ipfix_note_ent(struct ipfix_priv *xp, const struct ie_def *def,
 	    int reverse);
 /* The RFC 5610 template and a record for every element noted. */
 void	ipfix_put_types(struct ipfix_priv *xp);
-/* The RFC 6759 and statistics templates, and the record of every
- * application seen so far. */
-void	ipfix_put_apps(struct ipfix_priv *xp);
+/* The RFC 6759 and statistics templates, and with <rows> the record of
+ * every application seen so far. */
+void	ipfix_put_apps(struct ipfix_priv *xp, int rows);
 /* The RFC 6759 record of an application not seen before, before its
  * first flow record; 0 or ipfix_append()'s error. */
 int	ipfix_note_app(struct ipfix_priv *xp, const struct dpi_info *app);

@@ -263,14 +263,14 @@ ipfix_put_types(struct ipfix_priv *xp)
 }
 
 void
-ipfix_put_apps(struct ipfix_priv *xp)
+ipfix_put_apps(struct ipfix_priv *xp, int rows)
 {
 	struct app_rec ar;
 	size_t i;
 
 	ipfix_put_template(xp, TID_APP);
 	ipfix_put_template(xp, TID_STATS);
-	for (i = 0; i < xp->n_apps && !xp->fatal; i++) {
+	for (i = 0; rows && i < xp->n_apps && !xp->fatal; i++) {
 		app_fill(&ar, &xp->apps[i], xp->conf->observation_domain);
 		ipfix_append(xp, TID_APP, &ar, sizeof(ar), 0);
 	}

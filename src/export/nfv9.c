@@ -63,6 +63,7 @@ struct nfv9 {
 
 	int			tmpl_sent;
 	uint64_t		tmpl_us;	/* when last sent */
+	uint64_t		apps_us;	/* the table rows: when last sent */
 	uint32_t		msgs_since;	/* packets finished since */
 
 	struct nfv9_stats	st;
@@ -404,11 +405,24 @@ tmpl_due(struct nfv9 *nf, uint64_t now_us)
 	    nf->msgs_since >= nf->conf.refresh_msgs;
 }
 
+/* The application table's rows (one per application seen, hundreds with
+ * nDPI) go with the first templates and then every refresh_s seconds; a
+ * refresh by count carries the templates alone. */
+static int
+app_rows_due(struct nfv9 *nf, uint64_t now_us)
+{
+	if (!nf->tmpl_sent || nf->conf.refresh_s == 0)
+		return 1;
+	if (now_us < nf->apps_us)
+		nf->apps_us = now_us;
+	return now_us - nf->apps_us >= (uint64_t)nf->conf.refresh_s * 1000000;
+}
+
 static void
 send_templates(struct nfv9 *nf, uint64_t now_us)
 {
 	size_t i;
-	int fam;
+	int fam, rows = app_rows_due(nf, now_us);
 
 	/* Records already in the packet go first, in a packet of their own:
 	 * a collector that lost the templates (or started late) would drop
@@ -422,9 +436,11 @@ send_templates(struct nfv9 *nf, uint64_t now_us)
 	if (nf->want_apps)
 		put_apps_tmpl(nf, now_us);
 	put_exporter_rec(nf, now_us);
-	for (i = 0; i < nf->apps_cap; i++)
+	for (i = 0; rows && i < nf->apps_cap; i++)
 		if (nf->apps[i].used)
 			put_app_rec(nf, &nf->apps[i], now_us);
+	if (rows)
+		nf->apps_us = now_us;
 	nf->tmpl_sent = 1;
 	nf->tmpl_us = now_us;
 	nf->msgs_since = 0;
@@ -482,8 +498,8 @@ nfv9_add(struct nfv9 *nf, const struct exp_record *rec, uint64_t now_us)
 	if (nf->want_apps && (row = app_get(nf, rec->app)) == NULL)
 		nf->st.apps_untracked++;
 	if (tmpl_due(nf, now_us))
-		send_templates(nf, now_us);	/* sends the new row too */
-	else if (row != NULL && !row->sent)
+		send_templates(nf, now_us);	/* may send the new row too */
+	if (row != NULL && !row->sent)
 		put_app_rec(nf, row, now_us);
 	ir.rec = rec;
 	ir.biflow = 0;

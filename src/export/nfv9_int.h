@@ -22,8 +22,10 @@
  *     APPLICATION_DESCRIPTION 94 = the category) that nfdump and
  *     Wireshark decode. All of them go before the first data record,
  *     again every refresh_s seconds and every refresh_msgs packets, at
- *     the start of a packet; a new application gets its table row just
- *     before its first record;
+ *     the start of a packet, except the table's rows (hundreds with
+ *     nDPI), which go again every refresh_s seconds only (with every
+ *     refresh when refresh_s is 0); a new application gets its table row
+ *     just before its first record;
  *   - data FlowSets: one uniflow record per direction with packets
  *     (src/dst swapped for the reverse one), every field fixed-length.
  * Every FlowSet is zero-padded to 4 bytes, except when the padding would

@@ -585,6 +585,76 @@ recv_has_templates(int fd)
 	return found;
 }
 
+/* Of the datagrams waiting on <fd>: how many sets of <ids[i]> each. */
+static void
+recv_count_sets(int fd, const int *ids, int *count, int n_ids)
+{
+	uint8_t dgram[65536];
+	size_t off, setlen;
+	ssize_t n;
+	int i, id;
+
+	for (i = 0; i < n_ids; i++)
+		count[i] = 0;
+	while ((n = recv(fd, dgram, sizeof(dgram), MSG_DONTWAIT)) > 0)
+		for (off = 16; off + 4 <= (size_t)n; off += setlen) {
+			id = dgram[off] << 8 | dgram[off + 1];
+			setlen = (size_t)dgram[off + 2] << 8 | dgram[off + 3];
+			for (i = 0; i < n_ids; i++)
+				count[i] += id == ids[i];
+			if (setlen < 4)
+				break;
+		}
+}
+
+/* UDP: a refresh by count (template_refresh_pkts) carries the templates
+ * again, not the application records, which go with the first templates
+ * and then every template_refresh_s seconds (and a new application just
+ * before its first record). */
+static void
+test_app_rows_timed(void **unused)
+{
+	static const int ids[2] = { 2, 261 };
+	struct exp_conf conf;
+	struct exp_record rec;
+	struct exporter *ex;
+	struct flow f;
+	char uri[64];
+	int fd, i, big = 1 << 22, n[2];
+
+	(void)unused;
+	fd = udp_collector(uri, sizeof(uri));
+	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &big, sizeof(big));
+	fill_app();
+	conf_init(&conf);
+	conf.mtu = 512;
+	conf.template_refresh_pkts = 3;
+	conf.now = fake_now;
+	fake_now_us = 1800000000000000ull;
+	ex = open_ok(uri, &conf);
+	rec.app = &app;
+	rec.reason = FLOW_END_IDLE;
+	rec.flow = &f;
+	for (i = 0; i < 60; i++) {
+		fill_flow4(&f, 0x0a000001, 0x0a000002, (uint16_t)(1000 + i), 80,
+		    1, 0);
+		assert_int_equal(exp_write(ex, &rec), 0);
+	}
+	assert_int_equal(exp_flush(ex), 0);
+	recv_count_sets(fd, ids, n, 2);
+	assert_true(n[0] >= 4);		/* the first, and refreshes by count */
+	assert_int_equal(n[1], 1);	/* the application: once */
+	/* The refresh period later: the application again. */
+	fake_now_us += 61000000;
+	assert_int_equal(exp_write(ex, &rec), 0);
+	assert_int_equal(exp_flush(ex), 0);
+	recv_count_sets(fd, ids, n, 2);
+	assert_true(n[0] >= 1);
+	assert_int_equal(n[1], 1);
+	exp_close(ex);
+	close(fd);
+}
+
 /* UDP templates are resent every template_refresh_s seconds of the
  * probe's time (exp_conf.now), not of a clock the exporter reads. */
 static void
@@ -701,6 +771,7 @@ main(void)
 		cmocka_unit_test(test_local_pen),
 		cmocka_unit_test(test_udp_mtu),
 		cmocka_unit_test(test_probe_time),
+		cmocka_unit_test(test_app_rows_timed),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_reopen_after_move),
 	};

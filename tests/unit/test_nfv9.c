@@ -545,6 +545,61 @@ test_refresh_by_count(void **unused)
 	sink_free(s);
 }
 
+/* A refresh by count carries the templates, not the application table's
+ * rows: they go with the first templates (or, as here, just before the
+ * first record of a new application) and again once refresh_s passed. */
+static void
+test_app_rows_timed(void **unused)
+{
+	struct sink *s = sink_new();
+	struct nfv9 *nf = enc_new(s, test_tmpl, 512, 60, 3);
+	struct fixture x = { 0 };
+	struct parsed p;
+	size_t i, k, tmpls = 0, rows = 0;
+
+	(void)unused;
+	for (i = 0; i < 10; i++) {
+		/* Packet 3, a refresh by count, brings a new application:
+		 * its row goes all the same. */
+		if (i == 3)
+			fixture(&x, 0, 1, 0, 7, 5, "DNS");
+		else
+			fixture(&x, 0, 1, 0, 7, 0, "HTTP");
+		nfv9_add(nf, &x.rec, START_US + i * 1000000);
+		nfv9_flush(nf, START_US + i * 1000000);
+	}
+	for (i = 0; i < s->n; i++) {
+		check_msg(s, &s->m[i], 512, &p);
+		tmpls += p.tmpls > 0;
+		for (k = 0; k < p.n_fs; k++)
+			rows += p.fs_ids[k] == NFV9_TID_APPS;
+		if (i == 3)
+			assert_int_equal(p.fs_ids[p.n_fs - 2], NFV9_TID_APPS);
+	}
+	assert_int_equal(tmpls, 4);	/* packets 0, 3, 6 and 9 */
+	assert_int_equal(rows, 2);
+	/* After 60 s, the next refresh (here by count, at packet 12)
+	 * carries the whole table again. */
+	tmpls = rows = 0;
+	for (i = 10; i < 13; i++) {
+		fixture(&x, 0, 1, 0, 7, 0, "HTTP");
+		nfv9_add(nf, &x.rec, START_US + 51000000 + i * 1000000);
+		nfv9_flush(nf, START_US + 51000000 + i * 1000000);
+		check_msg(s, &s->m[s->n - 1], 512, &p);
+		tmpls += p.tmpls > 0;
+		for (k = 0; k < p.n_fs; k++)
+			rows += p.fs_ids[k] == NFV9_TID_APPS;
+	}
+	assert_int_equal(s->n, 13);
+	assert_int_equal(tmpls, 1);
+	assert_int_equal(rows, 1);	/* one FlowSet, both rows */
+	/* Templates (2 + 2), the exporter's record, two rows, a flow. */
+	assert_int_equal(p.count, 2 + 2 + 1 + 2 + 1);
+	free(x.f);
+	nfv9_free(nf);
+	sink_free(s);
+}
+
 /* Templates go again once refresh_s has passed, from flush alone when
  * no record comes. */
 static void
@@ -827,6 +882,7 @@ main(void)
 		cmocka_unit_test(test_uniflow_one_direction_v6),
 		cmocka_unit_test(test_mtu_boundaries_and_sequence),
 		cmocka_unit_test(test_refresh_by_count),
+		cmocka_unit_test(test_app_rows_timed),
 		cmocka_unit_test(test_refresh_by_time),
 		cmocka_unit_test(test_app_table),
 		cmocka_unit_test(test_time_wrap),
