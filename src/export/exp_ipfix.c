@@ -44,7 +44,9 @@
  * than the flow records if they went every template_refresh_pkts
  * messages) go with the first templates and then every
  * template_refresh_s seconds only; a refresh by count carries the
- * templates and type records. An exporter statistics
+ * templates and type records. In Kafka, where templates go before every
+ * flow's message, a message carries the record of its flow's application
+ * only, not the whole table. An exporter statistics
  * record goes every template_refresh_s seconds and at the end.
  *
  * Records: uniflow by default, one record per direction with packets
@@ -222,11 +224,16 @@ int
 ipfix_append(struct ipfix_priv *xp, uint16_t tid, void *rec, size_t len, int flow)
 {
 	GError *gerr = NULL;
-	int tries, rc;
+	int tries, rc, wrote = 0;
 
 	for (tries = 0; tries < 3; tries++) {
-		if (!xp->dirty && !xp->in_tmpl && templates_due(xp))
+		/* libfixbuf ends a message after templates (EOM at the next
+		 * record): the record goes in the next one, without the
+		 * templates again (in Kafka, always due). */
+		if (!xp->dirty && !xp->in_tmpl && !wrote && templates_due(xp)) {
 			write_templates(xp);
+			wrote = 1;
+		}
 		if (xp->fatal)
 			return xp->fatal;
 		if (!fBufSetInternalTemplate(xp->fbuf, tid, &gerr) ||
@@ -291,7 +298,17 @@ write_templates(struct ipfix_priv *xp)
 	int rows;
 	size_t i;
 
-	rows = xp->kind != XP_UDP || !xp->tmpl_sent || now >= xp->next_apps_us;
+	switch (xp->kind) {
+	case XP_KAFKA:
+		rows = 0;	/* each flow's own, with it */
+		break;
+	case XP_UDP:
+		rows = !xp->tmpl_sent || now >= xp->next_apps_us;
+		break;
+	default:
+		rows = 1;
+		break;
+	}
 	xp->in_tmpl = 1;
 	ipfix_put_types(xp);
 	for (i = 0; i < 2; i++)
@@ -486,7 +503,10 @@ ipfix_write_records(struct ipfix_priv *xp, const struct exp_record *rec)
 		return -ENOTSUP;
 	}
 	t = &xp->dt[f->key.ip_version == 6];
-	if ((rc = ipfix_note_app(xp, rec->app)) != 0 && rc != -EMSGSIZE)
+	/* Kafka: each flow's message carries the record of its own
+	 * application (the templates before it carry none). */
+	if ((rc = ipfix_note_app(xp, rec->app, xp->kind == XP_KAFKA)) != 0 &&
+	    rc != -EMSGSIZE)
 		return xp->fatal;
 	r.rec = rec;
 	if (xp->conf->biflow) {

@@ -158,8 +158,10 @@ void	ipfix_put_types(struct ipfix_priv *xp);
  * every application seen so far. */
 void	ipfix_put_apps(struct ipfix_priv *xp, int rows);
 /* The RFC 6759 record of an application not seen before, before its
- * first flow record; 0 or ipfix_append()'s error. */
-int	ipfix_note_app(struct ipfix_priv *xp, const struct dpi_info *app);
+ * first flow record (with <always>, of a known one too); 0 or
+ * ipfix_append()'s error. */
+int	ipfix_note_app(struct ipfix_priv *xp, const struct dpi_info *app,
+	    int always);
 /* An exporter statistics record, counters of now. */
 void	ipfix_put_stats(struct ipfix_priv *xp);
 

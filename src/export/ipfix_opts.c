@@ -151,9 +151,10 @@ ipfix_put_stats(struct ipfix_priv *xp)
 	ipfix_append(xp, TID_STATS, &s, sizeof(s), 0);
 }
 
-/* The RFC 6759 record of a new application, before its first flow. */
+/* The RFC 6759 record of a new application, before its first flow;
+ * with <always>, of a known one too. */
 int
-ipfix_note_app(struct ipfix_priv *xp, const struct dpi_info *app)
+ipfix_note_app(struct ipfix_priv *xp, const struct dpi_info *app, int always)
 {
 	uint32_t key = (uint32_t)app->master_id << 16 | app->app_id;
 	size_t h, mask = APP_MAX * 2 - 1;
@@ -162,9 +163,15 @@ ipfix_note_app(struct ipfix_priv *xp, const struct dpi_info *app)
 	int rc;
 
 	for (h = (key * 2654435761u) & mask; xp->app_idx[h] != 0;
-	    h = (h + 1) & mask)
-		if (xp->apps[xp->app_idx[h] - 1].key == key)
+	    h = (h + 1) & mask) {
+		a = &xp->apps[xp->app_idx[h] - 1];
+		if (a->key != key)
+			continue;
+		if (!always)
 			return 0;
+		app_fill(&ar, a, xp->conf->observation_domain);
+		return ipfix_append(xp, TID_APP, &ar, sizeof(ar), 0);
+	}
 	if (xp->n_apps == APP_MAX) {
 		xp->apps_unlisted++;
 		return 0;

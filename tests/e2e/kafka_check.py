@@ -36,6 +36,7 @@ import ipaddress
 import json
 import os
 import re
+import struct
 import subprocess
 import sys
 
@@ -228,6 +229,28 @@ def do_ipfix(a):
            int.from_bytes(v[2:4], "big") == len(v) for _, _, _, v in msgs]
     check(all(one), "every message is exactly one IPFIX message (%d not)" %
           one.count(False))
+    # A flow's message carries the RFC 6759 record of its own application
+    # (set 261, one fixed-size record), never the whole table.
+    app_sets = []
+    bare = 0
+    for _, _, _, v in msgs:
+        off, sets = 16, []
+        while off + 4 <= len(v):
+            sid, slen = struct.unpack("!HH", v[off:off + 4])
+            if slen < 4:
+                break
+            sets.append((sid, slen))
+            off += slen
+        if any(256 <= sid <= 259 for sid, _ in sets):
+            apps = [slen for sid, slen in sets if sid == 261]
+            app_sets.append(apps)
+            bare += len(apps) != 1
+    sizes = {a[0] for a in app_sets if len(a) == 1}
+    check(app_sets and bare == 0 and len(sizes) == 1 and
+          max(sizes) < 4 + 2 * 141,
+          "every flow message carries one application record (%d flow "
+          "messages, %d without exactly one set 261, set sizes %s)" % (
+              len(app_sets), bare, sorted(sizes)))
     parts = sorted({p for p, _, _, _ in msgs})
     got = collections.Counter()
     flow_part = collections.defaultdict(set)
