@@ -3,9 +3,9 @@
  *
  * A connected, non-blocking datagram socket. Messages are handed to the
  * kernel in batches, up to UDP_BATCH datagrams in one sendmmsg() call:
- * a batch goes when it is full, when its first message has waited
- * UDP_HOLD_US, and at every tr_poll (the exporter's flush, at least once
- * a second) and tr_drain; until then its records are queued (tr_stats).
+ * a batch goes when it is full, when a message comes UDP_HOLD_US or more
+ * after its first one, and at every tr_poll (the exporter's flush, at
+ * least once a second) and tr_drain; until then its records are queued (tr_stats).
  * Fewer calls, and a collector on this host is woken once per batch
  * rather than once per datagram. What is counted (struct tr_stats), and
  * what "sent" means for UDP:
@@ -54,7 +54,7 @@
 #define UDP_BATCH	16		/* datagrams per sendmmsg() */
 #define UDP_BATCH_BYTES	(64 * 1024)	/* their bytes, at most; a larger
 					 * message goes alone */
-#define UDP_HOLD_US	20000u		/* the first one waits no longer */
+#define UDP_HOLD_US	20000u		/* a later message sends the batch */
 
 /* A message waiting in the batch: its bytes are at <off> in the buffer. */
 struct udp_msg {
