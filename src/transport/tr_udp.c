@@ -23,7 +23,8 @@
  *    once. sendmmsg() does not say why a datagram after the first one of
  *    a call did not go: that datagram is sent again alone, and when it
  *    then goes, the failure was such a report (the only one a retry at
- *    once clears), counted so.
+ *    once clears, but for a full socket buffer that emptied in between),
+ *    counted so.
  * Each kind of failure is warned about once. At exit (tr_drain) the
  * records known lost, dropped and refused, are said in one warning
  * naming the collector, and tr_drain returns a negative errno: the
