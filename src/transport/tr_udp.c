@@ -5,8 +5,8 @@
  * kernel in batches, up to UDP_BATCH datagrams in one sendmmsg() call:
  * a batch goes when it is full, when a message comes UDP_HOLD_US or more
  * after its first one, and at every tr_poll (the exporter's flush, at
- * least once a second) and tr_drain; until then its records are queued (tr_stats).
- * Fewer calls, and a collector on this host is woken once per batch
+ * least once a second) and tr_drain; until then its records are queued
+ * (tr_stats). Fewer calls, and a collector on this host is woken once per batch
  * rather than once per datagram. What is counted (struct tr_stats), and
  * what "sent" means for UDP:
  *  - a datagram the kernel accepted is sent (msgs_sent, records_sent);
@@ -75,7 +75,6 @@ struct udp_priv {
 	size_t	used;
 	struct udp_msg q[UDP_BATCH];
 	int	nq;
-	uint32_t q_records;
 	uint64_t first_us;		/* when q[0] came */
 };
 
@@ -258,7 +257,6 @@ push(struct transport *tr)
 	}
 	u->nq = 0;
 	u->used = 0;
-	u->q_records = 0;
 }
 
 static int
@@ -266,6 +264,7 @@ udp_send(struct transport *tr, const struct tr_msg *msg)
 {
 	struct udp_priv *u = (struct udp_priv *)tr->priv;
 	struct udp_msg *m;
+	uint64_t now;
 
 	if (msg->len > UDP_BATCH_BYTES) {
 		/* Behind what is queued, alone: the kernel says at once
@@ -276,8 +275,9 @@ udp_send(struct transport *tr, const struct tr_msg *msg)
 	}
 	if (u->used + msg->len > UDP_BATCH_BYTES)
 		push(tr);
+	now = tr_mono_us();
 	if (u->nq == 0)
-		u->first_us = tr_mono_us();
+		u->first_us = now;
 	m = &u->q[u->nq++];
 	m->off = u->used;
 	m->len = msg->len;
@@ -285,8 +285,7 @@ udp_send(struct transport *tr, const struct tr_msg *msg)
 	m->n_seq = msg->n_seq;
 	memcpy(u->buf + u->used, msg->data, msg->len);
 	u->used += msg->len;
-	u->q_records += msg->n_records;
-	if (u->nq == UDP_BATCH || tr_mono_us() - u->first_us >= UDP_HOLD_US)
+	if (u->nq == UDP_BATCH || now - u->first_us >= UDP_HOLD_US)
 		push(tr);
 	return 0;
 }
@@ -327,8 +326,7 @@ udp_drain(struct transport *tr, uint32_t timeout_ms)
 	const struct tr_stats *st = &tr->st;
 	uint32_t wait = u->local ? EXIT_WAIT_LOCAL_MS : EXIT_WAIT_MS;
 
-	if (u->fd >= 0)
-		push(tr);
+	push(tr);
 	if (u->unreported)
 		collect_error(tr, (int)(timeout_ms < wait ? timeout_ms : wait));
 	if (st->records_dropped + st->records_refused == 0)
@@ -359,9 +357,12 @@ static void
 udp_stats(const struct transport *tr, struct tr_stats *s)
 {
 	const struct udp_priv *u = (const struct udp_priv *)tr->priv;
+	int i;
 
 	s->queued_bytes = u->used;
-	s->queued_records = u->q_records;
+	s->queued_records = 0;
+	for (i = 0; i < u->nq; i++)
+		s->queued_records += u->q[i].n_records;
 }
 
 const struct tr_ops tr_udp_ops = {
