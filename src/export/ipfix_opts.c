@@ -92,15 +92,19 @@ static fbInfoElementSpec_t stats_ext_spec[] = {
 	FB_IESPEC_NULL
 };
 
-static void
-app_fill(struct app_rec *r, const struct app_ent *a, uint32_t domain)
+/* The RFC 6759 record of <a>, appended; ipfix_append()'s result. */
+static int
+put_app(struct ipfix_priv *xp, const struct app_ent *a)
 {
-	memset(r, 0, sizeof(*r));
-	r->domain = domain;
-	memcpy(r->name, a->name, strnlen(a->name, sizeof(a->name)));
-	memcpy(r->cat, a->cat, strnlen(a->cat, sizeof(a->cat)));
+	struct app_rec r;
+
+	memset(&r, 0, sizeof(r));
+	r.domain = xp->conf->observation_domain;
+	memcpy(r.name, a->name, strnlen(a->name, sizeof(a->name)));
+	memcpy(r.cat, a->cat, strnlen(a->cat, sizeof(a->cat)));
 	/* The registry's applicationId (ie.h IE_V_APP_ID). */
-	ie_app_id((uint16_t)(a->key >> 16), (uint16_t)a->key, r->id);
+	ie_app_id((uint16_t)(a->key >> 16), (uint16_t)a->key, r.id);
+	return ipfix_append(xp, TID_APP, &r, sizeof(r), 0);
 }
 
 /* The RFC 5610 record of an enterprise element, from the registry (its
@@ -159,7 +163,6 @@ ipfix_note_app(struct ipfix_priv *xp, const struct dpi_info *app, int always)
 	uint32_t key = (uint32_t)app->master_id << 16 | app->app_id;
 	size_t h, mask = APP_MAX * 2 - 1;
 	struct app_ent *a;
-	struct app_rec ar;
 	int rc;
 
 	for (h = (key * 2654435761u) & mask; xp->app_idx[h] != 0;
@@ -167,10 +170,7 @@ ipfix_note_app(struct ipfix_priv *xp, const struct dpi_info *app, int always)
 		a = &xp->apps[xp->app_idx[h] - 1];
 		if (a->key != key)
 			continue;
-		if (!always)
-			return 0;
-		app_fill(&ar, a, xp->conf->observation_domain);
-		return ipfix_append(xp, TID_APP, &ar, sizeof(ar), 0);
+		return always ? put_app(xp, a) : 0;
 	}
 	if (xp->n_apps == APP_MAX) {
 		xp->apps_unlisted++;
@@ -180,10 +180,9 @@ ipfix_note_app(struct ipfix_priv *xp, const struct dpi_info *app, int always)
 	a->key = key;
 	snprintf(a->name, sizeof(a->name), "%s", app->app_name);
 	snprintf(a->cat, sizeof(a->cat), "%s", app->category_name);
-	app_fill(&ar, a, xp->conf->observation_domain);
 	/* Listed after the append: templates written by it (a new message)
 	 * would carry the row already. */
-	rc = ipfix_append(xp, TID_APP, &ar, sizeof(ar), 0);
+	rc = put_app(xp, a);
 	xp->n_apps++;
 	xp->app_idx[h] = (uint16_t)xp->n_apps;
 	return rc;
@@ -272,13 +271,10 @@ ipfix_put_types(struct ipfix_priv *xp)
 void
 ipfix_put_apps(struct ipfix_priv *xp, int rows)
 {
-	struct app_rec ar;
 	size_t i;
 
 	ipfix_put_template(xp, TID_APP);
 	ipfix_put_template(xp, TID_STATS);
-	for (i = 0; rows && i < xp->n_apps && !xp->fatal; i++) {
-		app_fill(&ar, &xp->apps[i], xp->conf->observation_domain);
-		ipfix_append(xp, TID_APP, &ar, sizeof(ar), 0);
-	}
+	for (i = 0; rows && i < xp->n_apps && !xp->fatal; i++)
+		(void)put_app(xp, &xp->apps[i]);
 }
