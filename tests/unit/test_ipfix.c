@@ -328,6 +328,35 @@ udp_collector(char *uri, size_t size)
 	return fd;
 }
 
+/* udp_collector whose receive buffer (4 MiB) holds every datagram of a
+ * test. */
+static int
+udp_collector_big(char *uri, size_t size)
+{
+	int fd = udp_collector(uri, size), big = 1 << 22;
+
+	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &big, sizeof(big));
+	return fd;
+}
+
+/* <n> IPv4 flows of the application <app>, source ports 1000 on, through
+ * <ex> as idle ends; <rec> and <f> are left with the last. */
+static void
+write_flows(struct exporter *ex, struct exp_record *rec, struct flow *f,
+    int n)
+{
+	int i;
+
+	rec->app = &app;
+	rec->reason = FLOW_END_IDLE;
+	rec->flow = f;
+	for (i = 0; i < n; i++) {
+		fill_flow4(f, 0x0a000001, 0x0a000002, (uint16_t)(1000 + i), 80,
+		    1, 0);
+		assert_int_equal(exp_write(ex, rec), 0);
+	}
+}
+
 static void
 test_uniflow_file(void **unused)
 {
@@ -508,11 +537,10 @@ test_udp_mtu(void **unused)
 	fBuf_t *fbuf;
 	char uri[64];
 	ssize_t n;
-	int fd, i, n_dgrams = 0, big = 1 << 22;
+	int fd, i, n_dgrams = 0;
 
 	(void)unused;
-	fd = udp_collector(uri, sizeof(uri));
-	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &big, sizeof(big));
+	fd = udp_collector_big(uri, sizeof(uri));
 
 	fill_app();
 	memset(long_name, 'n', sizeof(long_name) - 1);
@@ -521,14 +549,7 @@ test_udp_mtu(void **unused)
 	conf.mtu = 512;
 	conf.template_refresh_pkts = 5;
 	ex = open_ok(uri, &conf);
-	rec.app = &app;
-	rec.reason = FLOW_END_IDLE;
-	rec.flow = &f;
-	for (i = 0; i < 60; i++) {
-		fill_flow4(&f, 0x0a000001, 0x0a000002, (uint16_t)(1000 + i), 80,
-		    1, 0);
-		assert_int_equal(exp_write(ex, &rec), 0);
-	}
+	write_flows(ex, &rec, &f, 60);
 	assert_int_equal(exp_finish(ex), 0);
 	exp_close(ex);
 
@@ -620,11 +641,10 @@ test_app_rows_timed(void **unused)
 	struct exporter *ex;
 	struct flow f;
 	char uri[64];
-	int fd, i, big = 1 << 22, n[2];
+	int fd, n[2];
 
 	(void)unused;
-	fd = udp_collector(uri, sizeof(uri));
-	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &big, sizeof(big));
+	fd = udp_collector_big(uri, sizeof(uri));
 	fill_app();
 	conf_init(&conf);
 	conf.mtu = 512;
@@ -632,14 +652,7 @@ test_app_rows_timed(void **unused)
 	conf.now = fake_now;
 	fake_now_us = 1800000000000000ull;
 	ex = open_ok(uri, &conf);
-	rec.app = &app;
-	rec.reason = FLOW_END_IDLE;
-	rec.flow = &f;
-	for (i = 0; i < 60; i++) {
-		fill_flow4(&f, 0x0a000001, 0x0a000002, (uint16_t)(1000 + i), 80,
-		    1, 0);
-		assert_int_equal(exp_write(ex, &rec), 0);
-	}
+	write_flows(ex, &rec, &f, 60);
 	assert_int_equal(exp_flush(ex), 0);
 	recv_count_sets(fd, ids, n, 2);
 	assert_true(n[0] >= 4);		/* the first, and refreshes by count */

@@ -309,6 +309,17 @@ fs_find(const struct parsed *p, uint16_t id)
 	return 0;
 }
 
+/* How many FlowSets <id> <p> has. */
+static size_t
+fs_count(const struct parsed *p, uint16_t id)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < p->n_fs; i++)
+		n += p->fs_ids[i] == id;
+	return n;
+}
+
 static void
 test_header_and_first_packet(void **unused)
 {
@@ -555,7 +566,7 @@ test_app_rows_timed(void **unused)
 	struct nfv9 *nf = enc_new(s, test_tmpl, 512, 60, 3);
 	struct fixture x = { 0 };
 	struct parsed p;
-	size_t i, k, tmpls = 0, rows = 0;
+	size_t i, tmpls = 0, rows = 0;
 
 	(void)unused;
 	for (i = 0; i < 10; i++) {
@@ -571,8 +582,7 @@ test_app_rows_timed(void **unused)
 	for (i = 0; i < s->n; i++) {
 		check_msg(s, &s->m[i], 512, &p);
 		tmpls += p.tmpls > 0;
-		for (k = 0; k < p.n_fs; k++)
-			rows += p.fs_ids[k] == NFV9_TID_APPS;
+		rows += fs_count(&p, NFV9_TID_APPS);
 		if (i == 3)
 			assert_int_equal(p.fs_ids[p.n_fs - 2], NFV9_TID_APPS);
 	}
@@ -587,8 +597,7 @@ test_app_rows_timed(void **unused)
 		nfv9_flush(nf, START_US + 51000000 + i * 1000000);
 		check_msg(s, &s->m[s->n - 1], 512, &p);
 		tmpls += p.tmpls > 0;
-		for (k = 0; k < p.n_fs; k++)
-			rows += p.fs_ids[k] == NFV9_TID_APPS;
+		rows += fs_count(&p, NFV9_TID_APPS);
 	}
 	assert_int_equal(s->n, 13);
 	assert_int_equal(tmpls, 1);
@@ -684,9 +693,7 @@ test_app_table(void **unused)
 	for (k = 0; k < s->n; k++) {
 		check_msg(s, &s->m[k], 1400, &p);
 		assert_int_equal(p.seq, k);
-		for (i = 0; i < p.n_fs; i++)
-			if (p.fs_ids[i] == NFV9_TID_APPS)
-				apps++;
+		apps += fs_count(&p, NFV9_TID_APPS);
 	}
 	nfv9_get_stats(nf, &st);
 	assert_int_equal(st.apps, 100);

@@ -543,12 +543,12 @@ test_file(void **unused)
 
 /* Fault cases and the new contract -------------------------------------- */
 
-/* UDP with nobody listening: every datagram the kernel took is sent, and
- * every one the collector's host refused (ICMP) is counted as refused,
- * the last one too (tr_drain collects its report); tr_drain says records
- * were lost (-ECONNREFUSED). */
+/* <n> datagrams of <recs> records each to a UDP port nobody listens on,
+ * <gap_us> apart: every one is sent, none dropped, every one refused and
+ * counted with its records, the last one too (tr_drain collects its
+ * report), and tr_drain says records were lost (-ECONNREFUSED). */
 static void
-test_udp_refused_counted(void **unused)
+refused_run(int n, uint32_t recs, useconds_t gap_us)
 {
 	struct transport *tr;
 	struct tr_stats st;
@@ -556,20 +556,28 @@ test_udp_refused_counted(void **unused)
 	uint16_t port = 0;
 	int i;
 
-	(void)unused;
 	dead_target(&port, target, sizeof(target));
 	tr = open_ok("udp", target, 0, NULL, NULL);
-	for (i = 0; i < 5; i++) {
-		assert_int_equal(send_str(tr, "abcd", 4, 3), 0);
-		usleep(5000);	/* the ICMP error comes back meanwhile */
+	for (i = 0; i < n; i++) {
+		assert_int_equal(send_str(tr, "abcd", 4, recs), 0);
+		if (gap_us > 0)
+			usleep(gap_us);
 	}
 	assert_int_equal(tr_drain(tr, 500), -ECONNREFUSED);
 	tr_get_stats(tr, &st);
-	assert_int_equal(st.msgs_sent, 5);
+	assert_int_equal(st.msgs_sent, (uint64_t)n);
 	assert_int_equal(st.msgs_dropped, 0);
-	assert_int_equal(st.msgs_refused, 5);
-	assert_int_equal(st.records_refused, 15);
+	assert_int_equal(st.msgs_refused, (uint64_t)n);
+	assert_int_equal(st.records_refused, (uint64_t)n * recs);
 	tr_close(tr);
+}
+
+/* Datagrams 5 ms apart: each ICMP error comes back before the next. */
+static void
+test_udp_refused_counted(void **unused)
+{
+	(void)unused;
+	refused_run(5, 3, 5000);
 }
 
 /* The collector on this host: the refusal of the last datagram, sent
@@ -578,21 +586,8 @@ test_udp_refused_counted(void **unused)
 static void
 test_udp_refused_last(void **unused)
 {
-	struct transport *tr;
-	struct tr_stats st;
-	char target[32];
-	uint16_t port = 0;
-
 	(void)unused;
-	dead_target(&port, target, sizeof(target));
-	tr = open_ok("udp", target, 0, NULL, NULL);
-	assert_int_equal(send_str(tr, "abcd", 4, 2), 0);
-	assert_int_equal(tr_drain(tr, 500), -ECONNREFUSED);
-	tr_get_stats(tr, &st);
-	assert_int_equal(st.msgs_sent, 1);
-	assert_int_equal(st.msgs_refused, 1);
-	assert_int_equal(st.records_refused, 2);
-	tr_close(tr);
+	refused_run(1, 2, 0);
 }
 
 /* A full batch goes without a poll, in order; the next one waits (for
@@ -641,24 +636,8 @@ test_udp_batch(void **unused)
 static void
 test_udp_batch_refused(void **unused)
 {
-	struct transport *tr;
-	struct tr_stats st;
-	char target[32];
-	uint16_t port = 0;
-	int i;
-
 	(void)unused;
-	dead_target(&port, target, sizeof(target));
-	tr = open_ok("udp", target, 0, NULL, NULL);
-	for (i = 0; i < 40; i++)
-		assert_int_equal(send_str(tr, "abcd", 4, 2), 0);
-	assert_int_equal(tr_drain(tr, 500), -ECONNREFUSED);
-	tr_get_stats(tr, &st);
-	assert_int_equal(st.msgs_sent, 40);
-	assert_int_equal(st.msgs_dropped, 0);
-	assert_int_equal(st.msgs_refused, 40);
-	assert_int_equal(st.records_refused, 80);
-	tr_close(tr);
+	refused_run(40, 2, 0);
 }
 
 static void
