@@ -46,6 +46,8 @@ struct tr_ops {
 	void	(*stats)(const struct transport *tr, struct tr_stats *s);
 	/* 0, or a negative errno with <why> set; optional (always 0). */
 	int	(*status)(const struct transport *tr, struct perr *why);
+	/* tr_local_max(); optional (always 0). */
+	size_t	(*local_max)(const struct transport *tr);
 };
 
 struct transport {

@@ -34,8 +34,9 @@
  * another host (a round trip), 10 ms for one on this host, whose refusal
  * comes back while the send runs (the wait only covers a busy kernel
  * that finishes delivery a little later). The exporter keeps each
- * message within its MTU (--mtu) and resends templates periodically,
- * since UDP loses silently (RFC 7011 10.3).
+ * message within its MTU (--mtu; by default larger for a collector on
+ * this host: tr_local_max) and resends templates periodically, since UDP
+ * loses silently (RFC 7011 10.3).
  */
 #define _GNU_SOURCE	1		/* sendmmsg */
 #include "transport/tr_int.h"
@@ -43,6 +44,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
@@ -71,6 +73,7 @@ struct udp_priv {
 	uint32_t last_records;		/* in the last datagram sent */
 	int	unreported;		/* sent since the last ICMP report */
 	int	local;			/* the collector is on this host */
+	size_t	local_max;		/* then: the largest payload */
 	uint8_t	*buf;			/* the batch's bytes (UDP_BATCH_BYTES) */
 	size_t	used;
 	struct udp_msg q[UDP_BATCH];
@@ -90,6 +93,29 @@ is_local(int fd)
 		return 0;
 	return tr_addr_local((struct sockaddr *)&self,
 	    (struct sockaddr *)&peer);
+}
+
+/* A collector on this host: the largest payload of a datagram to it that
+ * is not fragmented (the kernel's MTU for the socket's route, the
+ * loopback's, less the IP and UDP headers); 0 when it cannot tell. */
+static size_t
+local_payload(int fd)
+{
+	struct sockaddr_storage peer;
+	socklen_t lp = sizeof(peer), len = sizeof(int);
+	int mtu = 0, v6, hdr;
+
+	if (getpeername(fd, (struct sockaddr *)&peer, &lp) != 0)
+		return 0;
+	v6 = peer.ss_family == AF_INET6;
+	if (getsockopt(fd, v6 ? IPPROTO_IPV6 : IPPROTO_IP, v6 ? IPV6_MTU :
+	    IP_MTU, &mtu, &len) != 0)
+		return 0;
+	hdr = (v6 ? 40 : 20) + 8;
+	if (mtu <= hdr)
+		return 0;
+	/* IPv4's total length is 16 bits, the loopback's MTU 65536. */
+	return (size_t)(mtu - hdr) < 65507 ? (size_t)(mtu - hdr) : 65507;
 }
 
 static int
@@ -125,6 +151,7 @@ udp_open(struct transport *tr, struct perr *err)
 		return perr_set(err, -e, "collector '%s': cannot open a UDP "
 		    "socket to '%s': %s", tr->name, tr->target, strerror(e));
 	u->local = is_local(u->fd);
+	u->local_max = u->local ? local_payload(u->fd) : 0;
 	/* Best effort: the kernel caps it at net.core.wmem_max. */
 	(void)setsockopt(u->fd, SOL_SOCKET, SO_SNDBUF, &sz, sizeof(sz));
 	return 0;
@@ -365,6 +392,12 @@ udp_stats(const struct transport *tr, struct tr_stats *s)
 		s->queued_records += u->q[i].n_records;
 }
 
+static size_t
+udp_local_max(const struct transport *tr)
+{
+	return ((const struct udp_priv *)tr->priv)->local_max;
+}
+
 const struct tr_ops tr_udp_ops = {
 	.name = "udp",
 	.priv_size = sizeof(struct udp_priv),
@@ -374,4 +407,5 @@ const struct tr_ops tr_udp_ops = {
 	.drain = udp_drain,
 	.close = udp_close,
 	.stats = udp_stats,
+	.local_max = udp_local_max,
 };

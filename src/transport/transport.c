@@ -280,6 +280,12 @@ tr_status(const struct transport *tr, struct perr *why)
 	return tr->ops->status != NULL ? tr->ops->status(tr, why) : 0;
 }
 
+size_t
+tr_local_max(const struct transport *tr)
+{
+	return tr->ops->local_max != NULL ? tr->ops->local_max(tr) : 0;
+}
+
 int
 tr_connected(const struct transport *tr)
 {

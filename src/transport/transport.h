@@ -140,6 +140,13 @@ void	tr_poll(struct transport *tr, uint64_t now_us);
 int	tr_status(const struct transport *tr, struct perr *why);
 int	tr_connected(const struct transport *tr);	/* tr_status == 0 */
 
+/* UDP to a collector on this host (tr_addr_local: a loopback address,
+ * or the host's own): the largest datagram payload its path takes, the
+ * MTU of the loopback less the IP and UDP headers (65,507 or 65,488
+ * bytes on Linux). 0 for a collector elsewhere, whose path MTU is not
+ * known here, and for the other transports. */
+size_t	tr_local_max(const struct transport *tr);
+
 /* 0 while the transport can still deliver; a negative errno once it never
  * will (a closed pipe: -EPIPE). Transient failures (disk full, a refused
  * datagram, a full queue) are counted and never make a transport fatal. */

@@ -186,6 +186,21 @@ send_first(struct transport *tr, const char *s, size_t len)
 	return send_msg(tr, s, len, 0, TR_MSG_FIRST);
 }
 
+/* The largest UDP payload over the loopback, as the kernel's MTU for it
+ * gives it (sysfs), with <hdr> bytes of IP and UDP headers. */
+static size_t
+lo_payload(size_t hdr)
+{
+	FILE *fp = fopen("/sys/class/net/lo/mtu", "r");
+	unsigned long mtu = 0;
+
+	assert_non_null(fp);
+	assert_int_equal(fscanf(fp, "%lu", &mtu), 1);
+	fclose(fp);
+	assert_true(mtu > hdr);
+	return mtu - hdr < 65507 ? mtu - hdr : 65507;
+}
+
 static void
 test_udp(void **unused)
 {
@@ -201,6 +216,8 @@ test_udp(void **unused)
 	tr = open_ok("udp", target, 0, NULL, NULL);
 	assert_true(tr_connected(tr));
 	assert_int_equal(tr_status(tr, NULL), 0);
+	/* On this host: the loopback's path, less 20 + 8 bytes. */
+	assert_int_equal(tr_local_max(tr), lo_payload(28));
 	assert_int_equal(send_str(tr, "first", 5, 1), 0);
 	assert_int_equal(send_str(tr, "second!", 7, 2), 0);
 	/* Batched: queued until the batch fills, a message comes 20 ms
@@ -265,6 +282,7 @@ test_udp_v6(void **unused)
 	getsockname(fd, (struct sockaddr *)&sin6, &len);
 	snprintf(target, sizeof(target), "[::1]:%u", ntohs(sin6.sin6_port));
 	tr = open_ok("udp", target, 0, NULL, NULL);
+	assert_int_equal(tr_local_max(tr), lo_payload(48));
 	assert_int_equal(send_str(tr, "six", 3, 1), 0);
 	tr_poll(tr, 0);
 	assert_int_equal(recv(fd, buf, sizeof(buf), 0), 3);
@@ -371,6 +389,7 @@ test_tcp_templates_and_reconnect(void **unused)
 	tr = open_ok("tcp", target, 100, on_connect, &cs);
 	assert_int_equal(cs.calls, 1);
 	assert_true(tr_connected(tr));
+	assert_int_equal(tr_local_max(tr), 0);	/* UDP only */
 	assert_int_equal(send_str(tr, "D1;", 3, 1), 0);
 	assert_int_equal(send_str(tr, "D2;", 3, 1), 0);
 	cfd = accept_ok(lfd);
