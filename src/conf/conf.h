@@ -53,7 +53,9 @@ struct conf {
 	const char	*template;		/* -T: name or file, "default" */
 	uint32_t	observation_domain;	/* default 0 */
 	uint32_t	pen;			/* our enterprise number, 32473 */
-	uint32_t	mtu;			/* bytes per UDP message, 1400 */
+	uint32_t	mtu;			/* bytes per UDP message; 0 = 1400,
+						 * 8192 to a collector on this
+						 * host (export.h) */
 	uint32_t	template_refresh_s;	/* UDP: resend templates, 60 */
 	uint32_t	template_refresh_pkts;	/* UDP: and every N messages, 20 */
 	uint32_t	export_queue;		/* TCP: records held, 65536 */

@@ -248,8 +248,10 @@ const struct conf_opt conf_opts[] = {
 	{ "pen", 0, U32(1, UINT32_MAX, 32473), .metavar = "N", .off = F(pen),
 	  .help = "enterprise number of l7probe's own elements; the default "
 	  "is for documentation, set yours" },
-	{ "mtu", 0, U32(512, 65000, 1400), .metavar = "N", .off = F(mtu),
-	  .help = "largest UDP export message, bytes" },
+	{ "mtu", 0, U32(512, 65000, 0), .metavar = "N", .off = F(mtu),
+	  .flags = CONF_F_NO_DEFAULT,
+	  .help = "largest UDP export message, bytes (default 1400; 8192 to "
+	  "a collector on this host)" },
 	{ "template-refresh", 0, U32(1, 86400, 60), .metavar = "SEC",
 	  .off = F(template_refresh_s), .help = "UDP: resend templates" },
 	{ "template-refresh-packets", 0, U32(1, 1000000, 20), .metavar = "N",

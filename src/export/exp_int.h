@@ -11,6 +11,13 @@
  * since the epoch. Exporters read no clock of their own. */
 uint64_t exp_now_us(const struct exp_conf *conf);
 
+/* The largest message an exporter sends over UDP transport <tr>: --mtu
+ * when given (conf->mtu), else EXP_MTU_LOCAL to a collector on this host
+ * (tr_local_max(), when its path takes that much), else
+ * EXP_MTU_DEFAULT. */
+size_t	exp_udp_msg_size(const struct exp_conf *conf,
+	    const struct transport *tr);
+
 /* An exporter's delivery op from its transport's counters. */
 void	exp_delivery_of(const struct transport *tr, struct exp_delivery *d);
 /* After tr_drain(): what an exporter's finish op returns from its

@@ -761,13 +761,35 @@ check_fits(const struct ipfix_priv *xp, const struct dtmpl *dt, int family,
 	    STR_MIN, xp->msg_size);
 }
 
+/* The exporter's transport to <where>. A TCP connection or a file made
+ * here calls on_connect at once: those are opened last, once the
+ * exporter can write its templates. */
+static int
+open_transport(struct ipfix_priv *xp, const char *where, struct perr *err)
+{
+	struct transport_conf tc;
+	struct tr_hooks hooks;
+
+	memset(&tc, 0, sizeof(tc));
+	tc.kind = xp_transport[xp->kind];
+	tc.target = where;
+	tc.default_port = xp->kind == XP_KAFKA ? 0 : IPFIX_PORT;
+	tc.queue_records = xp->conf->export_queue;
+	tc.name = xp->uri;
+	hooks.stamp = stamp_seq;
+	hooks.on_connect = xp->kind == XP_TCP || xp->kind == XP_FILE ?
+	    on_connect : NULL;
+	hooks.arg = xp;
+	if ((xp->tr = tr_open(&tc, &hooks, err)) == NULL)
+		return err != NULL && err->code != 0 ? err->code : -EIO;
+	return 0;
+}
+
 static int
 ipfix_open_kind(struct exporter *ex, const char *where,
     const struct exp_conf *conf, enum xp_kind kind, struct perr *err)
 {
 	struct ipfix_priv *xp = exp_priv(ex);
-	struct transport_conf tc;
-	struct tr_hooks hooks;
 	struct tmpl def, t;
 	struct perr e1, e2;
 	size_t msg_size, rec_max = ipfix_opts_rec_max();
@@ -824,8 +846,13 @@ ipfix_open_kind(struct exporter *ex, const char *where,
 	if ((rc = ipfix_opts_templates(xp, err)) != 0)
 		return rc;
 
-	msg_size = kind == XP_UDP ? conf->mtu : kind == XP_TCP ? MSG_TCP :
-	    kind == XP_KAFKA ? MSG_KAFKA : MSG_FILE;
+	/* UDP: the socket first, since the message size depends on where
+	 * the collector is (nothing is sent before the templates). */
+	if (kind == XP_UDP && (rc = open_transport(xp, where, err)) != 0)
+		return rc;
+	msg_size = kind == XP_UDP ? exp_udp_msg_size(conf, xp->tr) :
+	    kind == XP_TCP ? MSG_TCP : kind == XP_KAFKA ? MSG_KAFKA :
+	    MSG_FILE;
 	if (msg_size > 65535)
 		msg_size = 65535;
 	xp->msg_size = msg_size;
@@ -848,20 +875,7 @@ ipfix_open_kind(struct exporter *ex, const char *where,
 	xp->session = fBufGetSession(xp->fbuf);	/* now the fBuf's */
 	fBufSetAutomaticMode(xp->fbuf, FALSE);
 
-	/* Last: a TCP connection made here calls on_connect at once. */
-	memset(&tc, 0, sizeof(tc));
-	tc.kind = xp_transport[kind];
-	tc.target = where;
-	tc.default_port = kind == XP_KAFKA ? 0 : IPFIX_PORT;
-	tc.queue_records = conf->export_queue;
-	tc.name = xp->uri;
-	hooks.stamp = stamp_seq;
-	hooks.on_connect = kind == XP_TCP || kind == XP_FILE ? on_connect :
-	    NULL;
-	hooks.arg = xp;
-	if ((xp->tr = tr_open(&tc, &hooks, err)) == NULL)
-		return err != NULL && err->code != 0 ? err->code : -EIO;
-	return 0;
+	return kind == XP_UDP ? 0 : open_transport(xp, where, err);
 }
 
 static int

@@ -95,15 +95,8 @@ nfv9_open(struct exporter *ex, const char *where, const struct exp_conf *conf,
 	if (conf->biflow)
 		log_info("collector '%s': netflow v9 has no biflow records: "
 		    "one record per direction", np->name);
-	memset(&nc, 0, sizeof(nc));
-	nc.tmpl = &t;
-	nc.source_id = conf->observation_domain;
-	nc.mtu = conf->mtu;
-	nc.refresh_s = conf->template_refresh_s;
-	nc.refresh_msgs = conf->template_refresh_pkts;
-	nc.start_us = conf->start_us;
-	if ((np->enc = nfv9_new(&nc, emit, np, err)) == NULL)
-		return err->code;
+	/* The socket first: the packet size depends on where the
+	 * collector is. */
 	memset(&tc, 0, sizeof(tc));
 	tc.kind = "udp";
 	tc.target = where + 2;
@@ -114,6 +107,15 @@ nfv9_open(struct exporter *ex, const char *where, const struct exp_conf *conf,
 	hooks.stamp = stamp_seq;
 	hooks.arg = np;
 	if ((np->tr = tr_open(&tc, &hooks, err)) == NULL)
+		return err->code;
+	memset(&nc, 0, sizeof(nc));
+	nc.tmpl = &t;
+	nc.source_id = conf->observation_domain;
+	nc.mtu = (uint32_t)exp_udp_msg_size(conf, np->tr);
+	nc.refresh_s = conf->template_refresh_s;
+	nc.refresh_msgs = conf->template_refresh_pkts;
+	nc.start_us = conf->start_us;
+	if ((np->enc = nfv9_new(&nc, emit, np, err)) == NULL)
 		return err->code;
 	return 0;
 }

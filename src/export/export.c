@@ -339,6 +339,18 @@ exp_priv(struct exporter *ex)
 	return ex->priv;
 }
 
+size_t
+exp_udp_msg_size(const struct exp_conf *conf, const struct transport *tr)
+{
+	size_t local = tr_local_max(tr);
+
+	if (conf->mtu != 0)
+		return conf->mtu;
+	if (local >= EXP_MTU_LOCAL)
+		return EXP_MTU_LOCAL;
+	return local > EXP_MTU_DEFAULT ? local : EXP_MTU_DEFAULT;
+}
+
 uint64_t
 exp_now_us(const struct exp_conf *conf)
 {

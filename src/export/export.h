@@ -50,12 +50,20 @@ struct exp_counters {
 
 struct ie_reg;
 
+/* The largest UDP message when --mtu is not given: one that fits a
+ * 1500-byte Ethernet frame with room for tunnels, and for a collector on
+ * this host, whose path is the loopback (65536 bytes), one that fits the
+ * 9000-byte buffers some collectors read datagrams into (goflow2). */
+#define EXP_MTU_DEFAULT		1400
+#define EXP_MTU_LOCAL		8192
+
 /* Settings every exporter may read; borrowed, must outlive the exporter. */
 struct exp_conf {
 	const char	*template;		/* -T name or file, "default" */
 	uint32_t	observation_domain;	/* IPFIX domain, v9 source id */
 	uint32_t	pen;			/* PEN of l7probe's elements */
-	uint32_t	mtu;			/* largest UDP message, bytes */
+	uint32_t	mtu;			/* largest UDP message, bytes;
+						 * 0 = exp_udp_msg_size()'s */
 	uint32_t	template_refresh_s;	/* UDP template resend period */
 	uint32_t	template_refresh_pkts;	/* and every N messages */
 	uint32_t	export_queue;		/* TCP: records held, >= 1 */

@@ -522,22 +522,50 @@ test_local_pen(void **unused)
 	assert_true(seen);
 }
 
+/* Reads the IPFIX datagrams waiting on <fd> into <rb>, each checked as a
+ * collector would (version, length, domain 7); *<largest> is the longest.
+ * Returns how many there were. */
+static int
+recv_records(int fd, struct readback *rb, ssize_t *largest)
+{
+	static uint8_t dgram[70000];
+	fbInfoModel_t *m = reader_model();
+	fBuf_t *fbuf = fBufAllocForCollection(reader_session(m), NULL);
+	ssize_t n;
+	int n_dgrams = 0;
+
+	memset(rb, 0, sizeof(*rb));
+	*largest = 0;
+	while ((n = recv(fd, dgram, sizeof(dgram), MSG_DONTWAIT)) > 0) {
+		n_dgrams++;
+		if (n > *largest)
+			*largest = n;
+		assert_int_equal(dgram[0] << 8 | dgram[1], 10);
+		assert_int_equal(dgram[2] << 8 | dgram[3], n);
+		/* Octets 12-15: the observation domain. */
+		assert_int_equal(dgram[12] << 24 | dgram[13] << 16 |
+		    dgram[14] << 8 | dgram[15], 7);
+		fBufSetBuffer(fbuf, dgram, (size_t)n);
+		read_records(fbuf, rb);
+	}
+	fBufFree(fbuf);
+	fbInfoModelFree(m);
+	return n_dgrams;
+}
+
 /* UDP: every datagram within --mtu, every record there. */
 static void
 test_udp_mtu(void **unused)
 {
 	static struct readback rb;
-	static uint8_t dgram[70000];
 	static char long_name[400];
 	struct exp_conf conf;
 	struct exp_record rec;
 	struct exporter *ex;
 	struct flow f;
-	fbInfoModel_t *m;
-	fBuf_t *fbuf;
 	char uri[64];
-	ssize_t n;
-	int fd, i, n_dgrams = 0;
+	ssize_t largest;
+	int fd, i;
 
 	(void)unused;
 	fd = udp_collector_big(uri, sizeof(uri));
@@ -553,26 +581,48 @@ test_udp_mtu(void **unused)
 	assert_int_equal(exp_finish(ex), 0);
 	exp_close(ex);
 
-	m = reader_model();
-	fbuf = fBufAllocForCollection(reader_session(m), NULL);
-	memset(&rb, 0, sizeof(rb));
-	while ((n = recv(fd, dgram, sizeof(dgram), MSG_DONTWAIT)) > 0) {
-		n_dgrams++;
-		assert_true(n <= 512);
-		assert_int_equal(dgram[0] << 8 | dgram[1], 10);
-		assert_int_equal(dgram[2] << 8 | dgram[3], n);
-		/* Octets 12-15: the observation domain. */
-		assert_int_equal(dgram[12] << 24 | dgram[13] << 16 |
-		    dgram[14] << 8 | dgram[15], 7);
-		fBufSetBuffer(fbuf, dgram, (size_t)n);
-		read_records(fbuf, &rb);
-	}
-	fBufFree(fbuf);
-	fbInfoModelFree(m);
+	assert_true(recv_records(fd, &rb, &largest) > 10);
 	close(fd);
-	assert_true(n_dgrams > 10);
+	assert_true(largest <= 512);
 	assert_int_equal(rb.n_flows, 60);
 	for (i = 0; i < 60; i++)
+		assert_int_equal(rb.flows[i].sport, 1000 + i);
+}
+
+/* UDP without --mtu: to a collector on this host (127.0.0.1, the
+ * loopback's path), messages up to EXP_MTU_LOCAL bytes, not
+ * EXP_MTU_DEFAULT; every record there. */
+static void
+test_udp_local_size(void **unused)
+{
+	static struct readback rb;
+	struct exp_conf conf;
+	struct exp_record rec;
+	struct exporter *ex;
+	struct flow f;
+	char uri[64];
+	ssize_t largest;
+	int fd, i, n_dgrams;
+
+	(void)unused;
+	fd = udp_collector_big(uri, sizeof(uri));
+	fill_app();
+	conf_init(&conf);
+	conf.mtu = 0;
+	ex = open_ok(uri, &conf);
+	write_flows(ex, &rec, &f, 200);
+	assert_int_equal(exp_finish(ex), 0);
+	exp_close(ex);
+
+	n_dgrams = recv_records(fd, &rb, &largest);
+	close(fd);
+	assert_true(largest > EXP_MTU_DEFAULT);
+	assert_true(largest <= EXP_MTU_LOCAL);
+	/* 200 records of well over 100 bytes: full messages near the
+	 * size, so a handful of datagrams, not dozens. */
+	assert_true(n_dgrams >= 3 && n_dgrams < 12);
+	assert_int_equal(rb.n_flows, 200);
+	for (i = 0; i < 200; i++)
 		assert_int_equal(rb.flows[i].sport, 1000 + i);
 }
 
@@ -783,6 +833,7 @@ main(void)
 		cmocka_unit_test(test_biflow_and_ipv6),
 		cmocka_unit_test(test_local_pen),
 		cmocka_unit_test(test_udp_mtu),
+		cmocka_unit_test(test_udp_local_size),
 		cmocka_unit_test(test_probe_time),
 		cmocka_unit_test(test_app_rows_timed),
 		cmocka_unit_test(test_errors),
