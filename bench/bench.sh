@@ -142,11 +142,23 @@ for f in "$dns_big" "$dns_mid" "$dns_ctrl"; do
 	    "$(stat_of "$f" captured_bytes)"
 done
 
+# cache_fresh FILE: FILE into the page cache as a capture read from disk
+# is in: dropped from it (dd iflag=nocache), then read once. A file just
+# written (make-bench-pcap.py) may sit in the cache in 4 KiB pages, one
+# read from disk in large folios (Linux 6.x on ext4); mapping the file and
+# read() both cost several times more in small pages, for every tool, so
+# without this the figures would depend on the file's history.
+cache_fresh() {
+	dd if="$1" iflag=nocache count=0 status=none 2>/dev/null || true
+	cat "$1" >/dev/null
+}
+
 # --- (a) throughput ----------------------------------------------------------
 echo
 echo "== (a) throughput: corpus.pcap, -q -n json:/dev/null, best of $runs (wall)"
-# warm the page cache, and one untimed run for the probe's own counters
-cat "$corpus" >/dev/null
+# warm the page cache (as after a read from disk), and one untimed run for
+# the probe's own counters
+cache_fresh "$corpus"
 "$probe" -r "$corpus" -n json:/dev/null >/dev/null 2>"$tmp/warm.err"
 sed -n 's/^l7probe: \(packets\|records\|dpi\):/  probe counters: \1:/p' "$tmp/warm.err"
 
