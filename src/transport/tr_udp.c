@@ -81,41 +81,34 @@ struct udp_priv {
 	uint64_t first_us;		/* when q[0] came */
 };
 
-/* Whether the connected socket's datagrams stay on this host. */
-static int
-is_local(int fd)
+/* Whether the connected socket's datagrams stay on this host (u->local),
+ * and then the largest payload of one that is not fragmented (the
+ * kernel's MTU for the socket's route, the loopback's, less the IP and
+ * UDP headers; 0 when it cannot tell). */
+static void
+look_local(struct udp_priv *u)
 {
 	struct sockaddr_storage self, peer;
-	socklen_t ls = sizeof(self), lp = sizeof(peer);
-
-	if (getsockname(fd, (struct sockaddr *)&self, &ls) != 0 ||
-	    getpeername(fd, (struct sockaddr *)&peer, &lp) != 0)
-		return 0;
-	return tr_addr_local((struct sockaddr *)&self,
-	    (struct sockaddr *)&peer);
-}
-
-/* A collector on this host: the largest payload of a datagram to it that
- * is not fragmented (the kernel's MTU for the socket's route, the
- * loopback's, less the IP and UDP headers); 0 when it cannot tell. */
-static size_t
-local_payload(int fd)
-{
-	struct sockaddr_storage peer;
-	socklen_t lp = sizeof(peer), len = sizeof(int);
+	socklen_t ls = sizeof(self), lp = sizeof(peer), len = sizeof(int);
 	int mtu = 0, v6, hdr;
 
-	if (getpeername(fd, (struct sockaddr *)&peer, &lp) != 0)
-		return 0;
+	u->local = 0;
+	u->local_max = 0;
+	if (getsockname(u->fd, (struct sockaddr *)&self, &ls) != 0 ||
+	    getpeername(u->fd, (struct sockaddr *)&peer, &lp) != 0 ||
+	    !tr_addr_local((struct sockaddr *)&self, (struct sockaddr *)&peer))
+		return;
+	u->local = 1;
 	v6 = peer.ss_family == AF_INET6;
-	if (getsockopt(fd, v6 ? IPPROTO_IPV6 : IPPROTO_IP, v6 ? IPV6_MTU :
+	if (getsockopt(u->fd, v6 ? IPPROTO_IPV6 : IPPROTO_IP, v6 ? IPV6_MTU :
 	    IP_MTU, &mtu, &len) != 0)
-		return 0;
+		return;
 	hdr = (v6 ? 40 : 20) + 8;
 	if (mtu <= hdr)
-		return 0;
+		return;
 	/* IPv4's total length is 16 bits, the loopback's MTU 65536. */
-	return (size_t)(mtu - hdr) < 65507 ? (size_t)(mtu - hdr) : 65507;
+	u->local_max = (size_t)(mtu - hdr) < 65507 ? (size_t)(mtu - hdr) :
+	    65507;
 }
 
 static int
@@ -150,8 +143,7 @@ udp_open(struct transport *tr, struct perr *err)
 	if (u->fd == -1)
 		return perr_set(err, -e, "collector '%s': cannot open a UDP "
 		    "socket to '%s': %s", tr->name, tr->target, strerror(e));
-	u->local = is_local(u->fd);
-	u->local_max = u->local ? local_payload(u->fd) : 0;
+	look_local(u);
 	/* Best effort: the kernel caps it at net.core.wmem_max. */
 	(void)setsockopt(u->fd, SOL_SOCKET, SO_SNDBUF, &sz, sizeof(sz));
 	return 0;
