@@ -95,18 +95,11 @@ dead_target(uint16_t *port, char *target, size_t size)
 static int
 refusing_target(uint16_t *port, char *target, size_t size)
 {
-	struct sockaddr_in sin;
-	socklen_t len = sizeof(sin);
-	int fd;
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
 
-	fd = socket(AF_INET, SOCK_STREAM, 0);
 	assert_true(fd >= 0);
-	memset(&sin, 0, sizeof(sin));
-	sin.sin_family = AF_INET;
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	assert_int_equal(bind(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
-	assert_int_equal(getsockname(fd, (struct sockaddr *)&sin, &len), 0);
-	*port = ntohs(sin.sin_port);
+	*port = 0;
+	tu_bind_local(fd, port);
 	snprintf(target, size, "127.0.0.1:%u", *port);
 	return fd;
 }

@@ -47,18 +47,14 @@ tu_read_file(const char *path, char *buf, size_t size)
 	return n;
 }
 
-/* A socket of <type> bound to 127.0.0.1 on <*port> (0: a kernel-chosen
- * port, written back to <*port>); SOCK_STREAM ones listen. */
-static inline int
-tu_local_socket(int type, uint16_t *port)
+/* Binds <fd> to 127.0.0.1 on <*port> (0: a kernel-chosen port, written
+ * back to <*port>). */
+static inline void
+tu_bind_local(int fd, uint16_t *port)
 {
 	struct sockaddr_in sin;
 	socklen_t len = sizeof(sin);
-	int fd, one = 1;
 
-	fd = socket(AF_INET, type, 0);
-	assert_true(fd >= 0);
-	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 	memset(&sin, 0, sizeof(sin));
 	sin.sin_family = AF_INET;
 	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
@@ -66,6 +62,19 @@ tu_local_socket(int type, uint16_t *port)
 	assert_int_equal(bind(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
 	assert_int_equal(getsockname(fd, (struct sockaddr *)&sin, &len), 0);
 	*port = ntohs(sin.sin_port);
+}
+
+/* A socket of <type> bound to 127.0.0.1 on <*port> (as tu_bind_local);
+ * SOCK_STREAM ones listen. */
+static inline int
+tu_local_socket(int type, uint16_t *port)
+{
+	int fd, one = 1;
+
+	fd = socket(AF_INET, type, 0);
+	assert_true(fd >= 0);
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	tu_bind_local(fd, port);
 	if (type == SOCK_STREAM)
 		assert_int_equal(listen(fd, 4), 0);
 	return fd;
