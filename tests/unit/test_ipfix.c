@@ -553,6 +553,32 @@ recv_records(int fd, struct readback *rb, ssize_t *largest)
 	return n_dgrams;
 }
 
+/* <n> flows (write_flows) through an exporter of <conf> to a fresh UDP
+ * collector on 127.0.0.1, read back into <rb>: every one there, in
+ * order. Returns how many datagrams came; *<largest> is the longest. */
+static int
+udp_round(const struct exp_conf *conf, int n, struct readback *rb,
+    ssize_t *largest)
+{
+	struct exp_record rec;
+	struct exporter *ex;
+	struct flow f;
+	char uri[64];
+	int fd, i, n_dgrams;
+
+	fd = udp_collector_big(uri, sizeof(uri));
+	ex = open_ok(uri, conf);
+	write_flows(ex, &rec, &f, n);
+	assert_int_equal(exp_finish(ex), 0);
+	exp_close(ex);
+	n_dgrams = recv_records(fd, rb, largest);
+	close(fd);
+	assert_int_equal(rb->n_flows, n);
+	for (i = 0; i < n; i++)
+		assert_int_equal(rb->flows[i].sport, 1000 + i);
+	return n_dgrams;
+}
+
 /* UDP: every datagram within --mtu, every record there. */
 static void
 test_udp_mtu(void **unused)
@@ -560,33 +586,17 @@ test_udp_mtu(void **unused)
 	static struct readback rb;
 	static char long_name[400];
 	struct exp_conf conf;
-	struct exp_record rec;
-	struct exporter *ex;
-	struct flow f;
-	char uri[64];
 	ssize_t largest;
-	int fd, i;
 
 	(void)unused;
-	fd = udp_collector_big(uri, sizeof(uri));
-
 	fill_app();
 	memset(long_name, 'n', sizeof(long_name) - 1);
 	app.server_name = long_name;	/* cut to 255 octets on the wire */
 	conf_init(&conf);
 	conf.mtu = 512;
 	conf.template_refresh_pkts = 5;
-	ex = open_ok(uri, &conf);
-	write_flows(ex, &rec, &f, 60);
-	assert_int_equal(exp_finish(ex), 0);
-	exp_close(ex);
-
-	assert_true(recv_records(fd, &rb, &largest) > 10);
-	close(fd);
+	assert_true(udp_round(&conf, 60, &rb, &largest) > 10);
 	assert_true(largest <= 512);
-	assert_int_equal(rb.n_flows, 60);
-	for (i = 0; i < 60; i++)
-		assert_int_equal(rb.flows[i].sport, 1000 + i);
 }
 
 /* UDP without --mtu: to a collector on this host (127.0.0.1, the
@@ -597,33 +607,19 @@ test_udp_local_size(void **unused)
 {
 	static struct readback rb;
 	struct exp_conf conf;
-	struct exp_record rec;
-	struct exporter *ex;
-	struct flow f;
-	char uri[64];
 	ssize_t largest;
-	int fd, i, n_dgrams;
+	int n_dgrams;
 
 	(void)unused;
-	fd = udp_collector_big(uri, sizeof(uri));
 	fill_app();
 	conf_init(&conf);
 	conf.mtu = 0;
-	ex = open_ok(uri, &conf);
-	write_flows(ex, &rec, &f, 200);
-	assert_int_equal(exp_finish(ex), 0);
-	exp_close(ex);
-
-	n_dgrams = recv_records(fd, &rb, &largest);
-	close(fd);
+	n_dgrams = udp_round(&conf, 200, &rb, &largest);
 	assert_true(largest > EXP_MTU_DEFAULT);
 	assert_true(largest <= EXP_MTU_LOCAL);
 	/* 200 records of well over 100 bytes: full messages near the
 	 * size, so a handful of datagrams, not dozens. */
 	assert_true(n_dgrams >= 3 && n_dgrams < 12);
-	assert_int_equal(rb.n_flows, 200);
-	for (i = 0; i < 200; i++)
-		assert_int_equal(rb.flows[i].sport, 1000 + i);
 }
 
 /* The probe's time, as exp_conf.now gives it. */
