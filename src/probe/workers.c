@@ -83,34 +83,53 @@ struct rbatch {
 	uint8_t			*arena;
 };
 
+/*
+ * One worker. Its fields are grouped by who writes them, each group on
+ * cache lines of its own (and the workers' array is aligned to a line):
+ * a line that one thread writes for every packet and another thread
+ * reads, even a different field of it, moves between their CPUs at each
+ * write.
+ */
 struct worker {
+	/* Set before the thread starts, then only read. */
 	struct wk_set		*s;
-	struct ring		in, pfree, out, rfree;
 	struct flow_table	*ft;
 	struct dpi		*dpi;
 	struct pbatch		*pb[N_PBATCH];
 	struct rbatch		*rb[N_RBATCH];
-	struct pbatch		*cur;		/* capture thread's */
-	struct rbatch		*rcur;		/* worker's */
-	uint64_t		empty[FLOW_END_MAX]; /* worker's */
-	struct snap		seen;		/* capture thread's */
+	struct cap_cursor	*cursor;	/* the walk's (wk_walk_start) */
+
+	struct ring		in, pfree, out, rfree;
+
+	/* The capture thread's. */
+	_Alignas(64) struct pbatch *cur;
+	struct snap		seen;
 	pthread_t		thr;
 	int			started;
+
+	/* The worker's. */
+	_Alignas(64) struct rbatch *rcur;
+	uint64_t		empty[FLOW_END_MAX];
 	atomic_int		done;		/* worker ended its flows */
 
 	/* The walk: the cursor and counters are the worker's until it is
-	 * WALK_DONE (release), then the capture thread's. */
-	struct cap_cursor	*cursor;
-	atomic_int		walk_state;
-	_Alignas(64) atomic_uint_fast64_t walk_off; /* bytes passed */
+	 * WALK_DONE (release), then the capture thread's; the capture
+	 * thread reads these atomics while it runs. */
+	_Alignas(64) atomic_int	walk_state;
+	atomic_uint_fast64_t	walk_off;	/* bytes passed */
 	atomic_uint_fast64_t	walk_index;	/* records, when paused */
 	atomic_uint_fast64_t	pub_read, pub_filtered, pub_ignored;
-	uint64_t		w_read, w_filtered;
+	/* Written for every record walked. */
+	_Alignas(64) uint64_t	w_read;
+	uint64_t		w_filtered;
 	uint64_t		w_ignored[DEC_RESULT_MAX];
 	uint64_t		w_to_flows;
 	uint64_t		w_now;		/* largest time of a decoded
 						 * packet */
 };
+
+_Static_assert(sizeof(struct worker) % 64 == 0,
+    "workers in an array share no cache line");
 
 struct wk_set {
 	struct wk_conf		conf;
@@ -843,11 +862,13 @@ wk_new(const struct wk_conf *conf, struct perr *err)
 	int k, i, e;
 
 	if ((s = calloc(1, sizeof(*s))) == NULL ||
-	    (s->w = calloc((size_t)conf->n, sizeof(*s->w))) == NULL) {
+	    (s->w = aligned_alloc(64, (size_t)conf->n * sizeof(*s->w))) ==
+	    NULL) {
 		free(s);
 		perr_set(err, -ENOMEM, "workers: out of memory");
 		return NULL;
 	}
+	memset(s->w, 0, (size_t)conf->n * sizeof(*s->w));
 	s->conf = *conf;
 	s->fconf = *conf->fconf;
 	s->dpconf = *conf->dpconf;
