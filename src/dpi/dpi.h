@@ -74,6 +74,12 @@ dpi_conf_defaults(struct dpi_conf *conf)
  * max_pkts out of range, -ENOMEM when nDPI cannot start. One per thread
  * owning flows. */
 struct dpi *dpi_new(const struct dpi_conf *conf, struct perr *err);
+/* Like dpi_new() with <base>'s settings, but detecting on <base>'s nDPI
+ * module instead of starting one (several MB and milliseconds each):
+ * for one worker, whose module the other threads also read names from.
+ * Its own counters and strings. <base> must outlive it, and no other
+ * instance may detect on that module. */
+struct dpi *dpi_new_sharing(const struct dpi *base, struct perr *err);
 void	dpi_free(struct dpi *d);		/* NULL is fine */
 
 /* Bytes each flow needs in its ext area (0 when disabled). */

@@ -146,6 +146,7 @@ static uint32_t str_nspare, str_spare_cap;
 
 struct dpi {
 	struct ndpi_detection_module_struct *ndpi;	/* NULL when disabled */
+	int		ndpi_owned;	/* 0: borrowed (dpi_new_sharing) */
 	int		enabled;
 	uint16_t	max_pkts;
 	size_t		ext_off;
@@ -431,6 +432,7 @@ dpi_new(const struct dpi_conf *conf, struct perr *err)
 		    "module (out of memory?)", ndpi_revision());
 		goto fail;
 	}
+	d->ndpi_owned = 1;
 	NDPI_BITMASK_SET_ALL(all);
 	ndpi_set_protocol_detection_bitmask2(d->ndpi, &all);
 	ndpi_finalize_initialization(d->ndpi);
@@ -440,12 +442,28 @@ fail:
 	return NULL;
 }
 
+struct dpi *
+dpi_new_sharing(const struct dpi *base, struct perr *err)
+{
+	struct dpi *d;
+
+	if ((d = calloc(1, sizeof(*d))) == NULL) {
+		perr_set(err, -ENOMEM, "dpi: out of memory");
+		return NULL;
+	}
+	d->enabled = base->enabled;
+	d->max_pkts = base->max_pkts;
+	d->ext_off = base->ext_off;
+	d->ndpi = base->ndpi;
+	return d;
+}
+
 void
 dpi_free(struct dpi *d)
 {
 	if (d == NULL)
 		return;
-	if (d->ndpi != NULL)
+	if (d->ndpi != NULL && d->ndpi_owned)
 		ndpi_exit_detection_module(d->ndpi);
 	str_fini(&d->strs);
 	free(d);

@@ -34,6 +34,13 @@ dpi_new(const struct dpi_conf *conf, struct perr *err)
 	return d;
 }
 
+struct dpi *
+dpi_new_sharing(const struct dpi *base, struct perr *err)
+{
+	(void)base;
+	return dpi_new(NULL, err);
+}
+
 void
 dpi_free(struct dpi *d)
 {

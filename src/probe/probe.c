@@ -419,6 +419,7 @@ probe_new_opts(const struct conf *conf, const struct probe_opts *opts,
 		wc.n = p->n_threads;
 		wc.fconf = &fconf;
 		wc.dpconf = &dpconf;
+		wc.dpi_base = p->dpi;
 		wc.dpi_off = p->dpi_hook.off;
 		wc.ps = p->ps;
 		wc.pkt_hooks = conf->dpi || conf->n_plugins > 0;

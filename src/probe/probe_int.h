@@ -55,6 +55,12 @@ struct wk_conf {
 	const struct flow_table_conf	*fconf;	/* each worker's table;
 						 * borrowed for wk_new() */
 	const struct dpi_conf		*dpconf;
+	const struct dpi		*dpi_base; /* the capture thread's,
+						 * or NULL: worker 0 detects
+						 * on its nDPI module, which
+						 * the others read names
+						 * from; must outlive the
+						 * workers */
 	size_t				dpi_off; /* dpi's slot in ext */
 	struct plug_set			*ps;	/* shared, read-only: the
 						 * dpi hook has no functions

@@ -853,6 +853,64 @@ drop_record(const struct exp_record *rec, void *arg)
 	(void)arg;
 }
 
+/* A worker's dpi, started on a thread of its own. */
+struct dpi_start {
+	const struct dpi_conf	*conf;
+	struct dpi		*d;
+	struct perr		err;
+	pthread_t		thr;
+	int			on_thread;
+};
+
+static void *
+dpi_start_main(void *arg)
+{
+	struct dpi_start *ds = arg;
+
+	ds->d = dpi_new(ds->conf, &ds->err);
+	return NULL;
+}
+
+/*
+ * Every worker's dpi. nDPI takes several milliseconds and megabytes to
+ * start a module, one after the other: worker 0 detects on <base>'s
+ * module (when given) and the others' modules start side by side, a
+ * thread each (here, when a thread cannot start). Called with every
+ * signal blocked. On failure the dpis made so far stay in the workers,
+ * for wk_free().
+ */
+static int
+start_dpis(struct wk_set *s, const struct dpi *base, struct perr *err)
+{
+	struct dpi_start *ds;
+	int k, rc = 0;
+
+	if ((ds = calloc((size_t)s->conf.n, sizeof(*ds))) == NULL)
+		return perr_set(err, -ENOMEM, "workers: out of memory");
+	for (k = base != NULL ? 1 : 0; k < s->conf.n; k++) {
+		ds[k].conf = &s->dpconf;
+		ds[k].on_thread = pthread_create(&ds[k].thr, NULL,
+		    dpi_start_main, &ds[k]) == 0;
+	}
+	if (base != NULL)
+		ds[0].d = dpi_new_sharing(base, &ds[0].err);
+	for (k = base != NULL ? 1 : 0; k < s->conf.n; k++) {
+		if (ds[k].on_thread)
+			pthread_join(ds[k].thr, NULL);
+		else
+			dpi_start_main(&ds[k]);
+	}
+	for (k = 0; k < s->conf.n; k++) {
+		s->w[k].dpi = ds[k].d;
+		if (ds[k].d == NULL && rc == 0) {
+			*err = ds[k].err;
+			rc = err->code;
+		}
+	}
+	free(ds);
+	return rc;
+}
+
 struct wk_set *
 wk_new(const struct wk_conf *conf, struct perr *err)
 {
@@ -887,11 +945,16 @@ wk_new(const struct wk_conf *conf, struct perr *err)
 		goto fail;
 	/* Filled on first use: made here, before any thread reads it. */
 	(void)dpi_backend_version();
+	/* The threads that start the dpis take no signal either. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &saved);
+	e = start_dpis(s, conf->dpi_base, err);
+	pthread_sigmask(SIG_SETMASK, &saved, NULL);
+	if (e != 0)
+		goto fail;
 	for (k = 0; k < conf->n; k++) {
 		w = &s->w[k];
 		w->s = s;
-		if ((w->dpi = dpi_new(&s->dpconf, err)) == NULL)
-			goto fail;
 		dpi_set_ext_offset(w->dpi, conf->dpi_off);
 		if ((w->ft = flow_table_new(&s->fconf, on_end,
 		    conf->pkt_hooks ? on_pkt : NULL, w, err)) == NULL)

@@ -834,6 +834,75 @@ test_other_dpi(void **unused)
 }
 #endif
 
+/*
+ * An instance on another's nDPI module (a worker on the capture thread's):
+ * it classifies with that module, keeps its own counters, its settings
+ * are the base's, and freeing it leaves the module to the base.
+ */
+static void
+test_sharing(void **unused)
+{
+	struct dpi *base = dpi_make(1, 0);
+	struct dpi_stats st;
+	struct dpi_info in;
+	struct perr err;
+	struct tpkt p[5], q, r;
+	struct dpi *sh;
+	struct flow *f;
+	int i;
+
+	(void)unused;
+	memset(&err, 0, sizeof(err));
+	sh = dpi_new_sharing(base, &err);
+	assert_non_null(sh);
+	assert_int_equal(dpi_ext_size(sh), dpi_ext_size(base));
+	dpi_set_ext_offset(sh, EXT_OFF);
+
+	/* HTTP on the shared module, read through either instance. */
+	http_packets(p);
+	f = flow_make(sh, &p[0]);
+	for (i = 0; i < 5; i++)
+		dpi_packet(sh, f, (i == 1 || i == 4) ? FLOW_DIR_REV :
+		    FLOW_DIR_FWD, &p[i].pkt);
+	dpi_flow_info(sh, f, &in);
+	assert_string_equal(in.app_name, "HTTP.Facebook");
+	dpi_flow_info(base, f, &in);
+	assert_string_equal(in.app_name, "HTTP.Facebook");
+	assert_string_equal(in.user_agent, "l7probe-test/1.0 (unit)");
+	dpi_stats(sh, &st);
+	assert_int_equal(st.flows_detected, 1);
+	assert_int_equal(st.pkts_fed, 5);
+	dpi_stats(base, &st);
+	assert_int_equal(st.flows_detected, 0);
+	assert_int_equal(st.pkts_fed, 0);
+	flow_done(sh, f);
+
+	/* The base's max_pkts (20): a flow nDPI cannot tell is given up
+	 * after 20 packets. */
+	build(&r, 17, ip_cli, 53020, ip_doc, 5555, 0, 0, 0, http_get,
+	    strlen(http_get), 1010000);
+	f = flow_make(sh, &r);
+	for (i = 0; i < 25; i++)
+		dpi_packet(sh, f, FLOW_DIR_FWD, &r.pkt);
+	dpi_stats(sh, &st);
+	assert_int_equal(st.pkts_fed, 5 + 20);
+	assert_int_equal(st.flows_active, 0);
+	flow_done(sh, f);
+	dpi_free(sh);
+
+	/* The module outlives the sharing instance. */
+	build(&r, 17, ip_dns, 53, ip_cli, 53021, 0, 0, 0, dns_answer,
+	    sizeof(dns_answer), 1020000);
+	dns_query_from(&q, 53021);
+	f = flow_make(base, &q);
+	dpi_packet(base, f, FLOW_DIR_FWD, &q.pkt);
+	dpi_packet(base, f, FLOW_DIR_REV, &r.pkt);
+	dpi_flow_info(base, f, &in);
+	assert_string_equal(in.app_name, "DNS.Google");
+	flow_done(base, f);
+	dpi_free(base);
+}
+
 /* Built without nDPI: enabled or not, every flow is Unknown. */
 static void
 test_none(void **unused)
@@ -873,6 +942,7 @@ main(void)
 		cmocka_unit_test(test_word_pack),
 		cmocka_unit_test(test_arena),
 		cmocka_unit_test(test_other_dpi),
+		cmocka_unit_test(test_sharing),
 #endif
 	};
 	const struct CMUnitTest none_tests[] = {
