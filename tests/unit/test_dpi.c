@@ -832,7 +832,6 @@ test_other_dpi(void **unused)
 	}
 	dpi_free(view);
 }
-#endif
 
 /*
  * An instance on another's nDPI module (a worker on the capture thread's):
@@ -902,6 +901,7 @@ test_sharing(void **unused)
 	flow_done(base, f);
 	dpi_free(base);
 }
+#endif
 
 /* Built without nDPI: enabled or not, every flow is Unknown. */
 static void
