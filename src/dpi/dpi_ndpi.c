@@ -407,6 +407,37 @@ held_add(struct dpi *d, struct dpi_flow *df, const struct dec_pkt *pkt,
 	return 0;
 }
 
+/*
+ * nDPI's first module in a process also sets up what its modules share
+ * (libgcrypt's initialisation, the n-gram tables of its DGA check),
+ * without a lock: two first modules at once, in two threads, can abort
+ * inside libgcrypt. So the first module starts alone, and the later ones
+ * side by side.
+ */
+static pthread_mutex_t first_lock = PTHREAD_MUTEX_INITIALIZER;
+static atomic_int first_done;
+
+static struct ndpi_detection_module_struct *
+start_module(void)
+{
+	struct ndpi_detection_module_struct *m;
+
+	if (!atomic_load_explicit(&first_done, memory_order_acquire)) {
+		pthread_mutex_lock(&first_lock);
+		if (!atomic_load_explicit(&first_done,
+		    memory_order_relaxed)) {
+			m = ndpi_init_detection_module(ndpi_no_prefs);
+			if (m != NULL)
+				atomic_store_explicit(&first_done, 1,
+				    memory_order_release);
+			pthread_mutex_unlock(&first_lock);
+			return m;
+		}
+		pthread_mutex_unlock(&first_lock);
+	}
+	return ndpi_init_detection_module(ndpi_no_prefs);
+}
+
 struct dpi *
 dpi_new(const struct dpi_conf *conf, struct perr *err)
 {
@@ -427,7 +458,7 @@ dpi_new(const struct dpi_conf *conf, struct perr *err)
 	d->max_pkts = (uint16_t)conf->max_pkts;
 	if (!d->enabled)
 		return d;
-	if ((d->ndpi = ndpi_init_detection_module(ndpi_no_prefs)) == NULL) {
+	if ((d->ndpi = start_module()) == NULL) {
 		perr_set(err, -ENOMEM, "dpi: cannot start nDPI %s detection "
 		    "module (out of memory?)", ndpi_revision());
 		goto fail;
