@@ -91,7 +91,9 @@ struct rbatch {
  * write.
  */
 struct worker {
-	/* Set before the thread starts, then only read. */
+	/* Read by the worker for every packet; set by the capture thread
+	 * only while the worker does not use them (before it starts; the
+	 * cursor before a walk is handed to it and after it ends). */
 	struct wk_set		*s;
 	struct flow_table	*ft;
 	struct dpi		*dpi;
